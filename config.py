@@ -1,0 +1,129 @@
+"""Configuration classes for Hotline, read from the environment.
+
+Embedded defaults (a SQLite file and an embedded Redis, both under ``instance/``)
+let a newcomer run everything with one command; ``DATABASE_URL`` and
+``REDIS_URL`` switch to real servers (PostgreSQL through psycopg 3, a Redis server).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def instance_path() -> Path:
+    """Directory for local state: the SQLite file, the embedded Redis, the secret key."""
+    return Path(os.environ.get("HOTLINE_INSTANCE", BASE_DIR / "instance")).resolve()
+
+
+def database_url(default_sqlite: Path) -> str:
+    """``DATABASE_URL`` normalised for SQLAlchemy + psycopg 3, or the SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{default_sqlite}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def embedded_redis_socket() -> Path:
+    """Unix socket of the embedded Redis server (started by ``hotline run`` or the tests)."""
+    return instance_path() / "redis.sock"
+
+
+def redis_url() -> str:
+    """``REDIS_URL``, or the embedded server's unix socket."""
+    return os.environ.get("REDIS_URL", "").strip() or f"unix://{embedded_redis_socket()}"
+
+
+def secret_key() -> str:
+    """``SECRET_KEY`` from the environment, or one generated once and kept in ``instance/``."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = instance_path() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Defaults for running locally on the embedded stack."""
+
+    TESTING = False
+    TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_LOCALE = os.environ.get("HOTLINE_DEFAULT_LOCALE", "zh_CN")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
+    LANGUAGES = ("zh_CN", "en")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("HOTLINE_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = _int("HOTLINE_SESSION_MINUTES", 480) * 60
+    WTF_CSRF_TIME_LIMIT = None  # a long call must not expire the intake form
+    LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("HOTLINE_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+    REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
+    UPLOAD_MAX_BYTES = _int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+    def __init__(self) -> None:
+        inst = instance_path()
+        self.INSTANCE_PATH = str(inst)
+        self.SECRET_KEY = secret_key()
+        self.SQLALCHEMY_DATABASE_URI = database_url(inst / "hotline.db")
+        self.REDIS_URL = redis_url()
+        self.RATELIMIT_STORAGE_URI = _limits_uri(self.REDIS_URL)
+        self.UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR", str(inst / "uploads"))
+
+
+class TestConfig(Config):
+    """The test suite: real SQLite (or ``DATABASE_URL``) and a real Redis."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
+    LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, a Redis server and an explicit secret are required."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("HOTLINE_SECURE_COOKIES", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    def __init__(self) -> None:
+        missing = [n for n in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY") if not os.environ.get(n)]
+        if missing:
+            raise RuntimeError("ProductionConfig needs environment variables: " + ", ".join(missing))
+        super().__init__()
+
+
+def _limits_uri(url: str) -> str:
+    """The ``limits`` library spells a Redis unix socket ``redis+unix://``."""
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    return url
+
+
+CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def load(name: str | None = None) -> Config:
+    """The configuration named by ``name`` or ``HOTLINE_CONFIG`` (default, test, production)."""
+    name = name or os.environ.get("HOTLINE_CONFIG", "default")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"unknown HOTLINE_CONFIG {name!r}; choose one of {sorted(CONFIGS)}") from None

@@ -1,0 +1,58 @@
+"""Hotline: the ticketing system of a city's business-environment complaint hotline."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    """Build the application. ``config`` is a config object, a config name, or None (environment).
+
+    Only wiring happens here: extensions, blueprints, CLI. No I/O besides reading the config.
+    """
+    import config as config_module
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(config_module.instance_path()),
+    )
+    if config is None or isinstance(config, str):
+        config = config_module.load(config)
+    app.config.from_object(config)
+    if isinstance(config, dict):
+        app.config.update(config)
+
+    from hotline import models  # noqa: F401  registers every table
+    from hotline.db import render_item
+    from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from hotline.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                    compare_type=True, render_item=render_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+
+    from hotline import security, templating
+    from hotline.admin.views import bp as admin_bp
+    from hotline.auth.views import bp as auth_bp
+    from hotline.errors import register_error_handlers
+    from hotline.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_error_handlers(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from hotline.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,36 @@
+"""Admin services for departments (users live in :mod:`hotline.auth.services`)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hotline.auth.services import UserError
+from hotline.directory.models import Department, DepartmentKind, District
+from hotline.extensions import db
+
+
+def departments() -> list[Department]:
+    """Every department, active first, by kind and name."""
+    return list(db.session.scalars(
+        select(Department).order_by(Department.active.desc(), Department.kind, Department.name_zh)))
+
+
+def districts() -> list[District]:
+    """Every district in the city's order."""
+    return list(db.session.scalars(select(District).order_by(District.position, District.id)))
+
+
+def save_department(dept: Department | None, *, code: str, name_zh: str, name_en: str, kind: str,
+                    district_id: int | None, active: bool) -> Department:
+    """Create (``dept`` None) or update a department; codes and Chinese names are unique."""
+    for column, value, field in ((Department.code, code, "code"), (Department.name_zh, name_zh, "name_zh")):
+        clash = db.session.scalar(select(Department.id).where(func.lower(column) == value.strip().lower()))
+        if clash and (dept is None or clash != dept.id):
+            raise UserError("duplicate", field)
+    dept = dept or Department()
+    dept.code, dept.name_zh, dept.name_en = code.strip(), name_zh.strip(), name_en.strip()
+    dept.kind = DepartmentKind(kind)
+    dept.district_id = district_id
+    dept.active = active
+    db.session.add(dept)
+    db.session.commit()
+    return dept

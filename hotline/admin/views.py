@@ -1,0 +1,106 @@
+"""Admin pages: users and departments."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from hotline.admin import services
+from hotline.admin.forms import DepartmentForm, UserForm, choices
+from hotline.auth import services as auth_services
+from hotline.auth.models import User
+from hotline.directory.models import Department
+from hotline.extensions import db
+from hotline.security import roles_required
+
+bp = Blueprint("admin", __name__)
+
+ERRORS = {
+    "username_taken": lambda: _("This username is already taken."),
+    "handler_needs_department": lambda: _("A handler must belong to a department."),
+    "duplicate": lambda: _("Another department already uses this."),
+}
+
+
+@bp.before_request
+@roles_required("admin")
+def _admins_only():
+    """Every page here is for administrators."""
+
+
+def _department_choices(form_field, *, blank: str) -> None:
+    form_field.choices = choices([("", blank)] + [(d.id, d.name_zh) for d in services.departments() if d.active])
+
+
+def _new_user_has_password(form: UserForm, user: User | None) -> bool:
+    """A new user needs a password; an existing one keeps theirs when it is left blank."""
+    if user is None and not form.password.data:
+        form.password.errors.append(_("Please set a password for the new user."))
+        return False
+    return True
+
+
+@bp.route("/users")
+def users():
+    """All users."""
+    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_form(user_id: int | None = None):
+    """Create or edit a user (including deactivation)."""
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    _department_choices(form.department_id, blank=_("— none —"))
+    if user is not None:
+        form.username.render_kw = {"readonly": True}
+    if form.validate_on_submit() and _new_user_has_password(form, user):
+        try:
+            if user is None:
+                auth_services.create_user(username=form.username.data, display_name=form.display_name.data,
+                                          password=form.password.data, role=form.role.data,
+                                          department_id=form.department_id.data, locale=form.locale.data)
+            else:
+                auth_services.update_user(user, display_name=form.display_name.data, role=form.role.data,
+                                          department_id=form.department_id.data, locale=form.locale.data,
+                                          active=form.active.data, password=form.password.data or None)
+        except auth_services.UserError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(ERRORS[exc.code]())
+        else:
+            flash(_("User saved."), "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
+
+
+@bp.route("/departments")
+def departments():
+    """All departments."""
+    return render_template("admin/departments.html", departments=services.departments())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@bp.route("/departments/<int:dept_id>", methods=["GET", "POST"])
+def department_form(dept_id: int | None = None):
+    """Create or edit a department (including deactivation)."""
+    dept = db.session.get(Department, dept_id) if dept_id else None
+    if dept_id and dept is None:
+        abort(404)
+    form = DepartmentForm(obj=dept)
+    form.district_id.choices = choices([("", _("— city-wide —"))] + [(d.id, d.name_zh) for d in services.districts()])
+    if form.validate_on_submit():
+        try:
+            services.save_department(dept, code=form.code.data, name_zh=form.name_zh.data,
+                                     name_en=form.name_en.data, kind=form.kind.data,
+                                     district_id=form.district_id.data, active=form.active.data)
+        except auth_services.UserError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(ERRORS[exc.code]())
+        else:
+            flash(_("Department saved."), "success")
+            return redirect(url_for(".departments"))
+    return render_template("admin/department_form.html", form=form, dept=dept), (400 if form.errors else 200)

@@ -1,0 +1,101 @@
+"""Command line: ``hotline up`` (the whole system), ``create-user``, ``seed-demo``; plus Flask's own."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def register_cli(app: Flask) -> None:
+    """Attach Hotline's commands to ``app.cli``."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(up_command)
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(["operator", "handler", "supervisor", "admin"]), required=True)
+@click.option("--department", "department_code", help="Department code (handlers only).")
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, display_name, role, department_code, locale, password):
+    """Create a user who can log in."""
+    from sqlalchemy import select
+
+    from hotline.auth.services import UserError, create_user
+    from hotline.directory.models import Department
+    from hotline.extensions import db
+
+    dept_id = None
+    if department_code:
+        dept_id = db.session.scalar(select(Department.id).where(Department.code == department_code))
+        if dept_id is None:
+            raise click.BadParameter(f"no department with code {department_code!r}", param_hint="--department")
+    try:
+        user = create_user(username=username, display_name=display_name, password=password, role=role,
+                           department_id=dept_id, locale=locale)
+    except UserError as exc:
+        raise click.ClickException(exc.code) from None
+    click.echo(f"created {user.role} {user.username}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo city (Linfen); running it again creates no duplicates."""
+    from hotline.demo.seed import seed_demo
+
+    counts = seed_demo()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@click.command("up")
+@click.option("--host", default=lambda: os.environ.get("HOTLINE_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("HOTLINE_PORT", "5000")), show_default="5000")
+@click.option("--web-workers", type=int, default=lambda: int(os.environ.get("HOTLINE_WEB_WORKERS", "2")),
+              show_default="2")
+@click.option("--no-seed", is_flag=True, help="Do not load the demo city on first run.")
+@with_appcontext
+def up_command(host, port, web_workers, no_seed):
+    """Run everything: embedded Redis, migrations, demo data on first run, web, worker, scheduler."""
+    from hotline import supervisor
+
+    app = current_app._get_current_object()
+
+    def prepare():
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+        with app.app_context():
+            _migrate_and_seed(seed=not no_seed)
+
+    raise SystemExit(supervisor.run(Path(app.instance_path), host, port, web_workers, prepare))
+
+
+def _migrate_and_seed(seed: bool) -> None:
+    """Upgrade the schema; load the demo city when the database has no users yet."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from hotline.auth.models import User
+    from hotline.extensions import db
+
+    upgrade()
+    if seed and not db.session.scalar(select(func.count()).select_from(User)):
+        from hotline.demo.seed import seed_demo
+
+        click.echo("hotline: first run — loading the demo city")
+        seed_demo()
+
+
+def _create_app():
+    from hotline import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="Hotline command line (Flask commands included).")

@@ -1,0 +1,6 @@
+"""Periodic work, declared in one place, for exactly one ``rq cron`` process."""
+from rq import cron
+
+from hotline.escalation.jobs import check_calendar_coverage
+
+cron.register(check_calendar_coverage, "default", interval=3600, name="calendar-coverage")

@@ -1,0 +1,79 @@
+"""Database helpers: aware-UTC datetimes, enumerations as checked strings, SQLite tuning."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Enum, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant stored in UTC and always returned timezone-aware.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps the UTC wall time. Naive
+    datetimes are refused: every instant in Hotline carries its zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Convert to UTC; naive values are a programming error."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Attach UTC to what SQLite returns; normalise PostgreSQL's to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A VARCHAR column holding an enumeration's values, with a named CHECK constraint."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda cls: [m.value for m in cls],
+        validate_strings=True,
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, a busy timeout and foreign keys, so a web process and a worker share the file."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def render_item(type_, obj, autogen_context):
+    """Alembic hook: write :class:`UTCDateTime` columns as plain ``sa.DateTime(timezone=True)``.
+
+    Migrations must not import application code that may change later.
+    """
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

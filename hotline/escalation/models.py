@@ -1,0 +1,99 @@
+"""Supervision (督办) cases, their actions, exactly-once escalation steps, the working calendar."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import UTCDateTime, enum_column, utcnow
+from hotline.extensions import db
+
+
+class CaseStatus(enum.StrEnum):
+    """A supervision case is open until cleared, or escalated to the next level."""
+
+    OPEN = "open"
+    ESCALATED = "escalated"
+    CLEARED = "cleared"
+
+
+class SupervisionActionKind(enum.StrEnum):
+    """What a supervisor records on a case."""
+
+    NOTICE = "notice"  # 督办通知
+    INTERVIEW = "interview"  # 约谈
+    ACCOUNTABILITY = "accountability"  # 问责
+    CLEAR = "clear"
+
+
+class SupervisionCase(db.Model):
+    """A ticket under supervision at one level of the ladder (三级督办), with its own deadline."""
+
+    __tablename__ = "supervision_cases"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "level", "opened_round"),
+        Index("ix_supervision_status_due", "status", "due_at"),
+        CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    opened_round: Mapped[int] = mapped_column(Integer, default=1)
+    trigger: Mapped[str] = mapped_column(String(40))
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, "case_status"), default=CaseStatus.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SupervisionAction(db.Model):
+    """A notice, interview (约谈), accountability referral (问责) or clearance on a case."""
+
+    __tablename__ = "supervision_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("supervision_cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SupervisionActionKind] = mapped_column(enum_column(SupervisionActionKind, "supervision_action"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    participants: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EscalationStep(db.Model):
+    """A record that one escalation step happened; the unique key makes it exactly-once."""
+
+    __tablename__ = "escalation_steps"
+    __table_args__ = (UniqueConstraint("target_type", "target_id", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CalendarDay(db.Model):
+    """An admin-entered day of the official working calendar; overrides the bundled data."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(120), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Setting(db.Model):
+    """An admin setting stored as JSON (working hours, score weights…)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,12 @@
+"""Import every model module so metadata (and Alembic) sees all tables."""
+from hotline.auth.models import User, UserRole  # noqa: F401
+from hotline.directory.models import (  # noqa: F401
+    Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
+)
+from hotline.escalation.models import (  # noqa: F401
+    CalendarDay, EscalationStep, Setting, SupervisionAction, SupervisionCase,
+)
+from hotline.notifications.models import Notification  # noqa: F401
+from hotline.tickets.models import (  # noqa: F401
+    Assignment, Attachment, Callback, ContactAttempt, Event, Extension, MatterChain, Ticket, TicketCounter,
+)

@@ -1,0 +1,33 @@
+"""Writing and reading in-app notifications."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+
+from hotline.db import utcnow
+from hotline.extensions import db
+from hotline.notifications.models import Notification
+
+
+def notify_users(user_ids: Iterable[int], *, kind: str, data: dict, ticket_id: int | None = None) -> None:
+    """Add one notification per user to the session (the caller commits)."""
+    for uid in user_ids:
+        db.session.add(Notification(user_id=uid, kind=kind, data=data, ticket_id=ticket_id))
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    """The user's newest notifications."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_all_read(user_id: int) -> None:
+    """Mark every unread notification of the user as read."""
+    db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()

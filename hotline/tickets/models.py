@@ -1,0 +1,275 @@
+"""Tickets (工单), their chains, assignments (派单), contacts, extensions, callbacks, events."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.auth.models import User
+from hotline.db import UTCDateTime, enum_column, utcnow
+from hotline.directory.models import Category, Department, District
+from hotline.escalation.limits import Urgency
+from hotline.extensions import db
+from hotline.tickets.routing import Rule
+from hotline.tickets.states import AssignmentState, TicketState
+
+
+class Channel(enum.StrEnum):
+    """How the matter reached the hotline."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB = "web"
+    WALK_IN = "walk_in"
+    TRANSFER_12345 = "12345"
+    API = "api"
+
+
+class Kind(enum.StrEnum):
+    """诉求类型: complaint 投诉, report 举报, inquiry 咨询, help 求助, suggestion 建议."""
+
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    INQUIRY = "inquiry"
+    HELP = "help"
+    SUGGESTION = "suggestion"
+
+
+class AssignmentRole(enum.StrEnum):
+    """A department's part in a ticket: the lead (主办) or a co-handler (协办)."""
+
+    LEAD = "lead"
+    CO = "co"
+
+
+class Satisfaction(enum.StrEnum):
+    """The caller's verdict at callback (回访)."""
+
+    SATISFIED = "satisfied"
+    BASIC = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+class ExtensionStatus(enum.StrEnum):
+    """An extension request (延期) awaits a supervisor's decision."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class MatterChain(db.Model):
+    """A matter that keeps coming back (屡诉): the tickets linked as repeats of one another."""
+
+    __tablename__ = "matter_chains"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repeat_count: Mapped[int] = mapped_column(Integer, default=1)
+    supervision_level: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (CheckConstraint("supervision_level BETWEEN 0 AND 3", name="level_range"),)
+
+
+class TicketCounter(db.Model):
+    """Per-day counter behind readable ticket numbers; incremented atomically."""
+
+    __tablename__ = "ticket_counters"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(db.Model):
+    """One matter from one caller (工单)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_received", "status", "received_at"),
+        Index("ix_tickets_credit_received", "credit_code", "received_at"),
+        Index("ix_tickets_enterprise_received", "enterprise_norm", "received_at"),
+        Index("ix_tickets_phone_received", "caller_phone", "received_at"),
+        Index("ix_tickets_operator_received", "operator_id", "received_at"),
+        Index("ix_tickets_callback_due", "status", "callback_due_at"),
+        CheckConstraint("supervision_level BETWEEN 0 AND 3", name="level_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, "ticket_kind"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    caller_name: Mapped[str] = mapped_column(String(64), default="")
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    enterprise_name: Mapped[str] = mapped_column(String(200), default="")
+    enterprise_norm: Mapped[str | None] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.NORMAL)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[TicketState] = mapped_column(enum_column(TicketState, "ticket_state"))
+    routing_rule: Mapped[Rule | None] = mapped_column(enum_column(Rule, "routing_rule"))
+    routing: Mapped[dict] = mapped_column(JSON, default=dict)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    supervision_level: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("matter_chains.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    dispatch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    false_closure: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    operator: Mapped[User | None] = relationship()
+    chain: Mapped[MatterChain | None] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="ticket", order_by="Assignment.id", cascade="all, delete-orphan"
+    )
+
+
+class Assignment(db.Model):
+    """A department's part of a ticket (派单), with its own clock running from dispatch."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "department_id", "round"),
+        Index("ix_assignments_dept_status_due", "department_id", "status", "resolve_due_at"),
+        Index("ix_assignments_status_sign_due", "status", "sign_due_at"),
+        Index("ix_assignments_status_contact_due", "status", "contact_due_at"),
+        Index("ix_assignments_status_resolve_due", "status", "resolve_due_at"),
+        CheckConstraint("extension_count BETWEEN 0 AND 10", name="extension_count_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[AssignmentRole] = mapped_column(enum_column(AssignmentRole, "assignment_role"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState, "assignment_state"))
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    reply_solved: Mapped[bool | None] = mapped_column(Boolean)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_grounds: Mapped[str] = mapped_column(Text, default="")
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="assignments")
+    department: Mapped[Department] = relationship()
+
+
+class ContactAttempt(db.Model):
+    """A recorded attempt to contact the caller (响应); "contacted" is only ever one of these."""
+
+    __tablename__ = "contact_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(20))
+    reached: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Extension(db.Model):
+    """A request to extend an assignment's resolution limit (延期), decided by a supervisor."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (
+        Index("ix_extensions_status_requested", "status", "requested_at"),
+        CheckConstraint("days BETWEEN 1 AND 30", name="days_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_column(ExtensionStatus, "extension_status"), default=ExtensionStatus.PENDING
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Callback(db.Model):
+    """An operator's callback attempt (回访) after resolution; at most two per round."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "round", "attempt"),
+        CheckConstraint("attempt BETWEEN 1 AND 2", name="attempt_range"),
+        CheckConstraint("reached OR (solved IS NULL AND satisfaction IS NULL)", name="unreached_has_no_verdict"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reached: Mapped[bool] = mapped_column(Boolean)
+    solved: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction, "satisfaction"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Attachment(db.Model):
+    """Evidence uploaded to a ticket; the bytes live on disk, not in the database."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(db.Model):
+    """One entry of a ticket's append-only, hash-chained history."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq"),
+        Index("ix_events_action_created", "action", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()

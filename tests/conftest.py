@@ -1,0 +1,169 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL via DATABASE_URL) and a real Redis
+(the embedded server, or REDIS_URL), an app per test, and small factories."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import g
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="hotline-tests-"))
+os.environ["HOTLINE_INSTANCE"] = str(_SESSION_DIR / "instance")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+
+import config as config_module  # noqa: E402
+from hotline import create_app  # noqa: E402
+from hotline.embedded_redis import EmbeddedRedis  # noqa: E402
+from hotline.extensions import db  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PASSWORD = "correct-horse-battery"
+
+
+def on_postgres() -> bool:
+    """Whether this run targets PostgreSQL."""
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when given (CI's redis-server), else an embedded server for the session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = EmbeddedRedis(_SESSION_DIR / "redis", persist=False).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """DATABASE_URL when given (CI's PostgreSQL), else a SQLite file for the session."""
+    return config_module.database_url(_SESSION_DIR / "test.db")
+
+
+class _TestConfig(config_module.TestConfig):
+    def __init__(self, database_url: str, redis_url: str) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.REDIS_URL = redis_url
+        self.RATELIMIT_STORAGE_URI = config_module._limits_uri(redis_url)
+        self.UPLOAD_DIR = str(_SESSION_DIR / "uploads")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, redis_url):
+    """Create every table once per session (tests only; the product uses migrations)."""
+    app = create_app(_TestConfig(database_url, redis_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            db.session.execute(db.text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_schema, database_url, redis_url):
+    """An application on empty tables and a flushed Redis."""
+    app = create_app(_TestConfig(database_url, redis_url))
+
+    @app.before_request
+    def _fresh_request_globals():
+        # The fixture keeps one app context open so tests can use db.session; Flask then
+        # reuses it for every test request. Clear ``g`` so each request starts as in
+        # production (Flask-Login and Flask-Babel cache the user and locale there).
+        g.__dict__.clear()
+        db.session.expire_all()
+
+    with app.app_context():
+        from hotline.queue import connection_from_url
+
+        connection_from_url(redis_url).flushdb()
+        _empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token embedded in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_department(app):
+    """Factory: a department (city department by default)."""
+    from hotline.directory.models import Department, DepartmentKind
+
+    counter = {"n": 0}
+
+    def make(code: str | None = None, name_zh: str | None = None, kind: str = "city_department"):
+        counter["n"] += 1
+        n = counter["n"]
+        dept = Department(code=code or f"dept{n}", name_zh=name_zh or f"测试部门{n}", name_en=f"Dept {n}",
+                          kind=DepartmentKind(kind))
+        db.session.add(dept)
+        db.session.commit()
+        return dept
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_department):
+    """Factory: a user of a role (handlers get a department unless one is given)."""
+    from hotline.auth.services import create_user
+
+    def make(role: str = "operator", username: str | None = None, department=None, password: str = PASSWORD,
+             locale: str = "zh_CN"):
+        if role == "handler" and department is None:
+            department = make_department()
+        return create_user(username=username or f"{role}-{os.urandom(3).hex()}", display_name=f"测试{role}",
+                           password=password, role=role, locale=locale,
+                           department_id=department.id if department else None)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real form; returns the response."""
+
+    def do(username: str, password: str = PASSWORD, follow: bool = False):
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                           follow_redirects=follow)
+
+    return do
