@@ -44,10 +44,12 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.auth.views import bp as auth_bp
     from hotline.errors import register_error_handlers
     from hotline.main.views import bp as main_bp
+    from hotline.tickets.views import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(tickets_bp, url_prefix="/tickets")
     register_error_handlers(app)
     security.init_app(app)
     templating.init_app(app)

@@ -36,3 +36,139 @@ def notification_text(n) -> str:
         return _("The working calendar for %(year)s is missing: an administrator must enter it.",
                  year=n.data.get("year"))
     return _("Notification: %(kind)s", kind=n.kind)
+
+RULES = {
+    "on_receipt": _l("Handle on receipt (接诉即办)"), "joint": _l("Joint handling (有诉联办)"),
+    "merge": _l("Merge into the open ticket (并单)"), "rehandle": _l("Re-handle under supervision (重办督办)"),
+    "answered": _l("Answered on the spot (直办)"), "discipline": _l("Refer to the discipline commission"),
+}
+
+REASONS = {
+    "answered_on_spot": _l("The operator answered the inquiry during the call."),
+    "report_kind": _l("A report of misconduct goes to the discipline commission."),
+    "misconduct_category": _l("The category “%(category)s” concerns an official's own misconduct."),
+    "confidential_requested": _l("The caller asked for confidentiality."),
+    "confidential_by_rule": _l("Reports are confidential by rule."),
+    "category_default": _l("“%(department)s” handles the category “%(category)s” by default."),
+    "keyword_match": _l("The word “%(keyword)s” points to “%(department)s”."),
+    "multiple_departments": _l("%(count)s departments are involved; “%(lead)s” leads."),
+    "repeat_open_no_new_facts": _l("Repeat of open ticket %(ticket)s with no new facts (complaint no. "
+                                   "%(complaint_number)s): merged, supervision level %(supervision_level)s."),
+    "repeat_new_facts": _l("Repeat of ticket %(ticket)s with new facts (complaint no. %(complaint_number)s): "
+                           "re-handled at supervision level %(supervision_level)s."),
+    "repeat_after_close": _l("Repeat of closed ticket %(ticket)s (complaint no. %(complaint_number)s): "
+                             "re-handled at supervision level %(supervision_level)s."),
+    "repeat_after_unsatisfied_callback": _l("Repeat of ticket %(ticket)s after an unsatisfied callback "
+                                            "(complaint no. %(complaint_number)s): re-handled at supervision "
+                                            "level %(supervision_level)s."),
+    "repeat_superseded_by_discipline": _l("Repeat of ticket %(ticket)s, but a report goes to the discipline "
+                                          "commission."),
+    "operator_override": _l("%(by)s overrode the routing: %(reason)s"),
+}
+
+INTAKE_ERRORS = {
+    "no_department": _l("No department could be proposed: please choose the lead department."),
+    "only_inquiry_on_spot": _l("Only an inquiry can be answered on the spot."),
+    "override_reason_required": _l("Please say why you override the proposed routing."),
+    "lead_in_co_handlers": _l("The lead department cannot also be a co-handler."),
+    "duplicate_co_handlers": _l("A department is listed twice."),
+    "unknown_category": _l("This category does not exist or is no longer in use."),
+    "unknown_repeat": _l("The linked earlier ticket was not found."),
+    "unknown_department": _l("Unknown or deactivated department: %(departments)s"),
+    "repeat_target_merged": _l("The linked ticket was itself merged; link the ticket it was merged into."),
+    "no_discipline_department": _l("No discipline commission is configured: ask an administrator."),
+    "not_returned": _l("Only a ticket that every department returned can be re-dispatched."),
+}
+
+
+def _department_names(params: dict) -> dict:
+    from hotline.tickets.lookup import departments_by_code
+
+    out = dict(params)
+    for key in ("department", "lead"):
+        if key in out:
+            dept = departments_by_code([out[key]]).get(out[key])
+            out[key] = dept.name_zh if dept else out[key]
+    return out
+
+
+def reason_text(code: str, params: dict) -> str:
+    """A routing reason in the current language, with department codes shown as names."""
+    template = REASONS.get(code)
+    if template is None:
+        return code
+    try:
+        return str(template) % _department_names(params)
+    except (KeyError, ValueError):
+        return str(template)
+
+
+def intake_error_text(code: str, params: dict | None = None) -> str:
+    """An intake refusal in the current language."""
+    template = INTAKE_ERRORS.get(code)
+    if template is None:
+        return _("The ticket could not be saved (%(code)s).", code=code)
+    try:
+        return str(template) % (params or {})
+    except (KeyError, ValueError):
+        return str(template)
+
+KINDS = {"complaint": _l("Complaint"), "report": _l("Report of misconduct"), "inquiry": _l("Inquiry"),
+         "help": _l("Help request"), "suggestion": _l("Suggestion")}
+CHANNELS = {"phone": _l("Phone"), "12345": _l("Transferred from 12345"), "web": _l("Web form"),
+            "email": _l("Email"), "walk_in": _l("Walk-in"), "api": _l("API / Open311")}
+URGENCIES = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
+MATCHES = {"credit_code": _l("same credit code"), "enterprise": _l("same enterprise"), "phone": _l("same phone")}
+EVENTS = {
+    "received": _l("Ticket received"), "dispatch": _l("Dispatched"), "redispatch": _l("Re-dispatched"),
+    "answer_on_spot": _l("Answered on the spot"), "merge": _l("Merged into an open ticket"),
+    "repeat_merged": _l("A repeat call was merged into this ticket"),
+    "supervision_opened": _l("Put under supervision"), "identity_viewed": _l("Identity viewed"),
+    "assignment_returned": _l("Returned by a department"), "all_returned": _l("All departments returned it"),
+    "redispatch_note": _l("Re-dispatch note"),
+}
+
+
+def _lookup(table: dict, value) -> str:
+    value = str(getattr(value, "value", value))
+    return str(table.get(value, value))
+
+
+def rule_label(rule) -> str:
+    """A routing rule's name."""
+    return _lookup(RULES, rule)
+
+
+def kind_label(kind) -> str:
+    """A ticket kind's name."""
+    return _lookup(KINDS, kind)
+
+
+def channel_label(channel) -> str:
+    """A channel's name."""
+    return _lookup(CHANNELS, channel)
+
+
+def urgency_label(urgency) -> str:
+    """An urgency's name."""
+    return _lookup(URGENCIES, urgency)
+
+
+def match_label(match) -> str:
+    """How a repeat candidate matched."""
+    return _lookup(MATCHES, match)
+
+
+def event_label(action) -> str:
+    """A history event's name."""
+    return _lookup(EVENTS, action)
+
+
+def department_name(code: str) -> str:
+    """A department's name for its code."""
+    from flask_babel import get_locale
+
+    from hotline.tickets.lookup import departments_by_code
+
+    dept = departments_by_code([code]).get(code)
+    return dept.name(str(get_locale())) if dept else code

@@ -12,6 +12,10 @@ from hotline.extensions import db
 # (endpoint, label, roles that see it); the first matching endpoint is each role's home.
 NAVIGATION = (
     ("main.index", _l("Home"), ("operator", "handler", "supervisor", "admin")),
+    ("tickets.intake", _l("New ticket"), ("operator",)),
+    ("tickets.mine", _l("My tickets"), ("operator",)),
+    ("tickets.returned", _l("Returned"), ("operator", "supervisor")),
+    ("tickets.search", _l("Search"), ("operator", "supervisor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.departments", _l("Departments"), ("admin",)),
 )
@@ -47,14 +51,21 @@ def init_app(app: Flask) -> None:
         }
 
     from hotline import labels
+    from hotline.tickets import identity
 
     app.jinja_env.globals.update(
+        rule_label=labels.rule_label, kind_label=labels.kind_label, channel_label=labels.channel_label,
+        urgency_label=labels.urgency_label, event_label=labels.event_label, reason_text=labels.reason_text,
+        intake_error_text=labels.intake_error_text, department_name=labels.department_name,
+        mask_phone=identity.mask_phone, mask_name=identity.mask_name, mask_enterprise=identity.mask_enterprise,
         role_label=labels.role_label,
         notification_text=labels.notification_text,
         ticket_state_labels=labels.TICKET_STATES,
         assignment_state_labels=labels.ASSIGNMENT_STATES,
         department_kind_labels=labels.DEPARTMENT_KINDS,
     )
+
+    app.jinja_env.filters.update(department_name=labels.department_name, match_label=labels.match_label)
 
     @app.template_filter("dt")
     def _dt(value, fmt: str = "yyyy-MM-dd HH:mm"):

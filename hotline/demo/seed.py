@@ -80,8 +80,8 @@ def seed_users(departments: dict[str, Department]) -> None:
         db.session.add(user)
 
 
-def seed_demo() -> dict[str, int]:
-    """Load everything; returns how many rows of each kind the demo city has."""
+def seed_reference() -> dict[str, int]:
+    """Districts, departments, categories, routing table and demo users (no tickets)."""
     districts = seed_districts()
     departments = seed_departments(districts)
     db.session.flush()
@@ -91,3 +91,12 @@ def seed_demo() -> dict[str, int]:
     db.session.commit()
     return {"districts": len(districts), "departments": len(departments), "categories": len(categories),
             "routing_rules": len(data.ROUTING_RULES), "users": len(data.DEMO_USERS)}
+
+
+def seed_demo() -> dict[str, int]:
+    """Load the reference data and the demo tickets; returns row counts."""
+    counts = seed_reference()
+    from hotline.demo.tickets import seed_tickets
+
+    counts["tickets"] = seed_tickets()
+    return counts

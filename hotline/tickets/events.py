@@ -1,0 +1,50 @@
+"""Appending events to a ticket's history (the only way history is written)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hotline.db import utcnow
+from hotline.extensions import db
+from hotline.tickets import chain
+from hotline.tickets.models import Event, Ticket
+
+
+def _value(state) -> str | None:
+    return None if state is None else str(state.value if hasattr(state, "value") else state)
+
+
+def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None, to_state=None,
+           data: dict | None = None, assignment_id: int | None = None, at: datetime | None = None) -> Event:
+    """Append an event to ``ticket``'s chain in the current transaction.
+
+    Callers hold the ticket (new in this transaction, or locked with
+    :func:`hotline.tickets.services.lock_ticket`), so sequence numbers do not race;
+    the unique (ticket, seq) constraint refuses a second writer if they ever did.
+    """
+    db.session.flush()
+    last = db.session.execute(
+        select(Event.seq, Event.hash).where(Event.ticket_id == ticket.id).order_by(Event.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
+    fields = {
+        "ticket_id": ticket.id, "seq": seq, "assignment_id": assignment_id, "actor_id": actor_id,
+        "action": action, "from_state": _value(from_state), "to_state": _value(to_state),
+        "data": data or {}, "created_at": at or utcnow(),
+    }
+    event = Event(**fields, prev_hash=prev, hash=chain.event_hash(prev, fields))
+    db.session.add(event)
+    return event
+
+
+def as_fields(event: Event) -> dict:
+    """An event row as the plain mapping :mod:`hotline.tickets.chain` hashes."""
+    return {name: getattr(event, name) for name in chain.HASHED_FIELDS} | {
+        "prev_hash": event.prev_hash, "hash": event.hash}
+
+
+def verify_ticket(ticket_id: int) -> chain.Break | None:
+    """Verify one ticket's stored history."""
+    rows = db.session.scalars(select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq))
+    return chain.verify(as_fields(e) for e in rows)

@@ -1,0 +1,79 @@
+"""Glue between the intake form and the intake service: choices, values, errors."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from hotline.directory.models import Category, Department, District
+from hotline.extensions import db
+from hotline.labels import intake_error_text
+from hotline.tickets.forms import choices
+from hotline.tickets.identity import (
+    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+)
+from hotline.tickets.services import IntakeData, IntakeError
+
+
+def fill_choices(form, *, lead_blank: str | None = None) -> None:
+    """Districts, categories and departments for the selects, in the user's language."""
+    locale = str(get_locale())
+    depts = db.session.scalars(select(Department).where(Department.active)
+                               .order_by(Department.kind, Department.name_zh)).all()
+    dept_choices = choices([(d.code, d.name(locale)) for d in depts])
+    if hasattr(form, "lead"):
+        form.lead.choices = choices([("", lead_blank or _("— choose —"))]) + dept_choices
+    if hasattr(form, "co_handlers"):
+        form.co_handlers.choices = dept_choices
+    if hasattr(form, "district"):
+        districts = db.session.scalars(select(District).order_by(District.position, District.id)).all()
+        form.district.choices = choices([("", _("— not given —"))] + [(d.code, d.name(locale)) for d in districts])
+    if hasattr(form, "category"):
+        cats = db.session.scalars(select(Category).where(Category.active).order_by(Category.position)).all()
+        form.category.choices = choices([("", _("— choose —"))] + [(c.code, c.name(locale)) for c in cats])
+        form.category_keywords = {c.code: f"{c.name_zh} {c.name_en} {c.keywords}" for c in cats}
+
+
+def intake_data(form) -> IntakeData:
+    """The validated form as plain values for the service."""
+    return IntakeData(
+        channel=form.channel.data, kind=form.kind.data, subject=form.subject.data,
+        description=form.description.data, category_code=form.category.data or None,
+        caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
+        enterprise_name=form.enterprise_name.data or "", credit_code=form.credit_code.data or None,
+        district_code=form.district.data or None, urgency=form.urgency.data,
+        confidential=bool(form.confidential.data), answered_on_spot=bool(form.answered_on_spot.data),
+        answer=form.answer.data or "", lead=form.lead.data or None,
+        co_handlers=tuple(c for c in (form.co_handlers.data or ()) if c),
+        override_reason=form.override_reason.data or "", repeat_of=form.repeat_of.data or None,
+        new_facts=bool(form.new_facts.data), idempotency_key=(form.intake_key.data or None))
+
+
+def _lenient(normalise, raw: str | None):
+    try:
+        return normalise(raw) if raw else None
+    except (InvalidPhone, InvalidCreditCode):
+        return None
+
+
+def lenient_intake_data(form) -> IntakeData:
+    """What is typed so far, for the live proposal: invalid or missing pieces are left out."""
+    text = lambda v: clean_text(v or "", multiline=True)  # noqa: E731
+    return IntakeData(
+        channel=form.channel.data or "phone", kind=form.kind.data or "complaint",
+        subject=text(form.subject.data), description=text(form.description.data),
+        category_code=form.category.data or None, caller_phone=_lenient(normalize_phone, form.caller_phone.data),
+        enterprise_name=text(form.enterprise_name.data), credit_code=_lenient(validate_credit_code,
+                                                                              form.credit_code.data),
+        urgency=form.urgency.data or "normal", confidential=bool(form.confidential.data),
+        answered_on_spot=bool(form.answered_on_spot.data) and form.kind.data == "inquiry",
+        answer=text(form.answer.data), lead=form.lead.data or None,
+        co_handlers=tuple(c for c in (form.co_handlers.data or ()) if c and c != form.lead.data),
+        override_reason=text(form.override_reason.data) or "—", repeat_of=form.repeat_of.data or None,
+        new_facts=bool(form.new_facts.data))
+
+
+def show_intake_error(form, exc: IntakeError) -> None:
+    """Attach a service refusal to the form field it concerns (or the first field)."""
+    field = getattr(form, exc.field or "", None) or getattr(form, "lead")
+    field.errors = list(field.errors) + [intake_error_text(exc.code, exc.params)]

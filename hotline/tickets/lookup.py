@@ -1,0 +1,110 @@
+"""Database look-ups that feed the pure rules: reference facts, repeat candidates, enterprises."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from hotline.directory.models import Category, Department, DepartmentKind, RoutingRule
+from hotline.extensions import db
+from hotline.tickets import repeats
+from hotline.tickets.models import Callback, MatterChain, Satisfaction, Ticket
+from hotline.tickets.routing import CategoryFacts, KeywordRule, RepeatLink
+
+CANDIDATE_SCAN_LIMIT = 200
+
+
+def category_by_code(code: str | None) -> Category | None:
+    """An active category by code."""
+    if not code:
+        return None
+    return db.session.scalar(select(Category).where(Category.code == code, Category.active))
+
+
+def category_facts(category: Category | None) -> CategoryFacts | None:
+    """The routing module's view of a category: its active default departments, lead first."""
+    if category is None:
+        return None
+    codes = tuple(link.department.code for link in category.department_links if link.department.active)
+    return CategoryFacts(code=category.code, is_misconduct=category.is_misconduct, departments=codes)
+
+
+def keyword_rules() -> list[KeywordRule]:
+    """The active routing table."""
+    rows = db.session.scalars(
+        select(RoutingRule).join(RoutingRule.department)
+        .where(RoutingRule.active, Department.active).order_by(RoutingRule.priority.desc(), RoutingRule.id))
+    return [KeywordRule(keywords=r.keyword_list(), department=r.department.code, priority=r.priority)
+            for r in rows]
+
+
+def discipline_department_code() -> str | None:
+    """The discipline commission (纪委监委) that reports are referred to."""
+    return db.session.scalar(select(Department.code).where(
+        Department.kind == DepartmentKind.DISCIPLINE_COMMISSION, Department.active).order_by(Department.id))
+
+
+def departments_by_code(codes) -> dict[str, Department]:
+    """Active departments for ``codes``."""
+    if not codes:
+        return {}
+    rows = db.session.scalars(select(Department).where(Department.code.in_(list(codes)), Department.active))
+    return {d.code: d for d in rows}
+
+
+def repeat_candidates(new: repeats.NewMatter, *, now: datetime, window_days: int,
+                      exclude_id: int | None = None, limit: int = 5) -> list[repeats.Candidate]:
+    """Earlier tickets of the same enterprise or caller in the window, ranked by the matter's text."""
+    conditions = []
+    if new.credit_code:
+        conditions.append(Ticket.credit_code == new.credit_code)
+    if new.enterprise_norm:
+        conditions.append(Ticket.enterprise_norm == new.enterprise_norm)
+    if new.phone:
+        conditions.append(Ticket.caller_phone == new.phone)
+    if not conditions:
+        return []
+    query = (select(Ticket.id, Ticket.number, Ticket.received_at, Ticket.status, Ticket.credit_code,
+                    Ticket.enterprise_norm, Ticket.caller_phone, Category.code, Ticket.subject,
+                    Ticket.description, Ticket.chain_id)
+             .outerjoin(Category, Ticket.category_id == Category.id)
+             .where(or_(*conditions), Ticket.received_at >= repeats.window_start(now, window_days))
+             .order_by(Ticket.received_at.desc()).limit(CANDIDATE_SCAN_LIMIT))
+    if exclude_id:
+        query = query.where(Ticket.id != exclude_id)
+    past = [repeats.PastTicket(id=r[0], number=r[1], received_at=r[2], status=str(r[3]), credit_code=r[4],
+                               enterprise_norm=r[5], phone=r[6], category_code=r[7], text=f"{r[8]}\n{r[9]}",
+                               chain_id=r[10])
+            for r in db.session.execute(query)]
+    return repeats.rank_candidates(new, past, now=now, window_days=window_days, limit=limit)
+
+
+def repeat_link(number: str, new_facts: bool) -> RepeatLink | None:
+    """The routing module's view of a confirmed repeat of ticket ``number``."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None:
+        return None
+    if ticket.merged_into_id:  # a merged ticket stands for the one it was merged into
+        ticket = db.session.get(Ticket, ticket.merged_into_id)
+    chain = db.session.get(MatterChain, ticket.chain_id) if ticket.chain_id else None
+    last = db.session.scalar(select(Callback).where(Callback.ticket_id == ticket.id, Callback.reached)
+                             .order_by(Callback.at.desc()).limit(1))
+    unsatisfied = bool(last and (last.satisfaction == Satisfaction.UNSATISFIED or last.solved is False))
+    return RepeatLink(ticket_number=ticket.number, ticket_status=str(ticket.status),
+                      chain_id=chain.id if chain else None, chain_repeat_count=chain.repeat_count if chain else 1,
+                      chain_supervision_level=chain.supervision_level if chain else ticket.supervision_level,
+                      new_facts=new_facts, last_callback_unsatisfied=unsatisfied)
+
+
+def enterprises(query: str, limit: int = 10) -> list[tuple[str, str | None]]:
+    """Enterprise names and credit codes from earlier tickets matching ``query``."""
+    q = query.strip().upper()
+    if len(q) < 2:
+        return []
+    rows = db.session.execute(
+        select(Ticket.enterprise_name, Ticket.credit_code, func.max(Ticket.received_at).label("last"))
+        .where(Ticket.enterprise_name != "",
+               or_(Ticket.credit_code.startswith(q), Ticket.enterprise_name.contains(query.strip())))
+        .group_by(Ticket.enterprise_name, Ticket.credit_code).order_by(func.max(Ticket.received_at).desc())
+        .limit(limit))
+    return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,281 @@
+"""Intake and dispatch (受理、派单): the services behind the operator's pages, the API and the seed.
+
+They own their transactions: validate, decide, write the ticket, its assignments and
+events, commit. Routing is decided by :mod:`hotline.tickets.routing` (pure); deadlines by
+:mod:`hotline.escalation.limits` on the working clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from hotline.db import utcnow
+from hotline.escalation import services as escalation
+from hotline.escalation.calendar import working_clock
+from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
+from hotline.extensions import db
+from hotline.tickets import events, lookup, numbers, repeats
+from hotline.tickets.identity import normalize_enterprise_name
+from hotline.tickets.models import (
+    Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
+)
+from hotline.tickets.routing import Decision, Matter, Rule, RoutingError, decide, override
+from hotline.tickets.states import AssignmentState, Role, TicketAction, TicketState, ticket_transition
+
+
+class IntakeError(ValueError):
+    """Intake refused; ``code`` says why, ``field`` which form field to mark."""
+
+    def __init__(self, code: str, field: str | None = None, **params) -> None:
+        super().__init__(code)
+        self.code, self.field, self.params = code, field, params
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """One call as plain, already validated values (phone and credit code normalised)."""
+
+    channel: str
+    kind: str
+    subject: str
+    description: str
+    category_code: str | None = None
+    caller_name: str = ""
+    caller_phone: str | None = None
+    enterprise_name: str = ""
+    credit_code: str | None = None
+    district_code: str | None = None
+    urgency: str = "normal"
+    confidential: bool = False
+    answered_on_spot: bool = False
+    answer: str = ""
+    lead: str | None = None
+    co_handlers: tuple[str, ...] = ()
+    override_reason: str = ""
+    repeat_of: str | None = None
+    new_facts: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Proposal:
+    """What the intake page shows while the operator types: routing and repeat candidates."""
+
+    decision: Decision | None = None
+    error: str | None = None
+    candidates: list[repeats.Candidate] = field(default_factory=list)
+
+
+def new_matter(data: IntakeData) -> repeats.NewMatter:
+    """The repeat matcher's view of the call."""
+    return repeats.NewMatter(
+        credit_code=data.credit_code, enterprise_norm=normalize_enterprise_name(data.enterprise_name) or None,
+        phone=data.caller_phone, category_code=data.category_code,
+        text=f"{data.subject}\n{data.description}")
+
+
+def route(data: IntakeData, operator_name: str) -> Decision:
+    """Decide the routing of ``data`` (with the operator's override, if any)."""
+    category = lookup.category_by_code(data.category_code)
+    if data.category_code and category is None:
+        raise IntakeError("unknown_category", "category")
+    matter = Matter(kind=data.kind, category=lookup.category_facts(category), subject=data.subject,
+                    description=data.description, confidential_requested=data.confidential,
+                    answered_on_spot=data.answered_on_spot, urgency=data.urgency)
+    link = lookup.repeat_link(data.repeat_of, data.new_facts) if data.repeat_of else None
+    if data.repeat_of and link is None:
+        raise IntakeError("unknown_repeat", "repeat_of")
+    discipline = lookup.discipline_department_code() or ""
+    try:
+        decision = decide(matter, rules=lookup.keyword_rules(), repeat=link, discipline_department=discipline)
+    except RoutingError as exc:
+        if not (exc.code == "no_department" and data.lead):
+            raise IntakeError(exc.code, "lead") from None
+        decision = None
+    if data.lead:
+        decision = override(decision or _empty_decision(data), lead=data.lead, co_handlers=data.co_handlers,
+                            by=operator_name, reason=data.override_reason)
+    return decision
+
+
+def _empty_decision(data: IntakeData) -> Decision:
+    return Decision(rule=Rule.on_receipt, lead=None, co_handlers=(), merge_into=None, supervision_level=0,
+                    confidential=data.confidential, joint_limits=False, reasons=())
+
+
+def propose(data: IntakeData, *, now: datetime, operator_name: str) -> Proposal:
+    """Routing proposal and repeat candidates for the live intake panel; writes nothing."""
+    proposal = Proposal(candidates=lookup.repeat_candidates(
+        new_matter(data), now=now, window_days=current_app.config["REPEAT_WINDOW_DAYS"]))
+    try:
+        proposal.decision = route(data, operator_name)
+    except (IntakeError, RoutingError) as exc:
+        proposal.error = exc.code
+    return proposal
+
+
+def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: str,
+                  now: datetime | None = None) -> Ticket:
+    """Save the call as a ticket and act on the routing at once; one ticket per intake key."""
+    now = now or utcnow()
+    if data.idempotency_key:
+        existing = _by_key(data.idempotency_key)
+        if existing is not None:
+            return existing
+    decision = route(data, operator_name)
+    try:
+        ticket = _new_ticket(data, decision, operator_id, now)
+        _act_on(ticket, decision, data, operator_id, now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _by_key(data.idempotency_key) if data.idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    return ticket
+
+
+def _by_key(key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+
+
+def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, now: datetime) -> Ticket:
+    category = lookup.category_by_code(data.category_code)
+    district_id = None
+    if data.district_code:
+        from hotline.directory.models import District
+
+        district_id = db.session.scalar(select(District.id).where(District.code == data.district_code))
+    ticket = Ticket(
+        number=numbers.allocate(now, current_app.config["TIMEZONE"]), idempotency_key=data.idempotency_key,
+        channel=Channel(data.channel), kind=Kind(data.kind), category_id=category.id if category else None,
+        subject=data.subject, description=data.description, caller_name=data.caller_name,
+        caller_phone=data.caller_phone, enterprise_name=data.enterprise_name,
+        enterprise_norm=normalize_enterprise_name(data.enterprise_name) or None, credit_code=data.credit_code,
+        district_id=district_id, urgency=Urgency(data.urgency), confidential=decision.confidential,
+        status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
+        operator_id=operator_id, received_at=now, answer=data.answer,
+        dispatch_due_at=ticket_dispatch_due(policy_for(category), working_clock(), now))
+    db.session.add(ticket)
+    db.session.flush()
+    events.record(ticket, "received", actor_id=operator_id, to_state=TicketState.received, at=now,
+                  data={"channel": data.channel, "kind": data.kind, "routing": decision.to_dict()})
+    return ticket
+
+
+def policy_for(category) -> Policy:
+    """The category's time-limit policy, or the defaults."""
+    if category is not None and category.policy is not None:
+        return Policy.from_dict(category.policy.limits)
+    return Policy()
+
+
+def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, actor_id: int | None, now: datetime) -> None:
+    if decision.rule == Rule.answered:
+        _transition(ticket, TicketAction.answer_on_spot, actor_id, now, {"answer": data.answer})
+        ticket.closed_at, ticket.close_reason = now, "answered_on_spot"
+        return
+    earlier = _link_chain(ticket, decision, data) if data.repeat_of else None
+    if decision.rule == Rule.merge:
+        _merge(ticket, earlier, decision, actor_id, now)
+        return
+    dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id, now=now)
+    if decision.supervision_level:
+        escalation.supervise(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
+
+
+def _transition(ticket: Ticket, action: TicketAction, actor_id, now, data=None, role=Role.operator) -> None:
+    before = ticket.status
+    ticket.status = ticket_transition(before, action, role)
+    events.record(ticket, str(action), actor_id=actor_id, from_state=before, to_state=ticket.status,
+                  data=data, at=now)
+
+
+def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: int | None, now: datetime,
+             action: TicketAction = TicketAction.dispatch) -> list[Assignment]:
+    """Create the lead's and co-handlers' assignments with their clocks starting now (派单)."""
+    depts = lookup.departments_by_code([lead, *co_handlers])
+    missing = [c for c in (lead, *co_handlers) if c not in depts]
+    if missing:
+        raise IntakeError("unknown_department", "lead", departments=",".join(missing))
+    policy, clock = policy_for(ticket.category), working_clock()
+    joint = joint or bool(co_handlers)
+    made = []
+    for code in (lead, *co_handlers):
+        role = AssignmentRole.LEAD if code == lead else AssignmentRole.CO
+        due = assignment_deadlines(policy, clock, dispatched_at=now, urgency=ticket.urgency, joint=joint,
+                                   co_handler=role == AssignmentRole.CO)
+        made.append(Assignment(
+            ticket=ticket, department_id=depts[code].id, role=role, round=_round(ticket, depts[code].id),
+            status=AssignmentState.dispatched, dispatched_at=now, sign_due_at=due.sign_due,
+            contact_due_at=due.contact_due, return_due_at=due.return_due, resolve_due_at=due.resolve_due))
+    db.session.add_all(made)
+    ticket.dispatched_at = now
+    _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers), "joint": joint})
+    return made
+
+
+def _round(ticket: Ticket, department_id: int) -> int:
+    return 1 + sum(1 for a in ticket.assignments if a.department_id == department_id)
+
+
+def _link_chain(ticket: Ticket, decision: Decision, data: IntakeData) -> Ticket:
+    """Join the confirmed repeat's chain (创建或加入重复诉求链), counting this complaint."""
+    earlier = db.session.scalar(select(Ticket).where(Ticket.number == data.repeat_of))
+    if earlier.merged_into_id:
+        earlier = db.session.get(Ticket, earlier.merged_into_id)
+    chain = db.session.get(MatterChain, earlier.chain_id) if earlier.chain_id else None
+    if chain is None:
+        chain = MatterChain(repeat_count=1, supervision_level=earlier.supervision_level)
+        db.session.add(chain)
+        db.session.flush()
+        earlier.chain_id = chain.id
+    chain.repeat_count += 1
+    chain.supervision_level = max(chain.supervision_level, decision.supervision_level)
+    ticket.chain_id = chain.id
+    return earlier
+
+
+def _merge(ticket: Ticket, earlier: Ticket, decision: Decision, actor_id, now) -> None:
+    """并单: no new dispatch; the earlier open ticket records the repeat and comes under supervision."""
+    ticket.merged_into_id = earlier.id
+    ticket.closed_at, ticket.close_reason = now, "merged"
+    _transition(ticket, TicketAction.merge, actor_id, now, {"into": earlier.number})
+    events.record(earlier, "repeat_merged", actor_id=actor_id, at=now,
+                  data={"ticket": ticket.number, "new_facts": False})
+    if decision.supervision_level:
+        escalation.supervise(earlier, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
+
+
+def lock_ticket(ticket_id: int) -> Ticket:
+    """Reload a ticket holding its row lock (PostgreSQL), so concurrent actions serialise."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(
+        populate_existing=True))
+
+
+def record_identity_view(ticket: Ticket, actor_id: int) -> None:
+    """Record that a staff member viewed a confidential caller's identity (保密: every view logged)."""
+    ticket = lock_ticket(ticket.id)
+    events.record(ticket, "identity_viewed", actor_id=actor_id)
+    db.session.commit()
+
+
+def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note: str,
+               actor_id: int | None, now: datetime | None = None) -> list[Assignment]:
+    """Send a ticket that every department returned to newly chosen departments (重新派单)."""
+    now = now or utcnow()
+    ticket = lock_ticket(ticket.id)
+    if ticket.status != TicketState.returned:
+        raise IntakeError("not_returned", "lead")
+    if lead in co_handlers:
+        raise IntakeError("lead_in_co_handlers", "co_handlers")
+    made = dispatch(ticket, lead, co_handlers, joint=bool(co_handlers), actor_id=actor_id, now=now,
+                    action=TicketAction.redispatch)
+    events.record(ticket, "redispatch_note", actor_id=actor_id, at=now, data={"note": note})
+    db.session.commit()
+    return made

@@ -1,0 +1,117 @@
+"""Operator pages: intake with live routing and repeat candidates, ticket detail, lists, search."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hotline.db import utcnow
+from hotline.security import roles_required
+from hotline.tickets import lookup, queries, services
+from hotline.tickets.forms import IntakeForm, RedispatchForm, SearchForm
+from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
+
+bp = Blueprint("tickets", __name__)
+STAFF = ("operator", "supervisor", "admin")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("operator")
+def intake():
+    """Enter a call; on save the ticket is routed and dispatched at once."""
+    form = IntakeForm()
+    fill_choices(form, lead_blank=_("— as proposed —"))
+    if request.method == "GET":
+        form.intake_key.data = uuid.uuid4().hex
+    elif form.validate_on_submit():
+        try:
+            ticket = services.create_ticket(intake_data(form), operator_id=current_user.id,
+                                            operator_name=current_user.display_name)
+        except services.IntakeError as exc:
+            show_intake_error(form, exc)
+        else:
+            flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
+            return redirect(url_for(".detail", number=ticket.number))
+    proposal = None
+    if request.method == "POST":
+        proposal = services.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
+    return render_template("tickets/intake.html", form=form, proposal=proposal), (400 if form.errors else 200)
+
+
+@bp.route("/new/preview", methods=["POST"])
+@roles_required("operator")
+def intake_preview():
+    """The live panel: proposed routing and repeat candidates for what is typed so far (saves nothing)."""
+    form = IntakeForm()
+    fill_choices(form, lead_blank=_("— as proposed —"))
+    proposal = services.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
+    return render_template("tickets/_preview.html", form=form, proposal=proposal)
+
+
+@bp.route("/enterprises")
+@roles_required("operator")
+def enterprises():
+    """Enterprises from earlier tickets whose name or credit code matches ``q`` (JSON)."""
+    rows = lookup.enterprises(request.args.get("q", "")[:100])
+    return jsonify([{"name": name, "credit_code": code} for name, code in rows])
+
+
+@bp.route("/<number>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def detail(number: str):
+    """A ticket with its routing, assignments, chain and history; POST reveals a masked identity."""
+    ticket = queries.ticket_or_404(number)
+    revealed = False
+    if request.method == "POST":
+        services.record_identity_view(ticket, current_user.id)
+        revealed = True
+    return render_template("tickets/detail.html", ticket=ticket, view=queries.detail_view(ticket),
+                           revealed=revealed or not ticket.confidential)
+
+
+@bp.route("/mine")
+@roles_required("operator")
+def mine():
+    """The operator's recent tickets."""
+    page = queries.recent_by_operator(current_user.id, before=request.args.get("before", type=int))
+    return render_template("tickets/list.html", title=_("My recent tickets"), page=page, form=None)
+
+
+@bp.route("/returned")
+@roles_required("operator", "supervisor")
+def returned():
+    """Tickets every department returned, awaiting re-dispatch, with the grounds given."""
+    return render_template("tickets/returned.html", rows=queries.returned_tickets())
+
+
+@bp.route("/<number>/redispatch", methods=["GET", "POST"])
+@roles_required("operator")
+def redispatch(number: str):
+    """Send a returned ticket to the departments the operator chooses."""
+    ticket = queries.ticket_or_404(number)
+    form = RedispatchForm()
+    fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.redispatch(ticket, form.lead.data, tuple(form.co_handlers.data or ()),
+                                note=form.reason.data, actor_id=current_user.id)
+        except services.IntakeError as exc:
+            show_intake_error(form, exc)
+        else:
+            flash(_("Ticket %(number)s re-dispatched.", number=ticket.number), "success")
+            return redirect(url_for(".detail", number=ticket.number))
+    return render_template("tickets/redispatch.html", ticket=ticket, form=form,
+                           view=queries.detail_view(ticket)), (400 if form.errors else 200)
+
+
+@bp.route("/search")
+@roles_required(*STAFF)
+def search():
+    """Search by number, phone, enterprise, credit code or words of the matter."""
+    form = SearchForm(request.args)
+    page = None
+    if form.q.data and form.validate():
+        page = queries.search(form.q.data, before=request.args.get("before", type=int))
+    return render_template("tickets/list.html", title=_("Search tickets"), page=page, form=form)
