@@ -77,6 +77,7 @@ class Config:
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
     UPLOAD_MAX_BYTES = _int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024  # a larger request body is refused (413)
 
     def __init__(self) -> None:
         inst = instance_path()

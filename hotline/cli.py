@@ -14,6 +14,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(up_command)
+    app.cli.add_command(verify_events_command)
 
 
 @click.command("create-user")
@@ -53,6 +54,20 @@ def seed_demo_command():
 
     counts = seed_demo()
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@click.command("verify-events")
+@with_appcontext
+def verify_events_command():
+    """Verify every ticket's hash-chained history; name the first broken link of each broken chain."""
+    from hotline.tickets.events import verify_all
+
+    checked, broken = verify_all()
+    for number, brk in broken:
+        click.echo(f"BROKEN ticket {number}: event #{brk.seq} ({brk.reason})")
+    click.echo(f"{checked} ticket histories checked, {len(broken)} broken")
+    if broken:
+        raise SystemExit(1)
 
 
 @click.command("up")

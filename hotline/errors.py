@@ -20,6 +20,11 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=404, title=_("Page not found"),
                                message=_("There is no page at this address.")), 404
 
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/error.html", code=413, title=_("Too large"),
+                               message=_("The upload is larger than allowed. Nothing was saved.")), 413
+
     @app.errorhandler(429)
     def too_many(error):
         return render_template("errors/error.html", code=429, title=_("Too many attempts"),

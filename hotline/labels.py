@@ -119,6 +119,13 @@ CHANNELS = {"phone": _l("Phone"), "12345": _l("Transferred from 12345"), "web": 
             "email": _l("Email"), "walk_in": _l("Walk-in"), "api": _l("API / Open311")}
 URGENCIES = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
 MATCHES = {"credit_code": _l("same credit code"), "enterprise": _l("same enterprise"), "phone": _l("same phone")}
+QUEUES = {"to_sign": _l("To sign for"), "in_progress": _l("In progress"), "due_soon": _l("Due soon"),
+          "overdue": _l("Overdue"), "submitted": _l("Submitted")}
+CONTACT_METHODS = {"phone": _l("Phone"), "visit": _l("Visit"), "sms": _l("Text message"),
+                   "via_centre": _l("Through the hotline centre"), "other": _l("Other")}
+EXTENSION_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "refused": _l("Refused")}
+SATISFACTIONS = {"satisfied": _l("Satisfied"), "basically_satisfied": _l("Basically satisfied"),
+                 "unsatisfied": _l("Unsatisfied")}
 EVENTS = {
     "received": _l("Ticket received"), "dispatch": _l("Dispatched"), "redispatch": _l("Re-dispatched"),
     "answer_on_spot": _l("Answered on the spot"), "merge": _l("Merged into an open ticket"),
@@ -126,6 +133,11 @@ EVENTS = {
     "supervision_opened": _l("Put under supervision"), "identity_viewed": _l("Identity viewed"),
     "assignment_returned": _l("Returned by a department"), "all_returned": _l("All departments returned it"),
     "redispatch_note": _l("Re-dispatch note"),
+    "assignment_sign": _l("Signed for"), "start": _l("Handling started"),
+    "assignment_record_contact": _l("Contact attempt recorded"), "assignment_return": _l("Returned by a department"),
+    "assignment_submit": _l("Reply submitted"), "resolve": _l("Resolved"), "callback": _l("Callback"),
+    "close": _l("Closed"), "reopen": _l("Reopened"), "extension_requested": _l("Extension requested"),
+    "extension_decided": _l("Extension decided"), "attachment_added": _l("Evidence attached"),
 }
 
 
@@ -172,3 +184,78 @@ def department_name(code: str) -> str:
 
     dept = departments_by_code([code]).get(code)
     return dept.name(str(get_locale())) if dept else code
+
+DOMAIN_ERRORS = {
+    "not_allowed_in_state": _l("This action is not possible in the ticket's current state."),
+    "role_not_allowed": _l("Your role may not do this."),
+    "return_window_closed": _l("The return window has closed: your department now owns this matter "
+                               "and must handle it (首接负责)."),
+    "return_grounds_required": _l("A return must state its grounds."),
+    "co_handlers_pending": _l("The final reply must wait for the co-handlers: %(missing)s."),
+    "not_your_department": _l("This assignment belongs to another department."),
+    "not_found": _l("Not found."),
+    "contact_in_future": _l("A contact attempt cannot lie in the future."),
+    "contact_before_dispatch": _l("A contact attempt cannot be earlier than the dispatch."),
+    "unknown_contact_method": _l("Unknown contact method."),
+    "extension_reason_required": _l("Please give the reason for the extension."),
+    "extension_pending": _l("An extension request is already waiting for a decision."),
+    "extension_already_decided": _l("This extension request has already been decided."),
+    "too_many_extensions": _l("The limit of extensions has been reached."),
+    "too_many_days": _l("An extension may not exceed the allowed working days."),
+    "non_positive_days": _l("An extension needs at least one working day."),
+    "reply_required": _l("Please write the reply."),
+    "not_awaiting_callback": _l("This ticket is not awaiting a callback."),
+    "callback_verdict_required": _l("When the caller was reached, record whether it is solved and how "
+                                    "satisfied they are."),
+    "attachment_type": _l("This file type is not accepted. Accepted: %(allowed)s."),
+    "attachment_empty": _l("The file is empty."),
+    "attachment_too_large": _l("The file is too large (at most %(max_mb)s MB)."),
+    "attachment_content_mismatch": _l("The file's content does not match its type."),
+}
+
+
+def domain_error_text(code: str, params: dict | None = None) -> str:
+    """A refused action in the current language."""
+    params = dict(params or {})
+    if isinstance(params.get("missing"), (list, tuple)):
+        params["missing"] = "、".join(department_name(c) for c in params["missing"])
+    template = DOMAIN_ERRORS.get(code)
+    if template is None:
+        return _("The action was refused (%(code)s).", code=code)
+    try:
+        return str(template) % params
+    except (KeyError, ValueError):
+        return str(template)
+
+
+def queue_label(queue: str) -> str:
+    """A workbench queue's name."""
+    return _lookup(QUEUES, queue)
+
+
+def contact_method_label(method: str) -> str:
+    """A contact method's name."""
+    return _lookup(CONTACT_METHODS, method)
+
+
+def extension_status_label(status) -> str:
+    """An extension request's state."""
+    return _lookup(EXTENSION_STATUSES, status)
+
+
+def satisfaction_label(value) -> str:
+    """A callback verdict."""
+    return _lookup(SATISFACTIONS, value)
+
+
+def worktime(minutes: float) -> str:
+    """Working time as days and hours of the working day (7 h by default); negative means overdue."""
+    from hotline.escalation.calendar import request_clock
+
+    per_day = request_clock().hours.minutes_per_day
+    whole = abs(int(round(minutes)))
+    days, rest = divmod(whole, int(per_day))
+    hours, mins = divmod(rest, 60)
+    text = _("%(days)d d %(hours)d h %(minutes)d min", days=days, hours=hours, minutes=mins) if days else \
+        _("%(hours)d h %(minutes)d min", hours=hours, minutes=mins)
+    return _("overdue by %(time)s", time=text) if minutes < 0 else text

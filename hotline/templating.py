@@ -14,7 +14,10 @@ NAVIGATION = (
     ("main.index", _l("Home"), ("operator", "handler", "supervisor", "admin")),
     ("tickets.intake", _l("New ticket"), ("operator",)),
     ("tickets.mine", _l("My tickets"), ("operator",)),
+    ("workbench.queue", _l("Workbench"), ("handler",)),
+    ("tickets.callbacks", _l("Callbacks"), ("operator",)),
     ("tickets.returned", _l("Returned"), ("operator", "supervisor")),
+    ("supervision.extensions", _l("Extension requests"), ("supervisor",)),
     ("tickets.search", _l("Search"), ("operator", "supervisor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.departments", _l("Departments"), ("admin",)),
@@ -51,6 +54,7 @@ def init_app(app: Flask) -> None:
         }
 
     from hotline import labels
+    from hotline.escalation.calendar import working_minutes_left
     from hotline.tickets import identity
 
     app.jinja_env.globals.update(
@@ -58,7 +62,9 @@ def init_app(app: Flask) -> None:
         urgency_label=labels.urgency_label, event_label=labels.event_label, reason_text=labels.reason_text,
         intake_error_text=labels.intake_error_text, department_name=labels.department_name,
         mask_phone=identity.mask_phone, mask_name=identity.mask_name, mask_enterprise=identity.mask_enterprise,
-        role_label=labels.role_label,
+        role_label=labels.role_label, queue_label=labels.queue_label, worktime=labels.worktime,
+        contact_method_label=labels.contact_method_label, extension_status_label=labels.extension_status_label,
+        satisfaction_label=labels.satisfaction_label, working_minutes_left=working_minutes_left,
         notification_text=labels.notification_text,
         ticket_state_labels=labels.TICKET_STATES,
         assignment_state_labels=labels.ASSIGNMENT_STATES,

@@ -116,7 +116,7 @@ def runner(app):
 
 def csrf_from(html: str) -> str:
     """The CSRF token embedded in a rendered form."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+    match = re.search(r'name="(?:\w+-)?csrf_token" type="hidden" value="([^"]+)"', html) or \
         re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)

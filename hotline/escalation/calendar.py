@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from hotline.db import utcnow
@@ -45,3 +45,15 @@ def calendar_warning_years(now: datetime | None = None) -> list[int]:
     today: date = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return list(work_calendar().missing_years(years))
+
+
+def request_clock() -> WorkingClock:
+    """The working clock, built once per request or job."""
+    if "working_clock" not in g:
+        g.working_clock = working_clock()
+    return g.working_clock
+
+
+def working_minutes_left(now: datetime, due: datetime | None) -> float:
+    """Working minutes from ``now`` to ``due`` (negative once past)."""
+    return request_clock().working_minutes_between(now, due) if due else 0.0

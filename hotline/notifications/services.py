@@ -16,6 +16,15 @@ def notify_users(user_ids: Iterable[int], *, kind: str, data: dict, ticket_id: i
         db.session.add(Notification(user_id=uid, kind=kind, data=data, ticket_id=ticket_id))
 
 
+def notify_department(department_id: int, *, kind: str, data: dict, ticket_id: int | None = None) -> None:
+    """Notify every active handler of a department (the caller commits)."""
+    from hotline.auth.models import User, UserRole
+
+    users = db.session.scalars(select(User.id).where(User.department_id == department_id, User.active,
+                                                     User.role == UserRole.HANDLER)).all()
+    notify_users(users, kind=kind, data=data, ticket_id=ticket_id)
+
+
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
     """The user's newest notifications."""
     return list(db.session.scalars(

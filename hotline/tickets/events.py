@@ -48,3 +48,31 @@ def verify_ticket(ticket_id: int) -> chain.Break | None:
     """Verify one ticket's stored history."""
     rows = db.session.scalars(select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq))
     return chain.verify(as_fields(e) for e in rows)
+
+
+def verify_all(batch: int = 1000) -> tuple[int, list[tuple[str, chain.Break]]]:
+    """Verify every ticket's history, streaming events in (ticket, seq) order.
+
+    Returns how many tickets were checked and, for each broken chain, the ticket
+    number and its first broken link.
+    """
+    broken: list[tuple[str, chain.Break]] = []
+    checked = 0
+    last_id = 0
+    while True:
+        ids = db.session.scalars(select(Ticket.id).where(Ticket.id > last_id).order_by(Ticket.id).limit(batch)).all()
+        if not ids:
+            return checked, broken
+        names = (*chain.HASHED_FIELDS, "prev_hash", "hash")
+        rows = db.session.execute(select(*(getattr(Event, n) for n in names)).where(Event.ticket_id.in_(ids))
+                                  .order_by(Event.ticket_id, Event.seq))
+        by_ticket: dict[int, list[dict]] = {i: [] for i in ids}
+        for row in rows:
+            fields = dict(zip(names, row))
+            by_ticket[fields["ticket_id"]].append(fields)
+        for ticket_id, evs in by_ticket.items():
+            brk = chain.verify(evs)
+            if brk is not None:
+                broken.append((db.session.get(Ticket, ticket_id).number, brk))
+        checked += len(ids)
+        last_id = ids[-1]

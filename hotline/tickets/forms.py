@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from hotline.tickets.identity import (
     InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
@@ -164,3 +166,28 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Number, phone, enterprise, credit code or words"), filters=[single_line],
                     validators=[Optional(), Length(max=100, message=_l("At most %(max)d characters."))])
+
+
+class CallbackForm(FlaskForm):
+    """回访: reached or not; if reached, solved or not and how satisfied."""
+
+    reached = RadioField(_l("Reached the caller?"), choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
+                         validators=[InputRequired(message=_l("Please say whether the caller was reached."))])
+    solved = RadioField(_l("Is the matter solved?"), choices=choices([("yes", _l("Solved")), ("no", _l("Not solved"))]),
+                        validate_choice=False)
+    satisfaction = RadioField(_l("Satisfaction"), validate_choice=False, choices=choices([
+        ("satisfied", _l("Satisfied")), ("basically_satisfied", _l("Basically satisfied")),
+        ("unsatisfied", _l("Unsatisfied"))]))
+    comment = TextAreaField(_l("Comment"), filters=[multi_line], validators=[
+        Length(max=2000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})
+    submit = SubmitField(_l("Record the callback"))
+
+    def validate_solved(self, field):
+        """A reached caller says whether the matter is solved."""
+        if self.reached.data == "yes" and field.data not in ("yes", "no"):
+            raise ValidationError(_l("Please record whether the matter is solved."))
+
+    def validate_satisfaction(self, field):
+        """A reached caller gives a verdict."""
+        if self.reached.data == "yes" and field.data not in ("satisfied", "basically_satisfied", "unsatisfied"):
+            raise ValidationError(_l("Please record the caller's satisfaction."))

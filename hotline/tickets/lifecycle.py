@@ -1,51 +1,276 @@
-"""Department actions on assignments (派单): every change goes through the state machine."""
+"""Department and callback actions (签收、联系、延期、退单、办结、回访): all state goes through the state machine.
+
+Each service locks the ticket row, checks the actor may act, applies one transition,
+appends its event, notifies, and commits.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
+from hotline.escalation import services as escalation
+from hotline.escalation.calendar import working_clock
+from hotline.escalation.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
+from hotline.notifications.services import notify_department, notify_users
 from hotline.tickets import events
-from hotline.tickets.models import Assignment, Ticket
-from hotline.tickets.services import lock_ticket
-from hotline.tickets.states import (
-    AssignmentAction, AssignmentState, Role, TicketAction, assignment_transition, ticket_transition,
+from hotline.tickets.models import (
+    Assignment, AssignmentRole, Callback, ContactAttempt, Extension, ExtensionStatus, Satisfaction, Ticket,
 )
+from hotline.tickets.services import lock_ticket, make_assignments, notify_new_assignments, policy_for
+from hotline.tickets.states import (
+    AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState, assignment_transition,
+    ticket_transition,
+)
+
+CONTACT_METHODS = ("phone", "visit", "sms", "via_centre", "other")
 
 
 def _locked_assignment(assignment_id: int) -> tuple[Ticket, Assignment]:
     """The assignment and its ticket, with the ticket row locked for the transaction."""
     ticket_id = db.session.scalar(select(Assignment.ticket_id).where(Assignment.id == assignment_id))
+    if ticket_id is None:
+        raise DomainError("not_found")
     ticket = lock_ticket(ticket_id)
-    assignment = db.session.get(Assignment, assignment_id, populate_existing=True)
-    return ticket, assignment
+    return ticket, db.session.get(Assignment, assignment_id, populate_existing=True)
 
 
-def return_assignment(assignment_id: int, *, grounds: str, actor_id: int | None,
+def _check_handler(assignment: Assignment, actor: User | None) -> None:
+    """Only a handler of the assignment's own department acts on it (None = the system or a seed)."""
+    if actor is not None and (actor.role != UserRole.HANDLER or actor.department_id != assignment.department_id):
+        raise DomainError("not_your_department")
+
+
+def _assignment_step(ticket, assignment, action, actor, at, data=None, **guards) -> None:
+    before = assignment.status
+    assignment.status = assignment_transition(before, action, Role.handler, **guards)
+    events.record(ticket, f"assignment_{action.value}", actor_id=actor.id if actor else None, at=at,
+                  assignment_id=assignment.id, from_state=before, to_state=assignment.status,
+                  data={"department": assignment.department.code, **(data or {})})
+
+
+def _ticket_step(ticket, action, role, actor, now, data=None) -> None:
+    before = ticket.status
+    ticket.status = ticket_transition(before, action, role)
+    events.record(ticket, str(action), actor_id=actor.id if actor else None, at=now,
+                  from_state=before, to_state=ticket.status, data=data)
+
+
+def sign_for(assignment_id: int, *, actor: User | None, now: datetime | None = None) -> Assignment:
+    """签收: the department takes the assignment; the first signature starts the ticket."""
+    now = now or utcnow()
+    ticket, a = _locked_assignment(assignment_id)
+    _check_handler(a, actor)
+    _assignment_step(ticket, a, AssignmentAction.sign, actor, now)
+    a.signed_at, a.signed_by_id = now, actor.id if actor else None
+    if ticket.status in (TicketState.dispatched, TicketState.reopened):
+        _ticket_step(ticket, TicketAction.start, Role.handler, actor, now)
+    db.session.commit()
+    return a
+
+
+def record_contact(assignment_id: int, *, at: datetime, method: str, reached: bool, summary: str,
+                   actor: User | None, now: datetime | None = None) -> ContactAttempt:
+    """响应: record an attempt to contact the caller; the first one makes the assignment "contacted"."""
+    now = now or utcnow()
+    if at > now:
+        raise DomainError("contact_in_future")
+    if method not in CONTACT_METHODS:
+        raise DomainError("unknown_contact_method")
+    ticket, a = _locked_assignment(assignment_id)
+    _check_handler(a, actor)
+    if at < a.dispatched_at.replace(second=0, microsecond=0):  # forms give minutes
+        raise DomainError("contact_before_dispatch")
+    attempt = ContactAttempt(assignment_id=a.id, at=at, method=method, reached=reached, summary=summary.strip(),
+                             user_id=actor.id if actor else None)
+    db.session.add(attempt)
+    _assignment_step(ticket, a, AssignmentAction.record_contact, actor, now,
+                     {"at": at.isoformat(), "method": method, "reached": reached})
+    if a.first_contact_at is None:
+        a.first_contact_at = at
+    db.session.commit()
+    return attempt
+
+
+def request_extension(assignment_id: int, *, days: int, reason: str, actor: User | None,
+                      now: datetime | None = None) -> Extension:
+    """延期申请: at most three, at most three working days each, one pending at a time."""
+    now = now or utcnow()
+    ticket, a = _locked_assignment(assignment_id)
+    _check_handler(a, actor)
+    if a.status not in (AssignmentState.signed, AssignmentState.contacted):
+        raise DomainError("not_allowed_in_state", state=str(a.status))
+    if not reason.strip():
+        raise DomainError("extension_reason_required")
+    _check_extension(ticket, a, days)
+    if db.session.scalar(select(func.count()).select_from(Extension).where(
+            Extension.assignment_id == a.id, Extension.status == ExtensionStatus.PENDING)):
+        raise DomainError("extension_pending")
+    ext = Extension(assignment_id=a.id, days=days, reason=reason.strip(), requested_at=now,
+                    requested_by_id=actor.id if actor else None)
+    db.session.add(ext)
+    events.record(ticket, "extension_requested", actor_id=actor.id if actor else None, assignment_id=a.id,
+                  at=now, data={"days": days, "reason": ext.reason})
+    supervisors = db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)).all()
+    notify_users(supervisors, kind="extension_requested", ticket_id=ticket.id,
+                 data={"ticket": ticket.number, "days": days})
+    db.session.commit()
+    return ext
+
+
+def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User | None,
+                     now: datetime | None = None) -> Extension:
+    """A supervisor approves (the resolution deadline moves) or refuses an extension request."""
+    now = now or utcnow()
+    ext = db.session.get(Extension, extension_id)
+    if ext is None:
+        raise DomainError("not_found")
+    ticket, a = _locked_assignment(ext.assignment_id)
+    db.session.refresh(ext)
+    if ext.status != ExtensionStatus.PENDING:
+        raise DomainError("extension_already_decided")
+    if actor is not None and actor.role != UserRole.SUPERVISOR:
+        raise DomainError("role_not_allowed")
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    ext.decided_at, ext.decided_by_id, ext.decision_note = now, actor.id if actor else None, note.strip()
+    data = {"days": ext.days, "approved": approve, "note": ext.decision_note}
+    if approve:
+        _check_extension(ticket, a, ext.days)
+        a.extension_count += 1
+        a.extension_days += ext.days
+        _recompute_resolve_due(ticket, a)
+        data["resolve_due_at"] = a.resolve_due_at.isoformat()
+    events.record(ticket, "extension_decided", actor_id=actor.id if actor else None, assignment_id=a.id,
+                  at=now, data=data)
+    if ext.requested_by_id:
+        notify_users([ext.requested_by_id], kind="extension_decided", ticket_id=ticket.id,
+                     data={"ticket": ticket.number, "approved": approve, "days": ext.days})
+    db.session.commit()
+    return ext
+
+
+def _check_extension(ticket: Ticket, a: Assignment, days: int) -> None:
+    try:
+        can_extend(policy_for(ticket.category), extensions_so_far=a.extension_count, days=days)
+    except ExtensionRefused as exc:
+        raise DomainError(exc.code) from None
+
+
+def _recompute_resolve_due(ticket: Ticket, a: Assignment) -> None:
+    joint = any(x.role == AssignmentRole.CO and x.round == a.round for x in ticket.assignments) or \
+        a.role == AssignmentRole.CO
+    due = assignment_deadlines(policy_for(ticket.category), working_clock(), dispatched_at=a.dispatched_at,
+                               urgency=ticket.urgency, joint=joint, co_handler=a.role == AssignmentRole.CO,
+                               extension_days=a.extension_days)
+    a.resolve_due_at, a.resolve_warn_at = due.resolve_due, due.resolve_warn
+
+
+def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
                       now: datetime | None = None) -> Assignment:
-    """退单: the department returns a misrouted assignment, with grounds, within the return window.
+    """退单: return a misrouted assignment with grounds, within the return window.
 
     When every current assignment of the ticket has been returned, the ticket goes
     back to the operators for re-dispatch.
     """
     now = now or utcnow()
-    ticket, assignment = _locked_assignment(assignment_id)
-    before = assignment.status
-    assignment.status = assignment_transition(before, AssignmentAction.return_, Role.handler, now=now,
-                                              return_due_at=assignment.return_due_at, grounds=grounds)
-    assignment.returned_at, assignment.return_grounds = now, grounds.strip()
-    events.record(ticket, "assignment_returned", actor_id=actor_id, assignment_id=assignment.id, at=now,
-                  from_state=before, to_state=assignment.status,
-                  data={"department": assignment.department.code, "grounds": assignment.return_grounds})
-    live = [a for a in ticket.assignments if a.status != AssignmentState.returned]
-    if not live:
-        ticket_before = ticket.status
-        ticket.status = ticket_transition(ticket_before, TicketAction.all_returned, Role.system)
-        events.record(ticket, str(TicketAction.all_returned), actor_id=None, at=now,
-                      from_state=ticket_before, to_state=ticket.status)
+    ticket, a = _locked_assignment(assignment_id)
+    _check_handler(a, actor)
+    _assignment_step(ticket, a, AssignmentAction.return_, actor, now, {"grounds": (grounds or "").strip()},
+                     now=now, return_due_at=a.return_due_at, grounds=grounds)
+    a.returned_at, a.return_grounds = now, grounds.strip()
+    if all(x.status == AssignmentState.returned for x in ticket.assignments):
+        _ticket_step(ticket, TicketAction.all_returned, Role.system, None, now)
     db.session.commit()
-    return assignment
+    return a
 
 
+def pending_co_handlers(ticket: Ticket, lead: Assignment) -> list[Assignment]:
+    """The lead's co-handlers (same round of dispatch) who have not submitted their part."""
+    return [x for x in ticket.assignments if x.role == AssignmentRole.CO and x.dispatched_at == lead.dispatched_at
+            and x.status not in (AssignmentState.submitted, AssignmentState.returned)]
+
+
+def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User | None,
+           now: datetime | None = None) -> Assignment:
+    """办结: a co-handler answers the lead; the lead's final reply (after every co-handler) resolves the ticket."""
+    now = now or utcnow()
+    if not reply.strip():
+        raise DomainError("reply_required")
+    ticket, a = _locked_assignment(assignment_id)
+    _check_handler(a, actor)
+    is_lead = a.role == AssignmentRole.LEAD
+    pending = [x.department.code for x in pending_co_handlers(ticket, a)] if is_lead else []
+    _assignment_step(ticket, a, AssignmentAction.submit, actor, now, {"solved": solved, "final": is_lead},
+                     pending_co_handlers=pending)
+    a.reply, a.reply_solved, a.submitted_at = reply.strip(), solved, now
+    a.submitted_by_id = actor.id if actor else None
+    if is_lead:
+        _ticket_step(ticket, TicketAction.resolve, Role.handler, actor, now)
+        ticket.resolved_at = now
+        ticket.callback_due_at = callback_due(policy_for(ticket.category), working_clock(), now)
+    else:
+        lead = next((x for x in ticket.assignments if x.role == AssignmentRole.LEAD
+                     and x.dispatched_at == a.dispatched_at), None)
+        if lead is not None:
+            notify_department(lead.department_id, kind="co_handler_submitted", ticket_id=ticket.id,
+                              data={"ticket": ticket.number, "department": a.department.code})
+    db.session.commit()
+    return a
+
+
+def callback_attempts(ticket: Ticket) -> list[Callback]:
+    """This round's callback attempts."""
+    return list(db.session.scalars(select(Callback).where(
+        Callback.ticket_id == ticket.id, Callback.round == ticket.reopen_count + 1).order_by(Callback.attempt)))
+
+
+def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satisfaction: str | None,
+                    comment: str, actor: User | None, now: datetime | None = None) -> Callback:
+    """回访: up to two attempts. Satisfied → closed; unsatisfied or not solved → reopened under
+    supervision (a false closure if the department said solved); unreachable twice → closed."""
+    now = now or utcnow()
+    ticket = lock_ticket(ticket_id)
+    if ticket.status != TicketState.resolved:
+        raise DomainError("not_awaiting_callback")
+    if reached and (solved is None or not satisfaction):
+        raise DomainError("callback_verdict_required")
+    attempt = len(callback_attempts(ticket)) + 1
+    cb = Callback(ticket_id=ticket.id, round=ticket.reopen_count + 1, attempt=attempt, at=now, reached=reached,
+                  solved=solved if reached else None, comment=comment.strip(), operator_id=actor.id if actor else None,
+                  satisfaction=Satisfaction(satisfaction) if reached else None)
+    db.session.add(cb)
+    events.record(ticket, "callback", actor_id=actor.id if actor else None, at=now,
+                  data={"attempt": attempt, "reached": reached, "solved": cb.solved,
+                        "satisfaction": satisfaction if reached else None})
+    if reached and solved and cb.satisfaction != Satisfaction.UNSATISFIED:
+        _close(ticket, "satisfied", actor, now)
+    elif reached:
+        _reopen(ticket, actor, now, not_solved=not solved)
+    elif attempt >= policy_for(ticket.category).callback_attempts:
+        _close(ticket, "unreachable", actor, now)
+    db.session.commit()
+    return cb
+
+
+def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> None:
+    _ticket_step(ticket, TicketAction.close, Role.operator, actor, now, {"reason": reason})
+    ticket.closed_at, ticket.close_reason = now, reason
+
+
+def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> None:
+    """重办: back to the same lead with a fresh clock, under supervision one level up."""
+    lead = max((a for a in ticket.assignments if a.role == AssignmentRole.LEAD), key=lambda a: a.id)
+    false_closure = bool(not_solved and lead.reply_solved)
+    ticket.false_closure = ticket.false_closure or false_closure
+    ticket.reopen_count += 1
+    ticket.resolved_at = ticket.callback_due_at = None
+    _ticket_step(ticket, TicketAction.reopen, Role.operator, actor, now, {"false_closure": false_closure})
+    made = make_assignments(ticket, lead.department.code, (), joint=False, now=now)
+    notify_new_assignments(ticket, made)
+    notify_department(lead.department_id, kind="ticket_reopened", ticket_id=ticket.id,
+                      data={"ticket": ticket.number})
+    escalation.supervise(ticket, ticket.supervision_level + 1, trigger="unsatisfied_callback",
+                         actor_id=actor.id if actor else None, now=now)

@@ -149,6 +149,7 @@ class Assignment(db.Model):
         Index("ix_assignments_status_sign_due", "status", "sign_due_at"),
         Index("ix_assignments_status_contact_due", "status", "contact_due_at"),
         Index("ix_assignments_status_resolve_due", "status", "resolve_due_at"),
+        Index("ix_assignments_dept_status_warn", "department_id", "status", "resolve_warn_at"),
         CheckConstraint("extension_count BETWEEN 0 AND 10", name="extension_count_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,9 +160,12 @@ class Assignment(db.Model):
     status: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState, "assignment_state"))
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -97,3 +97,17 @@ def search_conditions(q: str) -> list:
 def search(q: str, before: int | None = None) -> Page:
     """Tickets matching ``q`` by number, phone, enterprise, credit code or text, newest first."""
     return _page(select(Ticket).where(or_(*search_conditions(q))), before)
+
+
+def awaiting_callback(limit: int = 200) -> list[Ticket]:
+    """Resolved tickets awaiting a callback, the most urgent first."""
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.status == TicketState.resolved)
+        .options(selectinload(Ticket.assignments).selectinload(Assignment.department))
+        .order_by(Ticket.callback_due_at, Ticket.id).limit(limit)))
+
+
+def department_has_part(ticket_id: int, department_id: int | None) -> bool:
+    """Whether the department has (or had) an assignment on the ticket."""
+    return bool(department_id) and db.session.scalar(select(Assignment.id).where(
+        Assignment.ticket_id == ticket_id, Assignment.department_id == department_id).limit(1)) is not None

@@ -18,6 +18,7 @@ from hotline.escalation import services as escalation
 from hotline.escalation.calendar import working_clock
 from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.extensions import db
+from hotline.notifications.services import notify_department
 from hotline.tickets import events, lookup, numbers, repeats
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
@@ -199,6 +200,16 @@ def _transition(ticket: Ticket, action: TicketAction, actor_id, now, data=None, 
 def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: int | None, now: datetime,
              action: TicketAction = TicketAction.dispatch) -> list[Assignment]:
     """Create the lead's and co-handlers' assignments with their clocks starting now (派单)."""
+    made = make_assignments(ticket, lead, co_handlers, joint=joint, now=now)
+    ticket.dispatched_at = now
+    _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers),
+                                                "joint": joint or bool(co_handlers)})
+    notify_new_assignments(ticket, made)
+    return made
+
+
+def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now: datetime) -> list[Assignment]:
+    """New assignments (a fresh round per department) whose deadlines run from ``now``."""
     depts = lookup.departments_by_code([lead, *co_handlers])
     missing = [c for c in (lead, *co_handlers) if c not in depts]
     if missing:
@@ -213,11 +224,17 @@ def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: i
         made.append(Assignment(
             ticket=ticket, department_id=depts[code].id, role=role, round=_round(ticket, depts[code].id),
             status=AssignmentState.dispatched, dispatched_at=now, sign_due_at=due.sign_due,
-            contact_due_at=due.contact_due, return_due_at=due.return_due, resolve_due_at=due.resolve_due))
+            sign_warn_at=due.sign_warn, contact_due_at=due.contact_due, contact_warn_at=due.contact_warn,
+            return_due_at=due.return_due, resolve_due_at=due.resolve_due, resolve_warn_at=due.resolve_warn))
     db.session.add_all(made)
-    ticket.dispatched_at = now
-    _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers), "joint": joint})
     return made
+
+
+def notify_new_assignments(ticket: Ticket, assignments: list[Assignment]) -> None:
+    """Tell each department's handlers about their new assignment (in-app notification)."""
+    for a in assignments:
+        notify_department(a.department_id, kind="new_assignment", ticket_id=ticket.id,
+                          data={"ticket": ticket.number, "role": str(a.role)})
 
 
 def _round(ticket: Ticket, department_id: int) -> int:

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.security import roles_required
-from hotline.tickets import lookup, queries, services
-from hotline.tickets.forms import IntakeForm, RedispatchForm, SearchForm
+from hotline.extensions import db
+from hotline.labels import domain_error_text
+from hotline.tickets import attachments, lifecycle, lookup, queries, services
+from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
+from hotline.tickets.models import Attachment
+from hotline.tickets.states import DomainError
 from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
 
 bp = Blueprint("tickets", __name__)
@@ -115,3 +119,48 @@ def search():
     if form.q.data and form.validate():
         page = queries.search(form.q.data, before=request.args.get("before", type=int))
     return render_template("tickets/list.html", title=_("Search tickets"), page=page, form=form)
+
+
+@bp.route("/callbacks")
+@roles_required("operator")
+def callbacks():
+    """Resolved tickets awaiting a callback, ordered by callback due time."""
+    return render_template("tickets/callbacks.html", rows=queries.awaiting_callback())
+
+
+@bp.route("/<number>/callback", methods=["GET", "POST"])
+@roles_required("operator")
+def callback(number: str):
+    """Record a callback attempt (回访) and its verdict."""
+    ticket = queries.ticket_or_404(number)
+    form = CallbackForm()
+    status = 200
+    if form.validate_on_submit():
+        reached = form.reached.data == "yes"
+        try:
+            lifecycle.record_callback(ticket.id, reached=reached, solved=(form.solved.data == "yes") if reached
+                                      else None, satisfaction=form.satisfaction.data if reached else None,
+                                      comment=form.comment.data or "", actor=current_user)
+        except DomainError as exc:
+            flash(domain_error_text(exc.code, exc.params), "error")
+            status = 409
+        else:
+            flash(_("Callback recorded."), "success")
+            return redirect(url_for(".detail", number=number))
+    elif form.errors:
+        status = 400
+    return render_template("tickets/callback.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
+                           attempts=lifecycle.callback_attempts(ticket)), status
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@roles_required("operator", "supervisor", "admin", "handler")
+def attachment(attachment_id: int):
+    """Download evidence; a handler only for a ticket their department has a part in."""
+    item = db.session.get(Attachment, attachment_id)
+    if item is None:
+        abort(404)
+    if current_user.role == "handler" and not queries.department_has_part(item.ticket_id, current_user.department_id):
+        abort(404)
+    return send_file(attachments.path_of(item), mimetype=item.content_type, as_attachment=True,
+                     download_name=item.filename)

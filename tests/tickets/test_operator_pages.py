@@ -25,7 +25,7 @@ def test_returned_ticket_is_listed_with_grounds_and_re_dispatched(operator_clien
                 override_reason="话务员判断为供水问题")
     ticket = _last()
     lifecycle.return_assignment(ticket.assignments[0].id, grounds="燃气不属于水务局职责，应由住建局办理。",
-                                actor_id=None)
+                                actor=None)
     db.session.refresh(ticket)
     assert ticket.status == "returned"
     page = operator_client.get("/tickets/returned").get_data(as_text=True)
@@ -62,11 +62,11 @@ def test_return_needs_grounds_and_the_window(operator_client):
     post_intake(operator_client)
     assignment = _last().assignments[0]
     with pytest.raises(TransitionRefused) as refused:
-        lifecycle.return_assignment(assignment.id, grounds="  ", actor_id=None)
+        lifecycle.return_assignment(assignment.id, grounds="  ", actor=None)
     assert refused.value.code == "return_grounds_required"
     late = assignment.return_due_at.replace(microsecond=0) + __import__("datetime").timedelta(seconds=1)
     with pytest.raises(TransitionRefused) as refused:
-        lifecycle.return_assignment(assignment.id, grounds="不属本单位职责", actor_id=None, now=late)
+        lifecycle.return_assignment(assignment.id, grounds="不属本单位职责", actor=None, now=late)
     assert refused.value.code == "return_window_closed"
 
 

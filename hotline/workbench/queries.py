@@ -1,0 +1,101 @@
+"""A department's queues (待签收、办理中、即将到期、已超期、已提交), keyset-paginated by due time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from hotline.extensions import db
+from hotline.tickets.models import Assignment, Attachment, ContactAttempt, Event, Extension, Ticket
+from hotline.tickets.states import AssignmentState
+
+OPEN = (AssignmentState.dispatched, AssignmentState.signed, AssignmentState.contacted)
+QUEUES = ("to_sign", "in_progress", "due_soon", "overdue", "submitted")
+PAGE_SIZE = 50
+
+
+def queue_condition(queue: str, now: datetime):
+    """The SQL condition of a queue at instant ``now``."""
+    status = Assignment.status
+    return {
+        "to_sign": status == AssignmentState.dispatched,
+        "in_progress": status.in_((AssignmentState.signed, AssignmentState.contacted)),
+        "due_soon": and_(status.in_(OPEN), Assignment.resolve_warn_at <= now, Assignment.resolve_due_at > now),
+        "overdue": and_(status.in_(OPEN), Assignment.resolve_due_at <= now),
+        "submitted": status == AssignmentState.submitted,
+    }[queue]
+
+
+def queue_counts(department_id: int, now: datetime) -> dict[str, int]:
+    """How many assignments each queue holds."""
+    return {q: db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.department_id == department_id, queue_condition(q, now))) or 0 for q in QUEUES}
+
+
+@dataclass
+class QueuePage:
+    """One page of a queue and the cursor to the next one."""
+
+    rows: list[Assignment]
+    next_cursor: str | None
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """``<due ISO>_<id>`` → (due, id); a malformed cursor starts from the top."""
+    if not cursor or "_" not in cursor:
+        return None
+    due, _, ident = cursor.rpartition("_")
+    try:
+        return datetime.fromisoformat(due), int(ident)
+    except ValueError:
+        return None
+
+
+def queue_page(department_id: int, queue: str, now: datetime, cursor: str | None = None) -> QueuePage:
+    """Assignments of a queue ordered by resolution due time, then id (keyset pagination)."""
+    descending = queue == "submitted"
+    order_col = Assignment.submitted_at if descending else Assignment.resolve_due_at
+    query = (select(Assignment).join(Assignment.ticket)
+             .where(Assignment.department_id == department_id, queue_condition(queue, now))
+             .options(contains_eager(Assignment.ticket), selectinload(Assignment.department)))
+    after = parse_cursor(cursor)
+    if after:
+        due, ident = after
+        if descending:
+            query = query.where(or_(order_col < due, and_(order_col == due, Assignment.id < ident)))
+        else:
+            query = query.where(or_(order_col > due, and_(order_col == due, Assignment.id > ident)))
+    order = (order_col.desc(), Assignment.id.desc()) if descending else (order_col, Assignment.id)
+    rows = list(db.session.scalars(query.order_by(*order).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    last = rows[-1] if rows else None
+    cursor_out = f"{getattr(last, order_col.key).isoformat()}_{last.id}" if more and last else None
+    return QueuePage(rows=rows, next_cursor=cursor_out)
+
+
+def department_assignment(number: str, department_id: int) -> tuple[Ticket, Assignment]:
+    """The ticket and this department's latest assignment on it; 404 if the department has none."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number)
+                               .options(selectinload(Ticket.assignments).selectinload(Assignment.department)))
+    mine = [a for a in (ticket.assignments if ticket else []) if a.department_id == department_id]
+    if not mine:
+        abort(404)
+    return ticket, max(mine, key=lambda a: a.id)
+
+
+def assignment_extras(assignment: Assignment) -> dict:
+    """Contact attempts, extension requests and attachments of an assignment's ticket."""
+    return {
+        "contacts": list(db.session.scalars(select(ContactAttempt).where(
+            ContactAttempt.assignment_id == assignment.id).order_by(ContactAttempt.at))),
+        "extensions": list(db.session.scalars(select(Extension).where(
+            Extension.assignment_id == assignment.id).order_by(Extension.requested_at))),
+        "attachments": list(db.session.scalars(select(Attachment).where(
+            Attachment.ticket_id == assignment.ticket_id).order_by(Attachment.created_at))),
+        "history": list(db.session.scalars(select(Event).where(Event.ticket_id == assignment.ticket_id)
+                                           .options(selectinload(Event.actor)).order_by(Event.seq))),
+    }
