@@ -39,15 +39,30 @@ def unread_count(user_id: int) -> int:
     ) or 0
 
 
+def nav_badges(user) -> dict[str, str]:
+    """Counts shown beside navigation entries: a handler's assignments to sign for and overdue."""
+    if user.role != "handler" or not user.department_id:
+        return {}
+    from hotline.db import utcnow
+    from hotline.workbench.queries import queue_condition
+    from hotline.tickets.models import Assignment
+
+    now = utcnow()
+    counts = [db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.department_id == user.department_id, queue_condition(q, now))) or 0 for q in ("to_sign", "overdue")]
+    return {"workbench.queue": f"{counts[0]} / {counts[1]}"} if any(counts) else {}
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
 
     @app.context_processor
     def _context():
         if not current_user.is_authenticated:
-            return {"nav": [], "unread": 0, "locale": str(get_locale())}
+            return {"nav": [], "nav_badges": {}, "unread": 0, "locale": str(get_locale())}
         return {
             "nav": navigation_for(current_user.role, app),
+            "nav_badges": nav_badges(current_user),
             "unread": unread_count(current_user.id),
             "locale": str(get_locale()),
             "endpoint": request.endpoint,
