@@ -30,12 +30,26 @@ def role_label(role: str) -> str:
     return str(ROLES.get(str(role), role))
 
 
+NOTIFICATIONS = {
+    "calendar_missing": _l("The working calendar for %(year)s is missing: an administrator must enter it."),
+    "new_assignment": _l("New assignment: ticket %(ticket)s."),
+    "co_handler_submitted": _l("Ticket %(ticket)s: a co-handler submitted its part."),
+    "extension_requested": _l("Ticket %(ticket)s: an extension of %(days)s working days awaits your decision."),
+    "extension_decided": _l("Ticket %(ticket)s: your extension request was decided."),
+    "ticket_reopened": _l("Ticket %(ticket)s was reopened after an unsatisfied callback."),
+}
+
+
 def notification_text(n) -> str:
     """One line describing a notification in the current language."""
-    if n.kind == "calendar_missing":
-        return _("The working calendar for %(year)s is missing: an administrator must enter it.",
-                 year=n.data.get("year"))
-    return _("Notification: %(kind)s", kind=n.kind)
+    template = NOTIFICATIONS.get(n.kind)
+    if template is None:
+        return _("Notification: %(kind)s", kind=n.kind)
+    try:
+        return str(template) % {k: v for k, v in (n.data or {}).items()}
+    except (KeyError, ValueError):
+        return str(template)
+
 
 RULES = {
     "on_receipt": _l("Handle on receipt (接诉即办)"), "joint": _l("Joint handling (有诉联办)"),

@@ -6,6 +6,7 @@ from hotline.directory.models import (  # noqa: F401
 from hotline.escalation.models import (  # noqa: F401
     CalendarDay, EscalationStep, Setting, SupervisionAction, SupervisionCase,
 )
+from hotline.api.models import ApiKey  # noqa: F401
 from hotline.notifications.models import Notification  # noqa: F401
 from hotline.tickets.models import (  # noqa: F401
     Assignment, Attachment, Callback, ContactAttempt, Event, Extension, MatterChain, Ticket, TicketCounter,
