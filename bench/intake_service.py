@@ -12,7 +12,8 @@ loaded by ``bench.generate`` (numbers continue from its ``ticket_counters``). Ti
 received "now" (the wall clock), as at a real intake. No Redis is needed: ``create_ticket``
 enqueues nothing; ``--embedded-redis`` starts the bundled server anyway, for when it will.
 
-Prints one JSON line: tickets/s and the latency percentiles of one ``create_ticket`` call.
+Prints one JSON line: tickets/s and the latency percentiles of one ``create_ticket`` call;
+``--profile FILE`` writes a pyinstrument profile of the timed calls.
 """
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--embedded-redis", action="store_true", help="start the bundled Redis for the run")
+    parser.add_argument("--profile", metavar="FILE", help="write a pyinstrument text profile of the timed calls")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be positive")
@@ -112,7 +114,7 @@ def _run(app, args, dialect) -> dict:
         db.session.remove()
         numbers: list[str | None] = []
         samples, rules, errors = [], {}, {}
-        wall = None
+        wall = profiler = None
         for k, (fields, repeat_of) in enumerate(planned):
             if repeat_of is not None and numbers[repeat_of] and planned[repeat_of][0]["category_code"]:
                 earlier = planned[repeat_of][0]
@@ -123,6 +125,11 @@ def _run(app, args, dialect) -> dict:
                 if fields["kind"] == "inquiry":
                     fields["kind"] = "complaint"
             if k == WARMUP:
+                if args.profile:
+                    from pyinstrument import Profiler
+
+                    profiler = Profiler(interval=0.0005)
+                    profiler.start()
                 wall = time.perf_counter()
             t = time.perf_counter()
             try:
@@ -141,6 +148,11 @@ def _run(app, args, dialect) -> dict:
             if (k + 1) % 500 == 0:
                 log(f"{k + 1} intakes")
         total = time.perf_counter() - wall
+        if profiler is not None:
+            profiler.stop()
+            with open(args.profile, "w") as f:
+                f.write(profiler.output_text(unicode=True, color=False))
+            log(f"profile written to {args.profile}")
         after = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
                  for m in (Ticket, Assignment, Event)}
         db.session.remove()

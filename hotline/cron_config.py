@@ -1,6 +1,7 @@
 """Periodic work, declared in one place, for exactly one ``rq cron`` process."""
 from rq import cron
 
-from hotline.escalation.jobs import check_calendar_coverage
+from hotline.escalation.jobs import check_calendar_coverage, sweep
 
+cron.register(sweep, "escalation", interval=60, name="escalation-sweep", job_timeout=600)
 cron.register(check_calendar_coverage, "default", interval=3600, name="calendar-coverage")

@@ -7,11 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
+from hotline.db import utcnow
+from hotline.escalation import engine, ladder
 from hotline.escalation.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.jobs import job
 from hotline.notifications.services import notify_users
+from hotline.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +41,49 @@ def check_calendar_coverage() -> list[int]:
         warned.append(year)
         log.info("admins warned: no working calendar for %s", year)
     return warned
+
+
+@job
+def escalate(target_type: str, target_id: int, step: str) -> bool:
+    """Timer or sweep job: take one escalation step if it is (still) due. Safe to run twice."""
+    return engine.apply(target_type, target_id, step)
+
+
+@job
+def escalate_batch(items: list[tuple[str, int, str]]) -> int:
+    """Take a batch of due steps found by the sweep; returns how many were taken now."""
+    return sum(1 for target_type, target_id, step in items if engine.apply(target_type, target_id, step))
+
+
+SWEEP_BATCH = 200
+
+
+@job
+def sweep() -> int:
+    """Every minute (rq cron): find every due-but-untaken step in the database and enqueue it.
+
+    This is what makes escalation lossless: timers lost with Redis, a worker killed
+    mid-job, or a deadline moved by an extension are all found here again.
+    """
+    items = engine.due_items(utcnow())
+    db.session.rollback()
+    for start in range(0, len(items), SWEEP_BATCH):
+        enqueue(escalate_batch, items[start:start + SWEEP_BATCH], queue="escalation")
+    if items:
+        log.info("sweep: %d due escalation steps enqueued", len(items))
+    return len(items)
+
+
+def schedule_assignment_timers(assignments) -> int:
+    """After a dispatch commits: one timer per warning and breach instant of each assignment.
+
+    A timer that fires after the assignment moved on, or after an extension moved the
+    deadline, finds nothing to do (the job re-checks); the sweep covers lost timers.
+    """
+    scheduled = 0
+    for a in assignments:
+        for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items():
+            at = getattr(a, column)
+            if at is not None and enqueue(escalate, "assignment", a.id, str(step), queue="escalation", at=at):
+                scheduled += 1
+    return scheduled

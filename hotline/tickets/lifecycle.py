@@ -20,7 +20,9 @@ from hotline.tickets import events
 from hotline.tickets.models import (
     Assignment, AssignmentRole, Callback, ContactAttempt, Extension, ExtensionStatus, Satisfaction, Ticket,
 )
-from hotline.tickets.services import lock_ticket, make_assignments, notify_new_assignments, policy_for
+from hotline.tickets.services import (
+    lock_ticket, make_assignments, notify_new_assignments, policy_for, start_timers,
+)
 from hotline.tickets.states import (
     AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState, assignment_transition,
     ticket_transition,
@@ -149,6 +151,10 @@ def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User
         notify_users([ext.requested_by_id], kind="extension_decided", ticket_id=ticket.id,
                      data={"ticket": ticket.number, "approved": approve, "days": ext.days})
     db.session.commit()
+    if approve:
+        from hotline.escalation.jobs import schedule_assignment_timers
+
+        schedule_assignment_timers([a])  # the moved deadline gets its own timers; old ones find nothing
     return ext
 
 
@@ -245,13 +251,15 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
     events.record(ticket, "callback", actor_id=actor.id if actor else None, at=now,
                   data={"attempt": attempt, "reached": reached, "solved": cb.solved,
                         "satisfaction": satisfaction if reached else None})
+    made: list[Assignment] = []
     if reached and solved and cb.satisfaction != Satisfaction.UNSATISFIED:
         _close(ticket, "satisfied", actor, now)
     elif reached:
-        _reopen(ticket, actor, now, not_solved=not solved)
+        made = _reopen(ticket, actor, now, not_solved=not solved)
     elif attempt >= policy_for(ticket.category).callback_attempts:
         _close(ticket, "unreachable", actor, now)
     db.session.commit()
+    start_timers(made)
     return cb
 
 
@@ -260,7 +268,7 @@ def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> No
     ticket.closed_at, ticket.close_reason = now, reason
 
 
-def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> None:
+def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> list[Assignment]:
     """重办: back to the same lead with a fresh clock, under supervision one level up."""
     lead = max((a for a in ticket.assignments if a.role == AssignmentRole.LEAD), key=lambda a: a.id)
     false_closure = bool(not_solved and lead.reply_solved)
@@ -274,3 +282,4 @@ def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bo
                       data={"ticket": ticket.number})
     escalation.supervise(ticket, ticket.supervision_level + 1, trigger="unsatisfied_callback",
                          actor_id=actor.id if actor else None, now=now)
+    return made

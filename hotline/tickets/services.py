@@ -138,7 +138,15 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         if existing is None:
             raise
         return existing
+    start_timers(ticket.assignments)
     return ticket
+
+
+def start_timers(assignments) -> None:
+    """After the commit: schedule the warning and breach timers (a Redis outage only delays them)."""
+    from hotline.escalation.jobs import schedule_assignment_timers
+
+    schedule_assignment_timers([a for a in assignments if a.status == AssignmentState.dispatched])
 
 
 def _by_key(key: str) -> Ticket | None:
@@ -295,4 +303,5 @@ def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note:
                     action=TicketAction.redispatch)
     events.record(ticket, "redispatch_note", actor_id=actor_id, at=now, data={"note": note})
     db.session.commit()
+    start_timers(made)
     return made

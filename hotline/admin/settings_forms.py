@@ -1,0 +1,130 @@
+"""Forms for the working-time settings: hours, calendar days and uploads, time-limit policies."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Regexp, ValidationError
+
+from hotline.admin.settings_services import NOTE_MAX
+from hotline.tickets.forms import multi_line, single_line
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+KIND_CHOICES = [SelectChoice("off", _l("Day off (holiday)")), SelectChoice("work", _l("Working day (make-up day)"))]
+
+
+def coerce_optional_int(value):
+    """``""`` → None, else an int (for selects with a blank choice)."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+class WorkingHoursForm(FlaskForm):
+    """The daily working periods as text; checked by the service with ``WorkingHours.parse``."""
+
+    periods = StringField(_l("Working periods"), filters=[single_line], validators=[
+        InputRequired(message=_l("Please enter the working periods.")),
+        Length(max=200, message=_l("At most %(max)d characters."))])
+    submit = SubmitField(_l("Save"))
+
+
+class CalendarDayForm(FlaskForm):
+    """Enter or change one day of the working calendar."""
+
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please enter a date."))])
+    kind = SelectField(_l("This day is"), choices=KIND_CHOICES)
+    note = StringField(_l("Note"), filters=[single_line], validators=[
+        Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))])
+    submit = SubmitField(_l("Save day"))
+
+    def validate_day(self, field):
+        """Only years the clock can sensibly hold."""
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Please enter a date between %(first)d and %(last)d.",
+                                     first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class CalendarUploadForm(FlaskForm):
+    """A whole year's holidays and make-up working days: pasted lines or a CSV file."""
+
+    year = IntegerField(_l("Year"), validators=[
+        InputRequired(message=_l("Please enter the year.")),
+        NumberRange(min=FIRST_YEAR, max=LAST_YEAR, message=_l("Please enter a year between %(min)d and %(max)d."))])
+    lines = TextAreaField(_l("Days, one per line"), filters=[multi_line], validators=[
+        Length(max=40000, message=_l("At most %(max)d characters."))])
+    file = FileField(_l("Or a CSV file (date, work or off, note)"), validators=[
+        FileAllowed(["csv"], _l("Please choose a .csv file."))])
+    replace = BooleanField(_l("Replace the days an administrator entered earlier for this year"))
+    submit = SubmitField(_l("Check and save"))
+
+    def validate_lines(self, field):
+        """Exactly one source: pasted lines or a file."""
+        if not field.data and not self.file.data:
+            raise ValidationError(_l("Please paste the days or choose a CSV file."))
+        if field.data and self.file.data:
+            raise ValidationError(_l("Please paste the days or choose a file, not both."))
+
+
+def _number(label):
+    return FloatField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"},
+                      validators=[InputRequired(message=_l("Please enter a number."))])
+
+
+class PolicyForm(FlaskForm):
+    """A time-limit policy: one number per limit, in the units shown; checked with ``Policy.from_dict``."""
+
+    code = StringField(_l("Code"), filters=[single_line], validators=[
+        InputRequired(message=_l("Please enter a code.")), Length(max=40, message=_l("At most %(max)d characters.")),
+        Regexp(r"^[a-z0-9_-]+$", message=_l("Use lowercase letters, digits, '_' or '-' only."))])
+    name = StringField(_l("Name"), filters=[single_line], validators=[
+        InputRequired(message=_l("Please enter a name.")), Length(max=120, message=_l("At most %(max)d characters."))])
+    dispatch_days = _number(_l("Operator dispatches within (working days)"))
+    sign_minutes = _number(_l("Department signs for within (working minutes)"))
+    contact_normal_minutes = _number(_l("First contact, normal (minutes, natural time)"))
+    contact_urgent_minutes = _number(_l("First contact, urgent (minutes, natural time)"))
+    contact_emergency_minutes = _number(_l("First contact, emergency (minutes, natural time)"))
+    return_window_days = _number(_l("Return a misrouted ticket within (working days)"))
+    resolve_days = _number(_l("Resolve within (working days)"))
+    joint_resolve_days = _number(_l("Joint handling: lead resolves within (working days)"))
+    co_answer_days = _number(_l("Joint handling: co-handlers answer within (working days)"))
+    max_extensions = _number(_l("Extensions allowed (times)"))
+    max_extension_days = _number(_l("Longest extension (working days)"))
+    callback_days = _number(_l("Callback within (working days)"))
+    callback_attempts = _number(_l("Callback attempts"))
+    supervision_level_days = _number(_l("Each supervision level (working days)"))
+    warn_percent = _number(_l("Warn when this share of a limit has passed (%)"))
+    submit = SubmitField(_l("Save"))
+
+    GROUPS = (
+        (_l("Dispatch and sign-for"), ("dispatch_days", "sign_minutes", "return_window_days")),
+        (_l("First contact with the caller, by urgency"),
+         ("contact_normal_minutes", "contact_urgent_minutes", "contact_emergency_minutes")),
+        (_l("Resolution"), ("resolve_days", "joint_resolve_days", "co_answer_days")),
+        (_l("Extensions"), ("max_extensions", "max_extension_days")),
+        (_l("Callback and supervision"), ("callback_days", "callback_attempts", "supervision_level_days")),
+        (_l("Warnings"), ("warn_percent",)),
+    )
+
+
+class CategoryPoliciesForm(FlaskForm):
+    """One policy select per category; the fields are added by :func:`category_policies_form`."""
+
+    submit = SubmitField(_l("Save assignments"))
+
+
+def category_field_name(category_id: int) -> str:
+    """The name of a category's select in :class:`CategoryPoliciesForm`."""
+    return f"category_{category_id}"
+
+
+def category_policies_form(categories, policy_choices: list[SelectChoice], locale: str) -> CategoryPoliciesForm:
+    """A :class:`CategoryPoliciesForm` with a select per category, preset to its policy."""
+
+    class Form(CategoryPoliciesForm):
+        pass
+
+    for category in categories:
+        setattr(Form, category_field_name(category.id), SelectField(
+            category.name(locale), choices=policy_choices, coerce=coerce_optional_int, default=category.policy_id))
+    return Form()

@@ -1,0 +1,165 @@
+"""Applying escalation steps exactly once, and finding the ones that are due.
+
+The database is the source of truth: every deadline lives in a column, and every
+step taken is a row of ``escalation_steps`` under a unique (target, step) key,
+inserted in the same transaction as its effect. Timers and the sweep only bring
+work; :func:`apply_step` re-checks, so running it twice — or from two workers at
+once — changes nothing the second time.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from hotline.auth.models import User, UserRole
+from hotline.db import utcnow
+from hotline.escalation import ladder, services
+from hotline.escalation.ladder import Effect, Step
+from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
+from hotline.extensions import db
+from hotline.notifications.services import notify_department, notify_users
+from hotline.tickets import events
+from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+from hotline.tickets.services import lock_ticket
+from hotline.tickets.states import AssignmentState, TicketState
+
+log = logging.getLogger(__name__)
+
+OPEN_ASSIGNMENT = (AssignmentState.dispatched, AssignmentState.signed, AssignmentState.contacted)
+
+
+def _facts(a: Assignment) -> ladder.AssignmentFacts:
+    return ladder.AssignmentFacts(status=str(a.status), is_lead=a.role == AssignmentRole.LEAD,
+                                  instants={c: getattr(a, c) for c, _ in ladder.ASSIGNMENT_STEPS.values()})
+
+
+def _record(target_type: str, target_id: int, step: str, data: dict) -> bool:
+    """Insert the step's row; False if another worker (or an earlier run) already took the step."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(EscalationStep(target_type=target_type, target_id=target_id, step=step, data=data))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _supervisors() -> list[int]:
+    return list(db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)))
+
+
+def apply_assignment_step(assignment_id: int, step: Step, now: datetime | None = None) -> bool:
+    """Take an assignment's warning or breach step if it is due and not yet taken; True if taken."""
+    now = now or utcnow()
+    ticket_id = db.session.scalar(select(Assignment.ticket_id).where(Assignment.id == assignment_id))
+    if ticket_id is None:
+        return False
+    ticket = lock_ticket(ticket_id)
+    a = db.session.get(Assignment, assignment_id, populate_existing=True)
+    facts = _facts(a)
+    if not ladder.assignment_step_due(step, facts, now):
+        db.session.rollback()
+        return False
+    due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
+    if not _record("assignment", a.id, str(step), {"due_at": due.isoformat()}):
+        db.session.rollback()
+        return False
+    effect = ladder.assignment_effect(step, facts)
+    events.record(ticket, f"escalation_{step}", actor_id=None, assignment_id=a.id, at=now,
+                  data={"department": a.department.code, "due_at": due.isoformat(), "effect": str(effect)})
+    data = {"ticket": ticket.number, "step": str(step), "department": a.department.code}
+    notify_department(a.department_id, kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+    if effect == Effect.breach_notice:
+        notify_users(_supervisors(), kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+    elif effect == Effect.supervise:
+        case = services.supervise(ticket, ladder.supervise_level(ticket.supervision_level),
+                                  trigger="resolve_breach", actor_id=None, now=now)
+        if case is not None:
+            notify_users(_supervisors(), kind="supervision_opened", ticket_id=ticket.id,
+                         data={**data, "level": case.level})
+    db.session.commit()
+    return True
+
+
+def apply_case_step(case_id: int, now: datetime | None = None) -> bool:
+    """A supervision level not cleared by its deadline raises the next level (up to 3)."""
+    now = now or utcnow()
+    ticket_id = db.session.scalar(select(SupervisionCase.ticket_id).where(SupervisionCase.id == case_id))
+    if ticket_id is None:
+        return False
+    ticket = lock_ticket(ticket_id)
+    case = db.session.get(SupervisionCase, case_id, populate_existing=True)
+    if not ladder.case_step_due(str(case.status), case.due_at, now):
+        db.session.rollback()
+        return False
+    if not _record("case", case.id, str(Step.level_breach), {"level": case.level}):
+        db.session.rollback()
+        return False
+    events.record(ticket, "escalation_level_breach", actor_id=None, at=now,
+                  data={"case": case.id, "level": case.level, "due_at": case.due_at.isoformat()})
+    if case.level < ladder.MAX_LEVEL:
+        new = services.supervise(ticket, ladder.next_level(case.level), trigger="level_breach",
+                                 actor_id=None, now=now)
+        level = new.level if new else case.level
+    else:
+        level = case.level  # level 3 stays open; its breach is reported to the supervisors
+    notify_users(_supervisors(), kind="escalation_level_breach", ticket_id=ticket.id,
+                 data={"ticket": ticket.number, "level": level})
+    db.session.commit()
+    return True
+
+
+def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
+    """A callback not made within its limit is reported to the operators once."""
+    now = now or utcnow()
+    ticket = lock_ticket(ticket_id)
+    if ticket is None or not ladder.callback_step_due(str(ticket.status), ticket.callback_due_at, now):
+        db.session.rollback()
+        return False
+    if not _record("ticket", ticket.id, str(Step.callback_breach), {"due_at": ticket.callback_due_at.isoformat()}):
+        db.session.rollback()
+        return False
+    events.record(ticket, "escalation_callback_breach", actor_id=None, at=now,
+                  data={"due_at": ticket.callback_due_at.isoformat()})
+    operators = db.session.scalars(select(User.id).where(User.role == UserRole.OPERATOR, User.active)).all()
+    notify_users(operators, kind="escalation_callback_breach", ticket_id=ticket.id, data={"ticket": ticket.number})
+    db.session.commit()
+    return True
+
+
+def _not_taken(target_type: str, target_id_col, step: str):
+    return ~exists().where(and_(EscalationStep.target_type == target_type, EscalationStep.target_id == target_id_col,
+                                EscalationStep.step == step))
+
+
+def due_items(now: datetime, limit: int = 50_000) -> list[tuple[str, int, str]]:
+    """Every due-but-untaken step in the database: (target type, id, step)."""
+    items: list[tuple[str, int, str]] = []
+    for step, (column, states) in ladder.ASSIGNMENT_STEPS.items():
+        col = getattr(Assignment, column)
+        ids = db.session.scalars(select(Assignment.id).where(
+            Assignment.status.in_(list(states)), col <= now, _not_taken("assignment", Assignment.id, str(step)))
+            .order_by(col).limit(limit)).all()
+        items += [("assignment", i, str(step)) for i in ids]
+    ids = db.session.scalars(select(SupervisionCase.id).where(
+        SupervisionCase.status == CaseStatus.OPEN, SupervisionCase.due_at <= now,
+        _not_taken("case", SupervisionCase.id, str(Step.level_breach))).limit(limit)).all()
+    items += [("case", i, str(Step.level_breach)) for i in ids]
+    ids = db.session.scalars(select(Ticket.id).where(
+        Ticket.status == TicketState.resolved, Ticket.callback_due_at <= now,
+        _not_taken("ticket", Ticket.id, str(Step.callback_breach))).limit(limit)).all()
+    items += [("ticket", i, str(Step.callback_breach)) for i in ids]
+    return items
+
+
+def apply(target_type: str, target_id: int, step: str, now: datetime | None = None) -> bool:
+    """Dispatch one item to its step function."""
+    if target_type == "assignment":
+        return apply_assignment_step(target_id, Step(step), now)
+    if target_type == "case":
+        return apply_case_step(target_id, now)
+    if target_type == "ticket":
+        return apply_callback_step(target_id, now)
+    raise ValueError(f"unknown escalation target {target_type!r}")
