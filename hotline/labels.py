@@ -37,6 +37,16 @@ NOTIFICATIONS = {
     "extension_requested": _l("Ticket %(ticket)s: an extension of %(days)s working days awaits your decision."),
     "extension_decided": _l("Ticket %(ticket)s: your extension request was decided."),
     "ticket_reopened": _l("Ticket %(ticket)s was reopened after an unsatisfied callback."),
+    "escalation_sign_warn": _l("Ticket %(ticket)s: three quarters of the time to sign for have passed."),
+    "escalation_sign_breach": _l("Ticket %(ticket)s was not signed for in time."),
+    "escalation_contact_warn": _l("Ticket %(ticket)s: three quarters of the time to contact the caller have passed."),
+    "escalation_contact_breach": _l("Ticket %(ticket)s: the caller was not contacted in time."),
+    "escalation_resolve_warn": _l("Ticket %(ticket)s: three quarters of the time to resolve have passed."),
+    "escalation_resolve_breach": _l("Ticket %(ticket)s was not resolved in time."),
+    "supervision_opened": _l("Ticket %(ticket)s is under supervision at level %(level)s."),
+    "escalation_level_breach": _l("Ticket %(ticket)s: supervision not cleared in time; now level %(level)s."),
+    "escalation_callback_breach": _l("Ticket %(ticket)s: the callback is late."),
+    "supervision_notice": _l("Supervision notice on ticket %(ticket)s (level %(level)s)."),
 }
 
 
@@ -152,6 +162,16 @@ EVENTS = {
     "assignment_submit": _l("Reply submitted"), "resolve": _l("Resolved"), "callback": _l("Callback"),
     "close": _l("Closed"), "reopen": _l("Reopened"), "extension_requested": _l("Extension requested"),
     "extension_decided": _l("Extension decided"), "attachment_added": _l("Evidence attached"),
+    "escalation_sign_warn": _l("Warning: three quarters of the sign-for time gone"), "escalation_sign_breach": _l("Sign-for limit breached"),
+    "escalation_contact_warn": _l("Warning: three quarters of the contact time gone"),
+    "escalation_contact_breach": _l("Contact limit breached"),
+    "escalation_resolve_warn": _l("Warning: three quarters of the resolution time gone"),
+    "escalation_resolve_breach": _l("Resolution limit breached"),
+    "escalation_level_breach": _l("Supervision level not cleared in time"),
+    "escalation_callback_breach": _l("Callback late"), "supervision_notice": _l("Supervision notice issued"),
+    "supervision_interview": _l("Interview recorded (约谈)"),
+    "supervision_accountability": _l("Referred for accountability (问责)"),
+    "supervision_cleared": _l("Supervision cleared"),
 }
 
 
@@ -225,6 +245,11 @@ DOMAIN_ERRORS = {
     "attachment_empty": _l("The file is empty."),
     "attachment_too_large": _l("The file is too large (at most %(max_mb)s MB)."),
     "attachment_content_mismatch": _l("The file's content does not match its type."),
+    "case_not_open": _l("This supervision case is no longer open."),
+    "notice_needs_department_and_deadline": _l("A notice needs a department and a deadline."),
+    "outcome_required": _l("Please record the outcome."),
+    "clear_reason_required": _l("Please give the reasons for clearing the case."),
+    "interview_required": _l("A level-3 case results in an interview (约谈): record it before clearing the case."),
 }
 
 
@@ -273,3 +298,37 @@ def worktime(minutes: float) -> str:
     text = _("%(days)d d %(hours)d h %(minutes)d min", days=days, hours=hours, minutes=mins) if days else \
         _("%(hours)d h %(minutes)d min", hours=hours, minutes=mins)
     return _("overdue by %(time)s", time=text) if minutes < 0 else text
+
+
+CONSOLE_QUEUES = {
+    "warnings": _l("Warnings (three quarters of the time gone)"), "overdue": _l("Overdue"), "level1": _l("Level 1 (hotline centre)"),
+    "level2": _l("Level 2 (business-environment office)"), "level3": _l("Level 3 (city leadership)"),
+    "chains": _l("Repeat chains"), "unsatisfied": _l("Unsatisfied callbacks"),
+    "extensions": _l("Extension requests"), "returned": _l("Returned tickets"),
+}
+
+
+def console_queue_label(queue: str) -> str:
+    """A supervisors' console queue."""
+    return _lookup(CONSOLE_QUEUES, queue)
+
+TRIGGERS = {"repeat": _l("Repeat complaint"), "resolve_breach": _l("Resolution limit breached"),
+            "unsatisfied_callback": _l("Unsatisfied callback"), "level_breach": _l("Previous level not cleared")}
+CASE_STATUSES = {"open": _l("Open"), "escalated": _l("Escalated"), "cleared": _l("Cleared")}
+SUPERVISION_ACTIONS = {"notice": _l("Supervision notice"), "interview": _l("Interview (约谈)"),
+                       "accountability": _l("Accountability referral (问责)"), "clear": _l("Cleared")}
+
+
+def trigger_label(trigger: str) -> str:
+    """Why a supervision case was opened."""
+    return _lookup(TRIGGERS, trigger)
+
+
+def case_status_label(status) -> str:
+    """A supervision case's state."""
+    return _lookup(CASE_STATUSES, status)
+
+
+def supervision_action_label(kind) -> str:
+    """A supervisor's action on a case."""
+    return _lookup(SUPERVISION_ACTIONS, kind)

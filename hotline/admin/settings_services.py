@@ -135,6 +135,11 @@ class YearCalendar:
     admin_days: int
     months: list[tuple[int, list[CalendarEntry]]]
 
+    @property
+    def entries_count(self) -> int:
+        """How many days are listed in all months."""
+        return sum(len(entries) for _month, entries in self.months)
+
 
 @dataclass(frozen=True)
 class CalendarLine:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import Length, ValidationError
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from hotline.tickets.forms import single_line
+from hotline.tickets.forms import multi_line, single_line
 
 
 class ExtensionDecisionForm(FlaskForm):
@@ -21,3 +21,48 @@ class ExtensionDecisionForm(FlaskForm):
         """Say why when refusing."""
         if self.refuse.data and not field.data:
             raise ValidationError(_l("Please say why the extension is refused."))
+
+
+class NoticeForm(FlaskForm):
+    """督办通知: to a department, with a deadline."""
+
+    department_id = SelectField(_l("Department"), coerce=int, validate_choice=False,
+                                validators=[InputRequired(message=_l("Please choose the department."))])
+    due_date = DateField(_l("Deadline"), validators=[InputRequired(message=_l("Please give the deadline."))])
+    outcome = TextAreaField(_l("Notice"), filters=[multi_line], validators=[
+        DataRequired(message=_l("Please write the notice.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3})
+    submit = SubmitField(_l("Issue the notice"))
+
+
+class InterviewForm(FlaskForm):
+    """约谈: who, when, outcome."""
+
+    participants = StringField(_l("Who was interviewed"), filters=[single_line], validators=[
+        DataRequired(message=_l("Please name who was interviewed.")), Length(max=500, message=_l("At most %(max)d characters."))])
+    held_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(message=_l("Please give the time of the interview."))])
+    outcome = TextAreaField(_l("Outcome"), filters=[multi_line], validators=[
+        DataRequired(message=_l("Please record the outcome.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3})
+    submit = SubmitField(_l("Record the interview"))
+
+
+class AccountabilityForm(FlaskForm):
+    """问责: a referral for accountability."""
+
+    participants = StringField(_l("Persons or body concerned"), filters=[single_line], validators=[
+        DataRequired(message=_l("Please name who is concerned.")), Length(max=500, message=_l("At most %(max)d characters."))])
+    outcome = TextAreaField(_l("Referral"), filters=[multi_line], validators=[
+        DataRequired(message=_l("Please describe the referral.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3})
+    submit = SubmitField(_l("Record the referral"))
+
+
+class ClearForm(FlaskForm):
+    """Clear a case with reasons."""
+
+    reason = TextAreaField(_l("Reasons"), filters=[multi_line], validators=[
+        DataRequired(message=_l("Please give the reasons for clearing the case.")),
+        Length(max=2000, message=_l("At most %(max)d characters."))], render_kw={"rows": 2})
+    submit = SubmitField(_l("Clear the case"))

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.extensions import db
@@ -49,6 +49,8 @@ class SupervisionCase(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_reason: Mapped[str] = mapped_column(Text, default="")
 
+    ticket: Mapped["Ticket"] = relationship()  # noqa: F821 (resolved by name in the registry)
+
 
 class SupervisionAction(db.Model):
     """A notice, interview (约谈), accountability referral (问责) or clearance on a case."""
@@ -64,6 +66,9 @@ class SupervisionAction(db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped["Department | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship()  # noqa: F821
 
 
 class EscalationStep(db.Model):

@@ -5,11 +5,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from hotline.escalation import ladder
 from hotline.escalation.calendar import working_clock
 from hotline.escalation.limits import Policy, supervision_due
-from hotline.escalation.models import CaseStatus, SupervisionCase
+from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import events
+from hotline.tickets.states import DomainError
 
 MAX_LEVEL = 3
 
@@ -41,4 +43,60 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
     events.record(ticket, "supervision_opened", actor_id=actor_id, at=now,
                   data={"level": level, "from_level": before, "trigger": trigger,
                         "due_at": case.due_at.isoformat()})
+    return case
+
+
+def _locked_case(case_id: int):
+    from hotline.tickets.services import lock_ticket
+
+    ticket_id = db.session.scalar(select(SupervisionCase.ticket_id).where(SupervisionCase.id == case_id))
+    if ticket_id is None:
+        raise DomainError("not_found")
+    ticket = lock_ticket(ticket_id)
+    case = db.session.get(SupervisionCase, case_id, populate_existing=True)
+    if case.status != CaseStatus.OPEN:
+        raise DomainError("case_not_open")
+    return ticket, case
+
+
+def record_action(case_id: int, kind: str, *, actor_id: int | None, now: datetime, department_id: int | None = None,
+                  due_at: datetime | None = None, held_at: datetime | None = None, participants: str = "",
+                  outcome: str = "") -> SupervisionAction:
+    """A supervision notice (督办通知), an interview (约谈) or an accountability referral (问责) on an open case."""
+    ticket, case = _locked_case(case_id)
+    kind = SupervisionActionKind(kind)
+    if kind == SupervisionActionKind.NOTICE and (department_id is None or due_at is None):
+        raise DomainError("notice_needs_department_and_deadline")
+    if kind in (SupervisionActionKind.INTERVIEW, SupervisionActionKind.ACCOUNTABILITY) and not outcome.strip():
+        raise DomainError("outcome_required")
+    action = SupervisionAction(case_id=case.id, kind=kind, department_id=department_id, due_at=due_at,
+                               held_at=held_at, participants=participants.strip(), outcome=outcome.strip(),
+                               actor_id=actor_id, created_at=now)
+    db.session.add(action)
+    events.record(ticket, f"supervision_{kind.value}", actor_id=actor_id, at=now,
+                  data={"case": case.id, "level": case.level, "department_id": department_id,
+                        "due_at": due_at.isoformat() if due_at else None, "outcome": action.outcome})
+    if kind == SupervisionActionKind.NOTICE:
+        from hotline.notifications.services import notify_department
+
+        notify_department(department_id, kind="supervision_notice", ticket_id=ticket.id,
+                          data={"ticket": ticket.number, "level": case.level, "due_at": due_at.isoformat()})
+    db.session.commit()
+    return action
+
+
+def clear_case(case_id: int, *, reason: str, actor_id: int | None, now: datetime) -> SupervisionCase:
+    """Clear a case with reasons; a level-3 case needs its interview (约谈) first."""
+    ticket, case = _locked_case(case_id)
+    if not reason.strip():
+        raise DomainError("clear_reason_required")
+    if ladder.interview_required(case.level) and not db.session.scalar(select(SupervisionAction.id).where(
+            SupervisionAction.case_id == case.id, SupervisionAction.kind == SupervisionActionKind.INTERVIEW)):
+        raise DomainError("interview_required")
+    case.status, case.closed_at, case.closed_by_id, case.close_reason = CaseStatus.CLEARED, now, actor_id, reason.strip()
+    db.session.add(SupervisionAction(case_id=case.id, kind=SupervisionActionKind.CLEAR, outcome=case.close_reason,
+                                     actor_id=actor_id, created_at=now))
+    events.record(ticket, "supervision_cleared", actor_id=actor_id, at=now,
+                  data={"case": case.id, "level": case.level, "reason": case.close_reason})
+    db.session.commit()
     return case

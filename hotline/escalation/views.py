@@ -1,13 +1,19 @@
 """The supervisors' pages (督办): extension requests to decide."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from hotline.escalation.forms import ExtensionDecisionForm
+from hotline.db import utcnow
+from hotline.escalation import ladder, queries, services
+from hotline.escalation.forms import AccountabilityForm, ClearForm, ExtensionDecisionForm, InterviewForm, NoticeForm
+from hotline.tickets.forms import choices
 from hotline.extensions import db
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
@@ -51,3 +57,91 @@ def decide_extension(extension_id: int):
     else:
         flash(_("Extension approved.") if form.approve.data else _("Extension refused."), "success")
     return redirect(url_for(".extensions"))
+
+
+QUEUES = ("warnings", "overdue", "level1", "level2", "level3", "chains", "unsatisfied", "extensions", "returned")
+
+
+def _filters() -> queries.Filters:
+    return queries.Filters(department_id=request.args.get("department", type=int),
+                           district_id=request.args.get("district", type=int),
+                           category_id=request.args.get("category", type=int))
+
+
+@bp.route("/")
+@roles_required("supervisor", "admin")
+def console():
+    """Warnings, breaches by level, repeat chains, unsatisfied callbacks, extensions, returns — with counts."""
+    f, now = _filters(), utcnow()
+    queue = request.args.get("queue", "level1")
+    if queue not in QUEUES:
+        queue = "level1"
+    from hotline.admin.services import departments, districts
+    from hotline.directory.models import Category
+
+    cats = db.session.scalars(select(Category).order_by(Category.position)).all()
+    return render_template("supervision/console.html", queue=queue, counts=queries.console(f, now),
+                           rows=queries.rows(queue, f, now), now=now, filters=f, departments=departments(),
+                           districts=districts(), categories=cats)
+
+
+def _case_forms():
+    notice = NoticeForm(prefix="notice")
+    from hotline.admin.services import departments
+
+    notice.department_id.choices = choices([(d.id, d.name_zh) for d in departments() if d.active])
+    return {"notice": notice, "interview": InterviewForm(prefix="interview"),
+            "accountability": AccountabilityForm(prefix="acc"), "clear": ClearForm(prefix="clear")}
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET"])
+@roles_required("supervisor", "admin")
+def case(case_id: int, forms=None, status: int = 200):
+    """A supervision case: its ticket, level, deadline, actions, and the forms to act."""
+    detail = queries.case_detail(case_id)
+    if detail is None:
+        abort(404)
+    sup_case, ticket, actions, others = detail
+    return render_template("supervision/case.html", case=sup_case, ticket=ticket, actions=actions, others=others,
+                           forms=forms or _case_forms(), interview_required=ladder.interview_required(sup_case.level)
+                           and not any(a.kind == "interview" for a in actions)), status
+
+
+def _city_instant(value, end_of_day: bool = False) -> datetime:
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=tz)
+    return datetime.combine(value, time(18, 0) if end_of_day else time(0, 0), tz)
+
+
+@bp.route("/cases/<int:case_id>/<action>", methods=["POST"])
+@roles_required("supervisor")
+def case_action(case_id: int, action: str):
+    """Issue a notice, record an interview or a referral, or clear the case."""
+    if action not in ("notice", "interview", "accountability", "clear"):
+        abort(404)
+    forms = _case_forms()
+    form = forms[action]
+    if not form.validate_on_submit():
+        return case(case_id, forms, 400)
+    now = utcnow()
+    try:
+        if action == "notice":
+            services.record_action(case_id, "notice", actor_id=current_user.id, now=now,
+                                   department_id=form.department_id.data, outcome=form.outcome.data,
+                                   due_at=_city_instant(form.due_date.data, end_of_day=True))
+        elif action == "interview":
+            services.record_action(case_id, "interview", actor_id=current_user.id, now=now,
+                                   participants=form.participants.data, outcome=form.outcome.data,
+                                   held_at=_city_instant(form.held_at.data))
+        elif action == "accountability":
+            services.record_action(case_id, "accountability", actor_id=current_user.id, now=now,
+                                   participants=form.participants.data, outcome=form.outcome.data)
+        else:
+            services.clear_case(case_id, reason=form.reason.data, actor_id=current_user.id, now=now)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(domain_error_text(exc.code, exc.params), "error")
+        return case(case_id, forms, 409)
+    flash(_("Recorded."), "success")
+    return redirect(url_for(".case", case_id=case_id))

@@ -40,6 +40,7 @@ class DetailView:
     events: list[Event]
     chain: list[Ticket]
     merged_into: Ticket | None
+    cases: list = None
 
 
 def detail_view(ticket: Ticket) -> DetailView:
@@ -51,7 +52,11 @@ def detail_view(ticket: Ticket) -> DetailView:
         chain = list(db.session.scalars(select(Ticket).where(Ticket.chain_id == ticket.chain_id,
                                                              Ticket.id != ticket.id).order_by(Ticket.received_at)))
     merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
-    return DetailView(events=events, chain=chain, merged_into=merged_into)
+    from hotline.escalation.models import SupervisionCase
+
+    cases = list(db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id)
+                                    .order_by(SupervisionCase.opened_at)))
+    return DetailView(events=events, chain=chain, merged_into=merged_into, cases=cases)
 
 
 def _page(query, before: int | None) -> Page:

@@ -1,0 +1,83 @@
+"""How tickets look to integrations: instants with their offset, masked identities, no phones in
+public text. Shared by Open311 and /api/v1."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from hotline.extensions import db
+from hotline.i18n import local
+from hotline.tickets.identity import mask_enterprise, mask_name, mask_phone
+from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+from hotline.tickets.states import TicketState
+
+#: Not "open" in the Open311 sense: nothing more will happen to these.
+FINISHED = (TicketState.closed, TicketState.answered, TicketState.merged)
+
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0[0-9]{2,3}[ -]?[0-9]{7,8})(?![0-9])")
+
+
+def instant(dt: datetime | None) -> str | None:
+    """An aware instant in the hotline's zone, ISO 8601 with its offset (``…T09:30:00+08:00``)."""
+    return local(dt).isoformat(timespec="seconds") if dt else None
+
+
+def redact_phones(text: str) -> str:
+    """Mask every mobile or landline number written in free text (``138****5678``)."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text or "")
+
+
+def is_open(ticket: Ticket) -> bool:
+    """Open311's ``open``: anything not closed, answered on the spot or merged."""
+    return ticket.status not in FINISHED
+
+
+def lead_assignment(ticket: Ticket) -> Assignment | None:
+    """The current lead's assignment (the latest round's 主办)."""
+    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD]
+    return max(leads, key=lambda a: a.id) if leads else None
+
+
+def _assignment(a: Assignment) -> dict:
+    return {
+        "id": a.id, "department": a.department.code, "role": str(a.role), "round": a.round,
+        "status": str(a.status), "dispatched_at": instant(a.dispatched_at), "sign_due_at": instant(a.sign_due_at),
+        "contact_due_at": instant(a.contact_due_at), "resolve_due_at": instant(a.resolve_due_at),
+        "signed_at": instant(a.signed_at), "first_contact_at": instant(a.first_contact_at),
+        "submitted_at": instant(a.submitted_at), "reply": a.reply or "", "solved": a.reply_solved,
+        "extension_count": a.extension_count,
+    }
+
+
+def _identity(ticket: Ticket) -> dict:
+    """Caller and enterprise; a confidential ticket's are masked for every key (保密)."""
+    if ticket.confidential:
+        return {"identity_masked": True,
+                "caller": {"name": mask_name(ticket.caller_name), "phone": mask_phone(ticket.caller_phone) or None},
+                "enterprise": {"name": mask_enterprise(ticket.enterprise_name), "credit_code": None}}
+    return {"identity_masked": False,
+            "caller": {"name": ticket.caller_name or "", "phone": ticket.caller_phone},
+            "enterprise": {"name": ticket.enterprise_name or "", "credit_code": ticket.credit_code}}
+
+
+def ticket_json(ticket: Ticket) -> dict:
+    """The /api/v1 representation of a ticket (schema ``Ticket`` in the OpenAPI document)."""
+    lead = lead_assignment(ticket)
+    merged_into = db.session.get(Ticket, ticket.merged_into_id).number if ticket.merged_into_id else None
+    return {
+        "number": ticket.number, "status": str(ticket.status), "open": is_open(ticket),
+        "channel": str(ticket.channel), "kind": str(ticket.kind),
+        "category": ticket.category.code if ticket.category else None,
+        "subject": ticket.subject, "description": ticket.description,
+        "district": ticket.district.code if ticket.district else None, "urgency": str(ticket.urgency),
+        "confidential": ticket.confidential, **_identity(ticket),
+        "routing_rule": str(ticket.routing_rule) if ticket.routing_rule else None,
+        "supervision_level": ticket.supervision_level,
+        "lead_department": lead.department.code if lead else None,
+        "resolve_due_at": instant(lead.resolve_due_at) if lead else None,
+        "received_at": instant(ticket.received_at), "dispatched_at": instant(ticket.dispatched_at),
+        "resolved_at": instant(ticket.resolved_at), "closed_at": instant(ticket.closed_at),
+        "close_reason": ticket.close_reason, "merged_into": merged_into, "answer": ticket.answer or "",
+        "assignments": [_assignment(a) for a in ticket.assignments],
+    }

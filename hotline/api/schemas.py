@@ -1,0 +1,188 @@
+"""JSON Schemas (draft 2020-12) of the /api/v1 bodies: the OpenAPI document publishes them and
+the views validate requests against the very same objects, so documentation and behaviour agree."""
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator
+
+from hotline.escalation.limits import Urgency
+from hotline.tickets.lifecycle import CONTACT_METHODS
+from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
+from hotline.tickets.states import AssignmentState, TicketState
+
+NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{5,}$"
+CODE = {"type": "string", "maxLength": 40}
+INSTANT = {"type": "string", "format": "date-time",
+           "description": "ISO 8601 with its UTC offset, shown in the hotline's zone (+08:00)."}
+NULLABLE_INSTANT = {**INSTANT, "type": ["string", "null"]}
+
+TICKET_CREATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "subject", "description"],
+    "properties": {
+        "channel": {"enum": [c.value for c in Channel], "default": "api",
+                    "description": "How the matter reached the integration; `12345` for transfers."},
+        "kind": {"enum": [k.value for k in Kind]},
+        "category": {**CODE, "description": "Category code (GET /open311/v2/services.json lists them). "
+                                            "Required for complaints and reports."},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 80},
+        "description": {"type": "string", "minLength": 10, "maxLength": 5000},
+        "caller_name": {"type": "string", "maxLength": 64,
+                        "description": "Required for complaints and help requests; a report may be anonymous."},
+        "caller_phone": {"type": "string", "maxLength": 40,
+                         "description": "Chinese mobile or landline; required unless the kind is a report "
+                                        "or a suggestion."},
+        "enterprise_name": {"type": "string", "maxLength": 200},
+        "credit_code": {"type": "string", "maxLength": 30,
+                        "description": "Unified social credit code (GB 32100-2015), check character verified."},
+        "district": {**CODE, "description": "County or district code, e.g. `kaifaqu`."},
+        "urgency": {"enum": [u.value for u in Urgency], "default": "normal"},
+        "confidential": {"type": "boolean", "default": False},
+        "lead": {**CODE, "description": "Override the proposed lead department (needs override_reason)."},
+        "co_handlers": {"type": "array", "items": CODE, "maxItems": 10, "uniqueItems": True},
+        "override_reason": {"type": "string", "maxLength": 200},
+        "repeat_of": {"type": "string", "maxLength": 20, "description": "Number of the earlier ticket this "
+                                                                       "one repeats (屡诉)."},
+        "new_facts": {"type": "boolean", "default": False},
+    },
+}
+
+CONTACT_CREATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["at", "method", "reached"],
+    "properties": {
+        "at": {**INSTANT, "description": "When the contact attempt happened; not in the future, not "
+                                          "before the dispatch. The offset is required."},
+        "method": {"enum": list(CONTACT_METHODS)},
+        "reached": {"type": "boolean"},
+        "summary": {"type": "string", "maxLength": 2000},
+    },
+}
+
+SUBMIT_CREATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reply"],
+    "properties": {
+        "reply": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "solved": {"type": ["boolean", "null"], "description": "The department's own view; the callback decides."},
+    },
+}
+
+CALLBACK_CREATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reached"],
+    "properties": {
+        "reached": {"type": "boolean"},
+        "solved": {"type": "boolean", "description": "Required when reached."},
+        "satisfaction": {"enum": [s.value for s in Satisfaction], "description": "Required when reached."},
+        "comment": {"type": "string", "maxLength": 2000},
+    },
+}
+
+ASSIGNMENT = {
+    "type": "object",
+    "required": ["id", "department", "role", "round", "status", "dispatched_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "department": {"type": "string"},
+        "role": {"enum": [r.value for r in AssignmentRole]},
+        "round": {"type": "integer"},
+        "status": {"enum": [s.value for s in AssignmentState]},
+        "dispatched_at": INSTANT,
+        "sign_due_at": NULLABLE_INSTANT,
+        "contact_due_at": NULLABLE_INSTANT,
+        "resolve_due_at": NULLABLE_INSTANT,
+        "signed_at": NULLABLE_INSTANT,
+        "first_contact_at": NULLABLE_INSTANT,
+        "submitted_at": NULLABLE_INSTANT,
+        "reply": {"type": "string"},
+        "solved": {"type": ["boolean", "null"]},
+        "extension_count": {"type": "integer"},
+    },
+}
+
+TICKET = {
+    "type": "object",
+    "required": ["number", "status", "open", "channel", "kind", "subject", "description", "confidential",
+                 "identity_masked", "caller", "enterprise", "received_at", "assignments"],
+    "properties": {
+        "number": {"type": "string", "pattern": NUMBER_PATTERN},
+        "status": {"enum": [s.value for s in TicketState]},
+        "open": {"type": "boolean", "description": "False once closed, answered on the spot or merged."},
+        "channel": {"enum": [c.value for c in Channel]},
+        "kind": {"enum": [k.value for k in Kind]},
+        "category": {"type": ["string", "null"]},
+        "subject": {"type": "string"},
+        "description": {"type": "string"},
+        "district": {"type": ["string", "null"]},
+        "urgency": {"enum": [u.value for u in Urgency]},
+        "confidential": {"type": "boolean"},
+        "identity_masked": {"type": "boolean", "description": "True for a confidential ticket: the caller "
+                                                              "and the enterprise are masked."},
+        "caller": {"type": "object", "required": ["name", "phone"],
+                   "properties": {"name": {"type": "string"}, "phone": {"type": ["string", "null"]}}},
+        "enterprise": {"type": "object", "required": ["name", "credit_code"],
+                       "properties": {"name": {"type": "string"}, "credit_code": {"type": ["string", "null"]}}},
+        "routing_rule": {"type": ["string", "null"]},
+        "supervision_level": {"type": "integer", "minimum": 0, "maximum": 3},
+        "lead_department": {"type": ["string", "null"]},
+        "resolve_due_at": NULLABLE_INSTANT,
+        "received_at": INSTANT,
+        "dispatched_at": NULLABLE_INSTANT,
+        "resolved_at": NULLABLE_INSTANT,
+        "closed_at": NULLABLE_INSTANT,
+        "close_reason": {"type": ["string", "null"]},
+        "merged_into": {"type": ["string", "null"]},
+        "answer": {"type": "string"},
+        "assignments": {"type": "array", "items": {"$ref": "#/components/schemas/Assignment"}},
+    },
+}
+
+TICKET_PAGE = {
+    "type": "object",
+    "required": ["items", "next_cursor"],
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}},
+        "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; "
+                                                                  "null on the last page."},
+    },
+}
+
+PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Machine-readable reason, e.g. `not_your_department`."},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["pointer", "detail"],
+            "properties": {"pointer": {"type": "string", "description": "JSON Pointer (as a URI fragment) "
+                                                                        "into the request body."},
+                           "detail": {"type": "string"}}}},
+    },
+}
+
+COMPONENTS = {"TicketCreate": TICKET_CREATE, "ContactCreate": CONTACT_CREATE, "SubmitCreate": SUBMIT_CREATE,
+              "CallbackCreate": CALLBACK_CREATE, "Assignment": ASSIGNMENT, "Ticket": TICKET,
+              "TicketPage": TICKET_PAGE, "Problem": PROBLEM}
+
+
+def validation_errors(schema: dict, body) -> list[dict]:
+    """Where ``body`` breaks ``schema``, as problem-detail ``errors`` (empty when it conforms)."""
+    validator = Draft202012Validator(schema)
+    found = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    return [{"pointer": "#/" + "/".join(str(p) for p in e.absolute_path), "detail": _message(e)} for e in found]
+
+
+def _message(error) -> str:
+    if error.validator == "additionalProperties":
+        return "Unknown field(s): " + error.message.split("(")[-1].rstrip(")")
+    return error.message if len(error.message) <= 200 else error.message[:197] + "..."

@@ -1,0 +1,87 @@
+"""The supervisors' console and case page: queues with counts and filters, notices, interviews, clearing."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hotline.db import utcnow
+from hotline.demo.data import DEMO_PASSWORD
+from hotline.demo.seed import seed_reference
+from hotline.escalation import engine
+from hotline.escalation.models import SupervisionAction, SupervisionCase
+from hotline.extensions import db
+from hotline.tickets.events import verify_ticket
+from hotline.tickets.lookup import departments_by_code
+from hotline.tickets.models import Ticket
+from hotline.tickets.services import IntakeData, create_ticket
+from tests.conftest import csrf_from
+
+
+def _late_ticket(phone="13800000001", category="refusal") -> Ticket:
+    past = utcnow() - timedelta(days=20)
+    return create_ticket(IntakeData(channel="phone", kind="complaint", category_code=category,
+                                    subject="超期未办", description="窗口拒收申请材料，一直没有答复。",
+                                    caller_name="测试", caller_phone=phone),
+                         operator_id=None, operator_name="王丽", now=past)
+
+
+@pytest.fixture
+def supervisor_client(app, client, login):
+    seed_reference()
+    assert login("supervisor", DEMO_PASSWORD).status_code == 302
+    return client
+
+
+def test_console_counts_and_filters(supervisor_client):
+    late = _late_ticket()
+    other = _late_ticket("13800000002", category="factor_supply")
+    for item in engine.due_items(utcnow()):
+        engine.apply(*item)
+    html = supervisor_client.get("/supervision/?queue=level1").get_data(as_text=True)
+    assert late.number in html and other.number in html
+    approval = departments_by_code(["approval"])["approval"]
+    filtered = supervisor_client.get(f"/supervision/?queue=level1&department={approval.id}").get_data(as_text=True)
+    assert late.number in filtered and other.number not in filtered
+    overdue = supervisor_client.get("/supervision/?queue=overdue").get_data(as_text=True)
+    assert late.number in overdue
+
+
+def _post(client, url, page, prefix, **data):
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    return client.post(url, data={f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in data.items()}})
+
+
+def test_notice_interview_and_clearing_a_level_three_case(supervisor_client):
+    ticket = _late_ticket()
+    for item in engine.due_items(utcnow()):
+        engine.apply(*item)
+    case = db.session.scalar(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id))
+    page = f"/supervision/cases/{case.id}"
+    approval = departments_by_code(["approval"])["approval"]
+    response = _post(supervisor_client, f"{page}/notice", page, "notice", department_id=approval.id,
+                     due_date=(utcnow() + timedelta(days=3)).date().isoformat(), outcome="请三日内办结并报告")
+    assert response.status_code == 302
+    bad = _post(supervisor_client, f"{page}/notice", page, "notice", department_id=approval.id, due_date="",
+                outcome="保留的督办内容")
+    assert bad.status_code == 400 and "保留的督办内容" in bad.get_data(as_text=True)
+
+    case.level = 3  # as if two further deadlines had passed
+    db.session.commit()
+    refused = _post(supervisor_client, f"{page}/clear", page, "clear", reason="已办结")
+    assert refused.status_code == 409  # level 3 results in an interview first
+    _post(supervisor_client, f"{page}/interview", page, "interview", participants="市行政审批服务管理局分管副局长",
+          held_at="2026-11-27T15:00", outcome="责令限期整改")
+    assert _post(supervisor_client, f"{page}/clear", page, "clear", reason="已整改到位").status_code == 302
+    db.session.refresh(case)
+    assert case.status == "cleared" and case.close_reason == "已整改到位"
+    kinds = db.session.scalars(select(SupervisionAction.kind).order_by(SupervisionAction.id)).all()
+    assert [str(k) for k in kinds] == ["notice", "interview", "clear"]
+    assert verify_ticket(ticket.id) is None
+
+
+def test_console_is_for_supervisors(client, login, app, make_user):
+    handler = make_user("handler")
+    login(handler.username)
+    assert client.get("/supervision/").status_code == 403
