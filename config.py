@@ -73,6 +73,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = _int("HOTLINE_SESSION_MINUTES", 480) * 60
     WTF_CSRF_TIME_LIMIT = None  # a long call must not expire the intake form
+    PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("HOTLINE_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
@@ -94,6 +95,7 @@ class TestConfig(Config):
 
     TESTING = True
     WTF_CSRF_ENABLED = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
     LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
     LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
 

@@ -9,22 +9,27 @@ assignments with their deadlines on the working clock and the hash-chained event
 
 Works on an empty database (the schema and the reference data are created) or on a history
 loaded by ``bench.generate`` (numbers continue from its ``ticket_counters``). Tickets are
-received "now" (the wall clock), as at a real intake. No Redis is needed: ``create_ticket``
-enqueues nothing; ``--embedded-redis`` starts the bundled server anyway, for when it will.
+received "now" (the wall clock), as at a real intake. After its commit ``create_ticket``
+schedules the assignments' warning and breach timers in Redis (RQ), so a Redis is used: by
+default the bundled server (``hotline.embedded_redis``) started in a temporary directory;
+``--redis URL`` uses another, ``--redis none`` an unreachable address (the service then logs
+a warning per timer and goes on — that path is measured too).
 
-Prints one JSON line: tickets/s and the latency percentiles of one ``create_ticket`` call;
+Prints one JSON line: tickets/s, the latency percentiles of one ``create_ticket`` call and
+the SQL statements it ran (mean, max);
 ``--profile FILE`` writes a pyinstrument profile of the timed calls.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import tempfile
 import time
 
 from bench import corpus
-from bench.common import dialect_of, emit, log, make_app, redact, summary_ms
+from bench.common import UNUSED_REDIS, dialect_of, emit, log, make_app, redact, summary_ms
 from bench.generate import CATEGORIES, CATEGORY_WEIGHTS, CHANNELS, CHANNEL_WEIGHTS
 
 WARMUP = 20
@@ -73,27 +78,32 @@ def main(argv=None) -> dict:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--embedded-redis", action="store_true", help="start the bundled Redis for the run")
+    parser.add_argument("--redis", default="embedded", help="embedded (default), none, or a Redis URL")
     parser.add_argument("--profile", metavar="FILE", help="write a pyinstrument text profile of the timed calls")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be positive")
     dialect = dialect_of(args.database_url)
     redis_server = None
-    if args.embedded_redis:
+    if args.redis == "embedded":
         from hotline.embedded_redis import EmbeddedRedis
 
         redis_server = EmbeddedRedis(tempfile.mkdtemp(prefix="bench-redis-"), persist=False).start()
+        redis_url = redis_server.url
+    elif args.redis == "none":
+        redis_url = UNUSED_REDIS
+    else:
+        redis_url = args.redis
     try:
-        app = make_app(args.database_url, redis_server.url) if redis_server else make_app(args.database_url)
-        return _run(app, args, dialect)
+        logging.getLogger("hotline.queue").setLevel(logging.ERROR)  # one warning per timer without Redis
+        return _run(make_app(args.database_url, redis_url), args, dialect)
     finally:
         if redis_server is not None:
             redis_server.stop()
 
 
 def _run(app, args, dialect) -> dict:
-    from sqlalchemy import func, select
+    from sqlalchemy import event, func, select
 
     from hotline.auth.models import User
     from hotline.demo.seed import seed_reference
@@ -112,6 +122,13 @@ def _run(app, args, dialect) -> dict:
         before = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
                   for m in (Ticket, Assignment, Event)}
         db.session.remove()
+        statements = [0]
+
+        def count(*_args):
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        queries = []
         numbers: list[str | None] = []
         samples, rules, errors = [], {}, {}
         wall = profiler = None
@@ -131,6 +148,7 @@ def _run(app, args, dialect) -> dict:
                     profiler = Profiler(interval=0.0005)
                     profiler.start()
                 wall = time.perf_counter()
+            statements[0] = 0
             t = time.perf_counter()
             try:
                 ticket = create_ticket(intake_data(**fields), operator_id=operator_id, operator_name=operator_name)
@@ -140,14 +158,17 @@ def _run(app, args, dialect) -> dict:
                 number, rule = None, f"error:{exc.code}"
                 errors[exc.code] = errors.get(exc.code, 0) + 1
             elapsed = time.perf_counter() - t
+            ran = statements[0]
             numbers.append(number)
             db.session.remove()  # end of the simulated request (not timed)
             if k >= WARMUP:
                 samples.append(elapsed)
+                queries.append(ran)
                 rules[rule] = rules.get(rule, 0) + 1
             if (k + 1) % 500 == 0:
                 log(f"{k + 1} intakes")
         total = time.perf_counter() - wall
+        event.remove(db.engine, "before_cursor_execute", count)
         if profiler is not None:
             profiler.stop()
             with open(args.profile, "w") as f:
@@ -160,9 +181,10 @@ def _run(app, args, dialect) -> dict:
         "bench": "intake_service", "database": dialect, "url": redact(args.database_url), "seed": args.seed,
         "tickets": len(samples), "history_tickets": before["tickets"],
         "tickets_per_s": round(len(samples) / total, 1), **summary_ms(samples),
+        "sql_statements_per_ticket": {"mean": round(sum(queries) / len(queries), 1), "max": max(queries)},
         "rules": dict(sorted(rules.items(), key=lambda kv: -kv[1])), "errors": errors,
         "rows_written_incl_warmup": {name: after[name] - before[name] for name in after},
-        "embedded_redis": bool(args.embedded_redis),
+        "redis": args.redis if args.redis in ("embedded", "none") else redact(args.redis),
     }
     emit(record)
     return record

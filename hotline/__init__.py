@@ -40,6 +40,7 @@ def create_app(config: object | str | None = None) -> Flask:
     limiter.init_app(app)
 
     from hotline import security, templating
+    from hotline.admin.settings_views import bp as settings_bp
     from hotline.admin.views import bp as admin_bp
     from hotline.auth.views import bp as auth_bp
     from hotline.errors import register_error_handlers
@@ -51,6 +52,7 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(settings_bp, url_prefix="/admin/settings")
     app.register_blueprint(tickets_bp, url_prefix="/tickets")
     app.register_blueprint(workbench_bp, url_prefix="/work")
     app.register_blueprint(supervision_bp, url_prefix="/supervision")

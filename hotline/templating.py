@@ -22,6 +22,9 @@ NAVIGATION = (
     ("tickets.search", _l("Search"), ("operator", "supervisor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.departments", _l("Departments"), ("admin",)),
+    ("settings.calendar", _l("Working calendar"), ("admin",)),
+    ("settings.hours", _l("Working hours"), ("admin",)),
+    ("settings.policies", _l("Time-limit policies"), ("admin",)),
 )
 
 

@@ -308,3 +308,26 @@ def test_assigning_a_policy_to_a_category_is_saved(admin_client):
     assert refused.status_code == 400
     db.session.expire_all()
     assert db.session.get(Category, permits.id).policy_id == fast.id
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"resolve_days": "100000"}, "resolve_days", "At most 366."),
+    ({"sign_minutes": "two hours"}, "sign_minutes", "Not a valid float value."),
+    ({"dispatch_days": ""}, "dispatch_days", "Please enter a number."),
+])
+def test_unusable_policy_numbers_are_refused_by_the_form(admin_client, changes, field, message):
+    response = _post(admin_client, "/admin/settings/policies/new", "/admin/settings/policies/new",
+                     _policy_data(**changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.findall(rf'id="{field}-error">([^<]*)<', html) == [message]
+    assert _field_value(html, field) == changes[field]
+    assert db.session.scalar(select(func.count()).select_from(TimeLimitPolicy)) == 0
+
+
+def test_every_mistake_in_a_policy_is_reported_at_once(admin_client):
+    response = _post(admin_client, "/admin/settings/policies/new", "/admin/settings/policies/new",
+                     _policy_data(code="", resolve_days="0", warn_percent="0"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.findall(r'id="(\w+)-error"', html) == ["code", "resolve_days", "warn_percent"]

@@ -36,7 +36,7 @@ class CalendarDayForm(FlaskForm):
 
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please enter a date."))])
     kind = SelectField(_l("This day is"), choices=KIND_CHOICES)
-    note = StringField(_l("Note"), filters=[single_line], validators=[
+    note = StringField(_l("Calendar note"), filters=[single_line], validators=[
         Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))])
     submit = SubmitField(_l("Save day"))
 
@@ -68,9 +68,23 @@ class CalendarUploadForm(FlaskForm):
             raise ValidationError(_l("Please paste the days or choose a file, not both."))
 
 
-def _number(label):
-    return FloatField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"},
-                      validators=[InputRequired(message=_l("Please enter a number."))])
+MAX_DAYS, MAX_MINUTES, MAX_COUNT = 366, 60 * 24 * 31, 20  # sanity caps; Policy itself checks the minimums
+
+
+def _at_most(maximum):
+    """Refuse a number above ``maximum`` (a value that did not parse is already reported)."""
+
+    def check(form, field):
+        if field.data is not None and field.data > maximum:
+            raise ValidationError(_l("At most %(max)s.", max=maximum))
+
+    return check
+
+
+def _number(label, maximum):
+    """A number input; ``Policy.from_dict`` decides what is valid, the cap keeps the clock finite."""
+    return FloatField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"}, validators=[
+        InputRequired(message=_l("Please enter a number.")), _at_most(maximum)])
 
 
 class PolicyForm(FlaskForm):
@@ -81,21 +95,21 @@ class PolicyForm(FlaskForm):
         Regexp(r"^[a-z0-9_-]+$", message=_l("Use lowercase letters, digits, '_' or '-' only."))])
     name = StringField(_l("Name"), filters=[single_line], validators=[
         InputRequired(message=_l("Please enter a name.")), Length(max=120, message=_l("At most %(max)d characters."))])
-    dispatch_days = _number(_l("Operator dispatches within (working days)"))
-    sign_minutes = _number(_l("Department signs for within (working minutes)"))
-    contact_normal_minutes = _number(_l("First contact, normal (minutes, natural time)"))
-    contact_urgent_minutes = _number(_l("First contact, urgent (minutes, natural time)"))
-    contact_emergency_minutes = _number(_l("First contact, emergency (minutes, natural time)"))
-    return_window_days = _number(_l("Return a misrouted ticket within (working days)"))
-    resolve_days = _number(_l("Resolve within (working days)"))
-    joint_resolve_days = _number(_l("Joint handling: lead resolves within (working days)"))
-    co_answer_days = _number(_l("Joint handling: co-handlers answer within (working days)"))
-    max_extensions = _number(_l("Extensions allowed (times)"))
-    max_extension_days = _number(_l("Longest extension (working days)"))
-    callback_days = _number(_l("Callback within (working days)"))
-    callback_attempts = _number(_l("Callback attempts"))
-    supervision_level_days = _number(_l("Each supervision level (working days)"))
-    warn_percent = _number(_l("Warn when this share of a limit has passed (%)"))
+    dispatch_days = _number(_l("Operator dispatches within (working days)"), MAX_DAYS)
+    sign_minutes = _number(_l("Department signs for within (working minutes)"), MAX_MINUTES)
+    contact_normal_minutes = _number(_l("First contact, normal (minutes, natural time)"), MAX_MINUTES)
+    contact_urgent_minutes = _number(_l("First contact, urgent (minutes, natural time)"), MAX_MINUTES)
+    contact_emergency_minutes = _number(_l("First contact, emergency (minutes, natural time)"), MAX_MINUTES)
+    return_window_days = _number(_l("Return a misrouted ticket within (working days)"), MAX_DAYS)
+    resolve_days = _number(_l("Resolve within (working days)"), MAX_DAYS)
+    joint_resolve_days = _number(_l("Joint handling: lead resolves within (working days)"), MAX_DAYS)
+    co_answer_days = _number(_l("Joint handling: co-handlers answer within (working days)"), MAX_DAYS)
+    max_extensions = _number(_l("Extensions allowed (times)"), MAX_COUNT)
+    max_extension_days = _number(_l("Longest extension (working days)"), MAX_DAYS)
+    callback_days = _number(_l("Callback within (working days)"), MAX_DAYS)
+    callback_attempts = _number(_l("Callback attempts"), MAX_COUNT)
+    supervision_level_days = _number(_l("Each supervision level (working days)"), MAX_DAYS)
+    warn_percent = _number(_l("Warn when this share of a limit has passed (%)"), 100)
     submit = SubmitField(_l("Save"))
 
     GROUPS = (

@@ -214,20 +214,15 @@ def upload_calendar(year: int, *, text: str | None = None, csv_bytes: bytes | No
     With ``replace`` the year's earlier admin days are removed first. Returns the day count.
     """
     lines = parse_calendar_csv(csv_bytes, year) if csv_bytes is not None else parse_calendar_text(text or "", year)
-    try:
-        if replace:
-            db.session.execute(delete(CalendarDay).where(
-                CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
-        existing = {row.day: row for row in db.session.scalars(
-            select(CalendarDay).where(CalendarDay.day.in_([entry.day for entry in lines])))}
-        for entry in lines:
-            row = existing.get(entry.day) or CalendarDay(day=entry.day)
-            _fill(row, entry.is_workday, entry.note, user_id)
-            db.session.add(row)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if replace:
+        db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
+    existing = {row.day: row for row in db.session.scalars(
+        select(CalendarDay).where(CalendarDay.day.in_([entry.day for entry in lines])))}
+    for entry in lines:
+        row = existing.get(entry.day) or CalendarDay(day=entry.day)
+        _fill(row, entry.is_workday, entry.note, user_id)
+        db.session.add(row)
+    db.session.commit()  # one transaction: every day of the upload, or (on any error) none
     return len(lines)
 
 

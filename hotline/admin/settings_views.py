@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from hotline.admin import settings_services as services
+from hotline.admin.forms import choices
 from hotline.admin.settings_forms import (
     FIRST_YEAR, LAST_YEAR, CalendarDayForm, CalendarUploadForm, PolicyForm, WorkingHoursForm,
     category_field_name, category_policies_form,
 )
-from hotline.admin.forms import choices
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
 from hotline.escalation.calendar import calendar_warning_years, working_hours
@@ -96,7 +97,7 @@ def _year_arg() -> int:
     """The ``year`` query argument, else the current local year; 404 outside the supported range."""
     year = request.args.get("year", type=int)
     if year is None:
-        year = utcnow().astimezone(working_hours().zone).year
+        year = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).year
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     return year
@@ -114,6 +115,7 @@ def _holiday_name(english: str) -> str:
 
 def _calendar_page(year: int, day_form: CalendarDayForm, upload_form: CalendarUploadForm,
                    line_errors: list[str] | None = None, status: int = 200):
+    """Render a year's calendar with the two forms (fresh, or with a refused submission)."""
     cal = services.year_calendar(year)
     missing = sorted(set(calendar_warning_years()) | ({year} if not cal.has_official_data else set()))
     return render_template(
@@ -194,10 +196,33 @@ def _policy_values_for_form(policy: TimeLimitPolicy | None) -> dict:
     """The form's values for ``policy`` (defaults for a new one); a warning if unreadable."""
     try:
         return services.policy_values(policy.limits if policy else None)
-    except services.SettingsError:
-        flash(_("The stored limits of this policy could not be read; the defaults are shown. "
-                "Saving replaces the stored limits."), "warning")
+    except services.SettingsError as exc:
+        if exc.code == "unit_mismatch":
+            flash(_("Some limits of this policy are stored in other units than this form uses; the defaults "
+                    "are shown. Saving replaces the stored limits."), "warning")
+        else:
+            flash(_("The stored limits of this policy could not be read; the defaults are shown. "
+                    "Saving replaces the stored limits."), "warning")
         return services.policy_values(None)
+
+
+def _show_policy_errors(form: PolicyForm, exc: services.PolicyRefused) -> None:
+    """Put each limit the policy refuses under its field (unless the field already has an error)."""
+    fields = {f.name: f for f in services.POLICY_FIELDS}
+    for name, code in exc.errors.items():
+        if name not in fields:
+            flash(_("These limits do not make a valid policy."), "error")
+        elif not form[name].errors:
+            form[name].errors.append(POLICY_ERRORS[code](fields[name]))
+
+
+def _check_limits_too(form: PolicyForm) -> None:
+    """When the form is refused for another reason, still report every limit the policy refuses."""
+    values = {f.name: None if form[f.name].errors else form[f.name].data for f in services.POLICY_FIELDS}
+    try:
+        services.limits_from_values(values)
+    except services.PolicyRefused as exc:
+        _show_policy_errors(form, exc)
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
@@ -219,18 +244,15 @@ def policy_form(policy_id: int | None = None):
                                  values=values)
         except services.PolicyRefused as exc:
             db.session.rollback()
-            fields = {f.name: f for f in services.POLICY_FIELDS}
-            for name, code in exc.errors.items():
-                if name in fields:
-                    form[name].errors.append(POLICY_ERRORS[code](fields[name]))
-                else:
-                    flash(_("These limits do not make a valid policy."), "error")
+            _show_policy_errors(form, exc)
         except services.SettingsError as exc:
             db.session.rollback()
             form[exc.field].errors.append(ERRORS[exc.code](exc.params))
         else:
             flash(_("Policy saved."), "success")
             return redirect(url_for(".policies"))
+    elif form.is_submitted():
+        _check_limits_too(form)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings/policy_form.html", form=form, policy=policy), status
 

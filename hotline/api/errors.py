@@ -21,6 +21,9 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not F
           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
           422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
 
+#: HTTP errors the app renders as HTML pages by code; the API blueprints answer them in kind.
+HANDLED_CODES = (400, 403, 404, 405, 413, 415, 429)
+
 #: Domain refusals that are the client's input, not the ticket's state.
 _INPUT_CODES = {"reply_required", "contact_in_future", "contact_before_dispatch", "unknown_contact_method",
                 "callback_verdict_required", "return_grounds_required"}

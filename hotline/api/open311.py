@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from hotline.api.errors import ApiError, from_intake
 from hotline.api.models import ApiKey
+from hotline.api.services import record_call
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, redact_phones
 from hotline.directory.models import Category, District
 from hotline.extensions import db
@@ -111,6 +112,8 @@ def create_request(form, key: ApiKey) -> tuple[Ticket, str]:
         db.session.rollback()
         error = from_intake(exc)
         raise ApiError(400, exc.code, error.detail, errors=error.errors) from None
+    record_call(ticket.id, key, "open311_create")
+    db.session.commit()
     return ticket, token
 
 

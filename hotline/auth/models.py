@@ -49,8 +49,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password`` (scrypt, Werkzeug's default)."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash of ``password`` (scrypt unless ``PASSWORD_HASH_METHOD`` says otherwise)."""
+        from flask import current_app
+
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
     def check_password(self, password: str) -> bool:
         """Whether ``password`` matches the stored hash."""

@@ -1,0 +1,309 @@
+"""The /api/v1 services: what a key may see and do, on top of the intake and lifecycle services.
+
+A department's key (role handler) sees only tickets its department has an assignment on and
+acts only on its own assignment; anything else is "not found". Every action a key takes is
+attributed in the ticket's history by an ``api_call`` event in the same transaction.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from hotline.api import schemas
+from hotline.api.errors import ApiError, from_domain, from_intake
+from hotline.api.models import ApiKey
+from hotline.api.represent import FINISHED
+from hotline.auth.models import UserRole
+from hotline.directory.models import Category, Department, District
+from hotline.extensions import db
+from hotline.tickets import events, lifecycle
+from hotline.tickets import services as intake
+from hotline.tickets.identity import (
+    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+)
+from hotline.tickets.models import Assignment, Channel, Kind, Ticket
+from hotline.tickets.states import DomainError, TicketState
+
+PAGE_DEFAULT, PAGE_MAX = 50, 100
+IDEMPOTENCY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,48}$")
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def _visible(stmt, key: ApiKey):
+    """Restrict a ticket query to what ``key`` may see."""
+    if key.role == UserRole.HANDLER:
+        mine = select(Assignment.ticket_id).where(Assignment.department_id == key.department_id)
+        stmt = stmt.where(Ticket.id.in_(mine))
+    return stmt
+
+
+def _eager(stmt):
+    return stmt.options(selectinload(Ticket.assignments).selectinload(Assignment.department),
+                        selectinload(Ticket.category), selectinload(Ticket.district))
+
+
+def get_ticket(key: ApiKey, number: str) -> Ticket:
+    """The ticket ``number`` if ``key`` may see it; otherwise 404 (its existence is not revealed)."""
+    ticket = db.session.scalar(_eager(_visible(select(Ticket).where(Ticket.number == number), key)))
+    if ticket is None:
+        raise ApiError(404, "ticket_not_found", f"No ticket {number!r} for this key.")
+    return ticket
+
+
+def _bad(name: str, detail: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"{name}: {detail}")
+
+
+def _instant(args: Mapping, name: str) -> datetime | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _bad(name, "not an ISO 8601 date-time.") from None
+    if value.tzinfo is None:
+        raise _bad(name, "the UTC offset is required (e.g. +08:00 or Z).")
+    return value
+
+
+def encode_cursor(ticket_id: int) -> str:
+    """An opaque cursor: the last ticket id seen."""
+    return base64.urlsafe_b64encode(f"t{ticket_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The ticket id behind a cursor; 400 when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not re.fullmatch(r"t[0-9]{1,18}", text):
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _bad("cursor", "not a cursor returned by this API.") from None
+
+
+def _limit(args: Mapping) -> int:
+    raw = (args.get("limit") or "").strip()
+    if not raw:
+        return PAGE_DEFAULT
+    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
+        raise _bad("limit", f"an integer from 1 to {PAGE_MAX}.")
+    return int(raw)
+
+
+def _filters(args: Mapping) -> list:
+    """SQL conditions for the list's filters; empty values count as absent."""
+    conditions = []
+    statuses = [s.strip() for s in (args.get("status") or "").split(",") if s.strip()]
+    if statuses:
+        unknown = [s for s in statuses if s not in TicketState.__members__]
+        if unknown:
+            raise _bad("status", f"unknown state(s) {', '.join(unknown)}.")
+        conditions.append(Ticket.status.in_(statuses))
+    is_open = (args.get("open") or "").strip()
+    if is_open:
+        if is_open not in ("true", "false"):
+            raise _bad("open", "true or false.")
+        conditions.append(Ticket.status.not_in(FINISHED) if is_open == "true" else Ticket.status.in_(FINISHED))
+    for name, enum_cls, column in (("kind", Kind, Ticket.kind), ("channel", Channel, Ticket.channel)):
+        value = (args.get(name) or "").strip()
+        if value:
+            if value not in {m.value for m in enum_cls}:
+                raise _bad(name, f"one of {', '.join(m.value for m in enum_cls)}.")
+            conditions.append(column == value)
+    for name, model, column in (("category", Category, Ticket.category_id),
+                                ("district", District, Ticket.district_id)):
+        value = (args.get(name) or "").strip()
+        if value:
+            conditions.append(column.in_(select(model.id).where(model.code == value)))
+    department = (args.get("department") or "").strip()
+    if department:
+        conditions.append(Ticket.id.in_(select(Assignment.ticket_id).join(Assignment.department)
+                                        .where(Department.code == department)))
+    received_from, received_to = _instant(args, "received_from"), _instant(args, "received_to")
+    if received_from:
+        conditions.append(Ticket.received_at >= received_from)
+    if received_to:
+        conditions.append(Ticket.received_at < received_to)
+    return conditions
+
+
+def list_tickets(key: ApiKey, args: Mapping) -> tuple[list[Ticket], str | None]:
+    """One page of the tickets ``key`` may see, newest first, filtered; and the next page's cursor."""
+    limit = _limit(args)
+    stmt = _visible(select(Ticket).where(*_filters(args)), key)
+    cursor = (args.get("cursor") or "").strip()
+    if cursor:
+        stmt = stmt.where(Ticket.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(_eager(stmt).order_by(Ticket.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].id) if more else None
+
+
+# ---------------------------------------------------------------------------------- intake
+
+
+def _check(schema: dict, body) -> None:
+    errors = schemas.validation_errors(schema, body)
+    if errors:
+        raise ApiError(422, "validation_failed", "The request body does not match the schema.", errors=errors)
+
+
+def _field_error(field: str, detail: str) -> ApiError:
+    return ApiError(422, "validation_failed", detail, errors=[{"pointer": f"#/{field}", "detail": detail}])
+
+
+def intake_data(body: dict, idempotency_key: str | None) -> intake.IntakeData:
+    """Validate a TicketCreate body into :class:`IntakeData`, with the intake page's rules."""
+    _check(schemas.TICKET_CREATE, body)
+    text = lambda name, multiline=False: clean_text(body.get(name) or "", multiline=multiline)  # noqa: E731
+    kind, subject, description = body["kind"], text("subject"), text("description", True)
+    if not subject:
+        raise _field_error("subject", "The subject is empty.")
+    if len(description) < 10:
+        raise _field_error("description", "The description needs at least 10 characters.")
+    phone, credit_code = None, None
+    if text("caller_phone"):
+        try:
+            phone = normalize_phone(text("caller_phone"))
+        except InvalidPhone as exc:
+            raise _field_error("caller_phone", f"Not a valid Chinese phone number ({exc.code}).") from None
+    if kind not in (Kind.REPORT, Kind.SUGGESTION) and not phone:
+        raise _field_error("caller_phone", "A phone number is needed for the callback (only a report or a "
+                                           "suggestion may come without one).")
+    if kind in (Kind.COMPLAINT, Kind.HELP) and not text("caller_name"):
+        raise _field_error("caller_name", "The caller's name is required (a report may be anonymous).")
+    if text("credit_code"):
+        try:
+            credit_code = validate_credit_code(text("credit_code"))
+        except InvalidCreditCode as exc:
+            raise _field_error("credit_code", f"Not a valid unified social credit code ({exc.code}).") from None
+    if kind in (Kind.COMPLAINT, Kind.REPORT) and not text("category"):
+        raise _field_error("category", "Complaints and reports need a category.")
+    district = text("district") or None
+    if district and db.session.scalar(select(District.id).where(District.code == district)) is None:
+        raise _field_error("district", f"Unknown district {district!r}.")
+    lead, co_handlers = text("lead") or None, tuple(body.get("co_handlers") or ())
+    if co_handlers and not lead:
+        raise _field_error("lead", "Co-handlers need a lead department as well.")
+    if lead and lead in co_handlers:
+        raise _field_error("co_handlers", "The lead department cannot also be a co-handler.")
+    if lead and not text("override_reason"):
+        raise _field_error("override_reason", "Say why the proposed routing is overridden.")
+    return intake.IntakeData(
+        channel=body.get("channel") or "api", kind=kind, subject=subject, description=description,
+        category_code=text("category") or None, caller_name=text("caller_name"), caller_phone=phone,
+        enterprise_name=text("enterprise_name"), credit_code=credit_code, district_code=district,
+        urgency=body.get("urgency") or "normal", confidential=bool(body.get("confidential")), lead=lead,
+        co_handlers=co_handlers, override_reason=text("override_reason"), repeat_of=text("repeat_of") or None,
+        new_facts=bool(body.get("new_facts")), idempotency_key=idempotency_key)
+
+
+def idempotency_key(key: ApiKey, value: str | None) -> str | None:
+    """The stored form ``api:<prefix>:<value>`` of an Idempotency-Key header (scoped to the key)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not IDEMPOTENCY_PATTERN.match(value):
+        raise _bad("Idempotency-Key", "1 to 48 characters from A-Z a-z 0-9 . _ : -.")
+    return f"api:{key.prefix}:{value}"
+
+
+def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, bool]:
+    """Create a ticket through the operator's intake service and routing; a repeated
+    Idempotency-Key returns the first ticket instead (``created`` False)."""
+    stored_key = idempotency_key(key, idempotency)
+    if stored_key:
+        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == stored_key))
+        if existing is not None:
+            return existing, False
+    data = intake_data(body, stored_key)
+    try:
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name)
+    except intake.IntakeError as exc:
+        db.session.rollback()
+        raise from_intake(exc) from None
+    record_call(ticket.id, key, "create")
+    db.session.commit()
+    return ticket, True
+
+
+# ---------------------------------------------------------------------------------- actions
+
+
+def record_call(ticket_id: int, key: ApiKey, operation: str) -> None:
+    """Lock the ticket and attribute the coming change to the key (committed with it)."""
+    ticket = intake.lock_ticket(ticket_id)
+    events.record(ticket, "api_call", actor_id=None,
+                  data={"api_key": key.prefix, "integration": key.name, "operation": operation})
+
+
+def _own_assignment(key: ApiKey, number: str) -> Assignment:
+    """The key's department's latest assignment on ticket ``number``; 404 if it has none."""
+    ticket = get_ticket(key, number)
+    mine = [a for a in ticket.assignments if a.department_id == key.department_id]
+    if not mine:
+        raise ApiError(404, "ticket_not_found", f"No ticket {number!r} for this key.")
+    return max(mine, key=lambda a: a.id)
+
+
+def _act(key: ApiKey, ticket_id: int, operation: str, action) -> None:
+    record_call(ticket_id, key, operation)
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        raise from_domain(exc) from None
+
+
+def sign_for(key: ApiKey, number: str) -> Ticket:
+    """签收 by the key's department."""
+    a = _own_assignment(key, number)
+    _act(key, a.ticket_id, "sign", lambda: lifecycle.sign_for(a.id, actor=None))
+    return get_ticket(key, number)
+
+
+def record_contact(key: ApiKey, number: str, body) -> Ticket:
+    """响应: a contact attempt by the key's department."""
+    _check(schemas.CONTACT_CREATE, body)
+    try:
+        at = datetime.fromisoformat(body["at"])
+    except ValueError:
+        raise _field_error("at", "Not an ISO 8601 date-time.") from None
+    if at.tzinfo is None:
+        raise _field_error("at", "The UTC offset is required (e.g. +08:00 or Z).")
+    a = _own_assignment(key, number)
+    _act(key, a.ticket_id, "contact", lambda: lifecycle.record_contact(
+        a.id, at=at, method=body["method"], reached=body["reached"], summary=body.get("summary") or "", actor=None))
+    return get_ticket(key, number)
+
+
+def submit(key: ApiKey, number: str, body) -> Ticket:
+    """办结: the department's reply (a co-handler's to the lead; the lead's resolves the ticket)."""
+    _check(schemas.SUBMIT_CREATE, body)
+    a = _own_assignment(key, number)
+    _act(key, a.ticket_id, "submit", lambda: lifecycle.submit(
+        a.id, reply=clean_text(body["reply"], multiline=True), solved=body.get("solved"), actor=None))
+    return get_ticket(key, number)
+
+
+def record_callback(key: ApiKey, number: str, body) -> Ticket:
+    """回访: a callback attempt's result, recorded by an intake system."""
+    _check(schemas.CALLBACK_CREATE, body)
+    ticket = get_ticket(key, number)
+    reached = body["reached"]
+    _act(key, ticket.id, "callback", lambda: lifecycle.record_callback(
+        ticket.id, reached=reached, solved=body.get("solved") if reached else None,
+        satisfaction=body.get("satisfaction") if reached else None, comment=body.get("comment") or "",
+        actor=None))
+    return get_ticket(key, number)
