@@ -25,6 +25,7 @@ NAVIGATION = (
     ("settings.calendar", _l("Working calendar"), ("admin",)),
     ("settings.hours", _l("Working hours"), ("admin",)),
     ("settings.policies", _l("Time-limit policies"), ("admin",)),
+    ("admin.jobs", _l("Failed jobs"), ("admin",)),
 )
 
 

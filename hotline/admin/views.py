@@ -104,3 +104,23 @@ def department_form(dept_id: int | None = None):
             flash(_("Department saved."), "success")
             return redirect(url_for(".departments"))
     return render_template("admin/department_form.html", form=form, dept=dept), (400 if form.errors else 200)
+
+
+@bp.route("/jobs")
+def jobs():
+    """Background jobs that failed after their retries, per queue, with the error."""
+    from hotline.admin.jobs import failed_jobs
+
+    return render_template("admin/jobs.html", queues=failed_jobs())
+
+
+@bp.route("/jobs/<queue>/<job_id>/requeue", methods=["POST"])
+def requeue_job(queue: str, job_id: str):
+    """Put a failed job back on its queue (jobs re-check state, so this is safe)."""
+    from hotline.admin.jobs import requeue
+
+    if requeue(queue, job_id):
+        flash(_("Job requeued."), "success")
+    else:
+        flash(_("That job is no longer in the failed list."), "error")
+    return redirect(url_for(".jobs"))

@@ -37,11 +37,16 @@ def _facts(a: Assignment) -> ladder.AssignmentFacts:
 
 
 def _record(target_type: str, target_id: int, step: str, data: dict) -> bool:
-    """Insert the step's row; False if another worker (or an earlier run) already took the step."""
+    """Insert the step's row; False if another worker (or an earlier run) already took the step.
+
+    It is the transaction's first write, so on a conflict the caller rolls the whole
+    transaction back (no SAVEPOINT: pysqlite would commit on releasing an outermost one).
+    """
+    db.session.add(EscalationStep(target_type=target_type, target_id=target_id, step=step, data=data))
     try:
-        with db.session.begin_nested():
-            db.session.add(EscalationStep(target_type=target_type, target_id=target_id, step=step, data=data))
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return False
     return True
 
@@ -64,7 +69,6 @@ def apply_assignment_step(assignment_id: int, step: Step, now: datetime | None =
         return False
     due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
     if not _record("assignment", a.id, str(step), {"due_at": due.isoformat()}):
-        db.session.rollback()
         return False
     effect = ladder.assignment_effect(step, facts)
     events.record(ticket, f"escalation_{step}", actor_id=None, assignment_id=a.id, at=now,
@@ -95,7 +99,6 @@ def apply_case_step(case_id: int, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     if not _record("case", case.id, str(Step.level_breach), {"level": case.level}):
-        db.session.rollback()
         return False
     events.record(ticket, "escalation_level_breach", actor_id=None, at=now,
                   data={"case": case.id, "level": case.level, "due_at": case.due_at.isoformat()})
@@ -119,7 +122,6 @@ def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     if not _record("ticket", ticket.id, str(Step.callback_breach), {"due_at": ticket.callback_due_at.isoformat()}):
-        db.session.rollback()
         return False
     events.record(ticket, "escalation_callback_breach", actor_id=None, at=now,
                   data={"due_at": ticket.callback_due_at.isoformat()})
