@@ -45,6 +45,7 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.auth.views import bp as auth_bp
     from hotline.errors import register_error_handlers
     from hotline.main.views import bp as main_bp
+    from hotline.audit.views import bp as audit_bp
     from hotline.escalation.views import bp as supervision_bp
     from hotline.tickets.views import bp as tickets_bp
     from hotline.workbench.views import bp as workbench_bp
@@ -56,6 +57,7 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(tickets_bp, url_prefix="/tickets")
     app.register_blueprint(workbench_bp, url_prefix="/work")
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
     register_error_handlers(app)
     security.init_app(app)
     templating.init_app(app)

@@ -332,3 +332,31 @@ def case_status_label(status) -> str:
 def supervision_action_label(kind) -> str:
     """A supervisor's action on a case."""
     return _lookup(SUPERVISION_ACTIONS, kind)
+
+MEASURE_LABELS = {
+    "response": _l("Response rate"), "sign_on_time": _l("Signed for on time"), "on_time": _l("On-time resolution"),
+    "resolution": _l("Resolution rate"), "satisfaction": _l("Satisfaction rate"), "return": _l("Return rate"),
+    "extension": _l("Extension rate"), "reopen": _l("Reopen rate"), "repeat": _l("Repeat rate"),
+    "false_closure": _l("False closures"), "on_the_spot": _l("Answered on the spot"),
+}
+PARTS = {"base": _l("all counted"), "hit": _l("meeting the measure"), "miss": _l("not meeting it")}
+
+
+def measure_label(key: str) -> str:
+    """A measure's name."""
+    return _lookup(MEASURE_LABELS, key)
+
+
+def part_label(part: str) -> str:
+    """Which rows of a figure a drill-down lists."""
+    return _lookup(PARTS, part)
+
+
+def rate(figure) -> str:
+    """A rate as a percentage, or "—" when its base is empty (never 0 %)."""
+    return "—" if figure.rate is None else f"{100 * figure.rate:.1f}%"
+
+
+def minutes_as_hours(value) -> str:
+    """Working minutes as working hours with one decimal, or "—"."""
+    return "—" if value is None else _("%(hours).1f h", hours=value / 60)

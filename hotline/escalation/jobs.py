@@ -84,6 +84,9 @@ def schedule_assignment_timers(assignments) -> int:
     for a in assignments:
         for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items():
             at = getattr(a, column)
-            if at is not None and enqueue(escalate, "assignment", a.id, str(step), queue="escalation", at=at):
-                scheduled += 1
+            if at is None:
+                continue
+            if enqueue(escalate, "assignment", a.id, str(step), queue="escalation", at=at) is None:
+                return scheduled  # Redis is down: one warning is enough, the sweep has the rest
+            scheduled += 1
     return scheduled

@@ -238,6 +238,8 @@ class Callback(db.Model):
     satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction, "satisfaction"))
     comment: Mapped[str] = mapped_column(Text, default="")
 
+    ticket: Mapped[Ticket] = relationship()
+
 
 class Attachment(db.Model):
     """Evidence uploaded to a ticket; the bytes live on disk, not in the database."""

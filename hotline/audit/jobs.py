@@ -1,0 +1,36 @@
+"""Background exports with progress."""
+from __future__ import annotations
+
+from flask import current_app
+from rq import get_current_job
+
+from hotline.audit import exports
+from hotline.audit.measures import MEASURES, Slice
+from hotline.audit.periods import Period
+from hotline.jobs import job
+
+
+@job
+def build_export(key: str, month: str, slice_args: dict, part: str, fmt: str, name: str) -> str:
+    """Write a large drill-down export to ``instance/exports/<name>``, reporting progress in the job's meta."""
+    period = Period.month(month, current_app.config["TIMEZONE"])
+    s = Slice(**slice_args)
+    total = exports.count(key, period, s, part)
+    current = get_current_job()
+
+    def progress(done: int) -> None:
+        if current is not None:
+            current.meta.update({"done": min(done, total), "total": total})
+            current.save_meta()
+
+    lines = exports.iter_lines(key, period, s, part, progress=progress)
+    path = exports.export_dir() / name
+    head = exports.headers(key)
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            for chunk in exports.csv_stream(head, lines):
+                f.write(chunk)
+    else:
+        path.write_bytes(exports.xlsx_bytes(MEASURES[key].key, head, lines))
+    progress(total)
+    return name
