@@ -59,6 +59,10 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     register_error_handlers(app)
+
+    from hotline.api import init_app as init_api
+
+    init_api(app)
     security.init_app(app)
     templating.init_app(app)
 

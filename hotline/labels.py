@@ -172,6 +172,7 @@ EVENTS = {
     "supervision_interview": _l("Interview recorded (约谈)"),
     "supervision_accountability": _l("Referred for accountability (问责)"),
     "supervision_cleared": _l("Supervision cleared"),
+    "api_call": _l("Done through the integration API"),
 }
 
 

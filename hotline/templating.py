@@ -27,6 +27,7 @@ NAVIGATION = (
     ("settings.calendar", _l("Working calendar"), ("admin",)),
     ("settings.hours", _l("Working hours"), ("admin",)),
     ("settings.policies", _l("Time-limit policies"), ("admin",)),
+    ("api_keys.index", _l("API keys"), ("admin",)),
     ("admin.jobs", _l("Failed jobs"), ("admin",)),
 )
 

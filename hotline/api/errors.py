@@ -102,6 +102,16 @@ def open311_errors(error: ApiError) -> list[dict]:
     return items
 
 
+def refuse_nul_characters() -> None:
+    """A blueprint ``before_request``: text with NUL characters is refused (400) before it reaches
+    a query; PostgreSQL cannot store or compare it."""
+    texts = [request.path, *(k for k in request.args), *(v for vs in request.args.listvalues() for v in vs)]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        texts += [*(k for k in request.form), *(v for vs in request.form.listvalues() for v in vs)]
+    if any("\x00" in text for text in texts):
+        raise ApiError(400, "invalid_parameter", "Text may not contain NUL characters.")
+
+
 def routing_error_hook() -> Response | None:
     """An app-level ``before_request``: unknown paths and wrong methods under the APIs get
     API-shaped errors (routing fails before any blueprint is known, so blueprint handlers

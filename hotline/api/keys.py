@@ -92,7 +92,9 @@ def revoke(key_id: int, *, now: datetime | None = None) -> ApiKey | None:
 def split(raw: str | None) -> tuple[str, str] | None:
     """``<prefix>.<secret>`` → (prefix, secret), or None when it cannot be a key."""
     prefix, dot, secret = (raw or "").strip().partition(".")
-    if not dot or len(prefix) != PREFIX_LENGTH or not secret or len(secret) > 200:
+    if not dot or len(prefix) != PREFIX_LENGTH or not set(prefix) <= set(_PREFIX_ALPHABET):
+        return None
+    if not secret or len(secret) > 200:
         return None
     return prefix, secret
 

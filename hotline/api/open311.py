@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from hotline.api.errors import ApiError, from_intake
 from hotline.api.models import ApiKey
 from hotline.api.services import record_call
-from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, redact_phones
+from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
 from hotline.directory.models import Category, District
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
@@ -231,13 +231,16 @@ def parse_w3c(text: str, name: str) -> datetime:
     if not _W3C.match(text):
         raise ApiError(400, "invalid_date", f"{name} must be a W3C datetime with its offset, "
                                             "e.g. 2026-01-01T00:00:00+08:00 or 2026-01-01T00:00:00Z.")
-    try:
-        if "T" not in text:
+    if "T" not in text:
+        try:
             zone = ZoneInfo(current_app.config["TIMEZONE"])
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone)
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, "invalid_date", f"{name} is not a valid date.") from None
+            text = datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone).isoformat()
+        except ValueError:
+            raise ApiError(400, "invalid_date", f"{name} is not a valid date.") from None
+    value = parse_instant(text)
+    if value is None:
+        raise ApiError(400, "invalid_date", f"{name} is not a valid date.")
+    return value
 
 
 def parse_query(args, now: datetime) -> RequestQuery:

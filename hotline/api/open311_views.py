@@ -9,13 +9,14 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.api import open311
 from hotline.api.auth import form_api_key, key_required, public_limit
-from hotline.api.errors import HANDLED_CODES, ApiError, from_http, open311_errors
+from hotline.api.errors import HANDLED_CODES, ApiError, from_http, open311_errors, refuse_nul_characters
 from hotline.api.keys import current_key
 from hotline.auth.models import UserRole
 from hotline.db import utcnow
 from hotline.extensions import db
 
 bp = Blueprint("open311", __name__)
+bp.before_request(refuse_nul_characters)
 FMT = "<any(xml, json):fmt>"
 
 

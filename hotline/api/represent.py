@@ -3,7 +3,7 @@ public text. Shared by Open311 and /api/v1."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from hotline.extensions import db
 from hotline.i18n import local
@@ -21,6 +21,21 @@ _PHONE_IN_TEXT = re.compile(
 def instant(dt: datetime | None) -> str | None:
     """An aware instant in the hotline's zone, ISO 8601 with its offset (``…T09:30:00+08:00``)."""
     return local(dt).isoformat(timespec="seconds") if dt else None
+
+
+#: Instants a client may send: anything else is refused, never overflowed into a server error.
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO 8601 instant with its offset, within 1900-9000; None when it is not one."""
+    try:
+        value = datetime.fromisoformat(text)
+        if value.tzinfo is None or value.utcoffset() is None:
+            return None
+        return value if _EARLIEST <= value.astimezone(timezone.utc) <= _LATEST else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def redact_phones(text: str) -> str:

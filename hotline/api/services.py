@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from hotline.api import schemas
 from hotline.api.errors import ApiError, from_domain, from_intake
 from hotline.api.models import ApiKey
-from hotline.api.represent import FINISHED
+from hotline.api.represent import FINISHED, parse_instant
 from hotline.auth.models import UserRole
 from hotline.directory.models import Category, Department, District
 from hotline.extensions import db
@@ -66,12 +66,9 @@ def _instant(args: Mapping, name: str) -> datetime | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _bad(name, "not an ISO 8601 date-time.") from None
-    if value.tzinfo is None:
-        raise _bad(name, "the UTC offset is required (e.g. +08:00 or Z).")
+    value = parse_instant(raw)
+    if value is None:
+        raise _bad(name, "an ISO 8601 date-time with its UTC offset (e.g. +08:00 or Z) is required.")
     return value
 
 
@@ -193,7 +190,8 @@ def intake_data(body: dict, idempotency_key: str | None) -> intake.IntakeData:
     district = text("district") or None
     if district and db.session.scalar(select(District.id).where(District.code == district)) is None:
         raise _field_error("district", f"Unknown district {district!r}.")
-    lead, co_handlers = text("lead") or None, tuple(body.get("co_handlers") or ())
+    lead = text("lead") or None
+    co_handlers = tuple(clean_text(c, multiline=False) for c in body.get("co_handlers") or ())
     if co_handlers and not lead:
         raise _field_error("lead", "Co-handlers need a lead department as well.")
     if lead and lead in co_handlers:
@@ -276,15 +274,13 @@ def sign_for(key: ApiKey, number: str) -> Ticket:
 def record_contact(key: ApiKey, number: str, body) -> Ticket:
     """响应: a contact attempt by the key's department."""
     _check(schemas.CONTACT_CREATE, body)
-    try:
-        at = datetime.fromisoformat(body["at"])
-    except ValueError:
-        raise _field_error("at", "Not an ISO 8601 date-time.") from None
-    if at.tzinfo is None:
-        raise _field_error("at", "The UTC offset is required (e.g. +08:00 or Z).")
+    at = parse_instant(body["at"])
+    if at is None:
+        raise _field_error("at", "An ISO 8601 date-time with its UTC offset (e.g. +08:00 or Z) is required.")
     a = _own_assignment(key, number)
     _act(key, a.ticket_id, "contact", lambda: lifecycle.record_contact(
-        a.id, at=at, method=body["method"], reached=body["reached"], summary=body.get("summary") or "", actor=None))
+        a.id, at=at, method=body["method"], reached=body["reached"],
+        summary=clean_text(body.get("summary") or "", multiline=True), actor=None))
     return get_ticket(key, number)
 
 
@@ -304,6 +300,7 @@ def record_callback(key: ApiKey, number: str, body) -> Ticket:
     reached = body["reached"]
     _act(key, ticket.id, "callback", lambda: lifecycle.record_callback(
         ticket.id, reached=reached, solved=body.get("solved") if reached else None,
-        satisfaction=body.get("satisfaction") if reached else None, comment=body.get("comment") or "",
+        satisfaction=body.get("satisfaction") if reached else None,
+        comment=clean_text(body.get("comment") or "", multiline=True),
         actor=None))
     return get_ticket(key, number)

@@ -6,13 +6,14 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.api import openapi, services
 from hotline.api.auth import bearer_token, key_required
-from hotline.api.errors import HANDLED_CODES, ApiError, from_http, problem_response
+from hotline.api.errors import HANDLED_CODES, ApiError, from_http, problem_response, refuse_nul_characters
 from hotline.api.keys import current_key
 from hotline.api.represent import ticket_json
 from hotline.auth.models import UserRole
 from hotline.extensions import db
 
 bp = Blueprint("api", __name__)
+bp.before_request(refuse_nul_characters)
 _O, _H, _S = UserRole.OPERATOR, UserRole.HANDLER, UserRole.SUPERVISOR
 
 

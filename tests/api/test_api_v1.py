@@ -304,3 +304,13 @@ def test_instants_keep_their_offset(client, operator_key):
     assert abs(received - utcnow()) < timedelta(minutes=1)
     _conforms("Ticket", body)
     assert schemas.validation_errors(schemas.TICKET_CREATE, ticket_body()) == []
+
+
+def test_nul_characters_are_refused_not_stored(client, operator_key):
+    """PostgreSQL cannot hold NUL: parameters with one are 400, body text is cleaned."""
+    _problem(client.get("/api/v1/tickets?category=%00", headers=bearer(operator_key)), 400, "invalid_parameter")
+    _problem(client.get("/api/v1/tickets/%00", headers=bearer(operator_key)), 400, "invalid_parameter")
+    assert client.get("/open311/v2/requests/%00.json").status_code == 400
+    response = _create(client, operator_key, subject="拒收\x00申请", co_handlers=["market\x00"], lead="approval",
+                       override_reason="涉及\x00中介")
+    assert response.status_code == 201 and response.get_json()["subject"] == "拒收申请"

@@ -16,6 +16,16 @@ from tests.conftest import csrf_from
 PAGES = ["/admin/api-keys/", "/admin/api-keys/new"]
 
 
+def zh(msgid: str, **params) -> str:
+    """A message as the Chinese interface shows it (and proof that it is translated)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("zh_CN"):
+        text = gettext(msgid, **params)
+    assert text != msgid % params if params else text != msgid, f"untranslated: {msgid}"
+    return text
+
+
 @pytest.mark.parametrize("role", ["operator", "handler", "supervisor"])
 @pytest.mark.parametrize("url", PAGES)
 def test_only_admins_get_in(client, app, make_user, login, role, url):
@@ -53,28 +63,31 @@ def test_issue_shows_the_key_once_and_stores_only_a_hash(admin_client):
     key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     assert key.key_hash == hashlib.sha256(secret.encode()).hexdigest() and secret not in key.key_hash
     assert key.role == "handler" and key.department_id == devzone.id and key.created_by_id is not None
-    assert "只显示这一次" in html
+    assert zh("Copy it now and hand it over securely: it is shown only this once. The hotline keeps only a hash "
+              "of it.") in html
     listing = admin_client.get("/admin/api-keys/").get_data(as_text=True)
     assert prefix in listing and secret not in listing and "开发区管委会系统" in listing
     assert admin_client.get("/api/v1/tickets", headers=bearer(raw)).status_code == 200
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"department_id": ""}, "部门系统的密钥必须指定所属部门"),
-    ({"role": "operator", "rate_limit": "lots"}, "不是有效的频率限制"),
-    ({"role": "operator", "name": ""}, "请填写接入系统的名称"),
+    ({"department_id": ""}, "A department system's key needs its department."),
+    ({"role": "operator", "rate_limit": "lots"}, "Not a rate limit: write e.g. 600 per minute."),
+    ({"role": "operator", "name": ""}, "Please name the integration."),
 ])
 def test_refusals_keep_the_input(admin_client, data, message):
     response = _issue(admin_client, **data)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert zh(message).replace("'", "&#39;") in html
+    assert 'value="600 per minute"' in html or data.get("rate_limit") == "lots"
     assert db.session.scalar(select(ApiKey.id)) is None
 
 
 def test_a_name_is_used_once(admin_client):
     assert _issue(admin_client, role="operator", name="12345").status_code == 200
     response = _issue(admin_client, role="operator", name="12345")
-    assert response.status_code == 400 and "已有同名密钥" in response.get_data(as_text=True)
+    assert response.status_code == 400 and zh("Another key already has this name.") in response.get_data(as_text=True)
 
 
 def test_forms_need_their_csrf_token(admin_client, make_key):
@@ -92,7 +105,8 @@ def test_revoke_stops_the_key_at_once(admin_client, make_key):
     token = csrf_from(admin_client.get("/admin/api-keys/").get_data(as_text=True))
     response = admin_client.post(f"/admin/api-keys/{key_id}/revoke", data={"csrf_token": token},
                                  follow_redirects=True)
-    assert response.status_code == 200 and "已吊销" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert zh("Key “%(name)s” revoked.", name="12345") in response.get_data(as_text=True)
     key = db.session.get(ApiKey, key_id)
     assert not key.active and key.revoked_at is not None
     assert admin_client.get("/api/v1/tickets", headers=bearer(raw)).status_code == 401

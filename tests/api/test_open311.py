@@ -279,3 +279,11 @@ def test_discovery(client, city, fmt):
         root = ET.fromstring(response.data)
         assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml",
                                                                                       "application/json"]
+
+
+def test_wrong_method_and_public_rate_limit(client, app, city):
+    response = client.delete("/open311/v2/services.json")
+    assert response.status_code == 405 and _errors(response, "json")[0][0] == 405
+    app.config["OPEN311_RATE_LIMIT"] = "2 per minute"
+    assert [client.get("/open311/v2/services.xml").status_code for _ in range(3)] == [200, 200, 429]
+    assert _errors(client.get("/open311/v2/services.xml"), "xml")[0][0] == 429

@@ -17,7 +17,7 @@ from hotline.api.openapi import document
 from tests.api.conftest import bearer
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 30
+EXAMPLES = 40
 
 
 def test_document_is_openapi_3_1_and_lists_every_route(app):
