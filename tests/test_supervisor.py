@@ -47,6 +47,7 @@ def test_up_serves_and_a_signal_stops_every_child(tmp_path: Path, sig):
     hotline_bin = str(Path(sys.executable).with_name("hotline"))
     proc = subprocess.Popen([hotline_bin, "up", "--web-workers", "1"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    children: list[psutil.Process] = []
     try:
         assert _wait_for(f"http://127.0.0.1:{port}/login", proc) == 200
         children = _descendants(proc.pid)
@@ -63,7 +64,7 @@ def test_up_serves_and_a_signal_stops_every_child(tmp_path: Path, sig):
         if proc.poll() is None:
             proc.kill()
         output = proc.stdout.read() if proc.stdout else ""
-        for child in psutil.Process().children(recursive=True):
-            if child.pid != proc.pid:
+        for child in children:  # only what this `hotline up` started, never the suite's own Redis
+            if child.is_running():
                 child.kill()
     assert "first run" in output and "stopped" in output

@@ -38,26 +38,24 @@ def _ticket_filter(query, f: Filters):
     return query
 
 
-def warnings(f: Filters, now: datetime):
-    """Assignments past 75 % of their resolution limit but not yet late."""
-    q = (select(Assignment).join(Assignment.ticket)
-         .where(Assignment.status.in_(OPEN), Assignment.resolve_warn_at <= now, Assignment.resolve_due_at > now)
+def _assignments(condition, f: Filters):
+    """Open assignments meeting ``condition``, earliest resolution deadline first, filtered."""
+    q = (select(Assignment).join(Assignment.ticket).where(Assignment.status.in_(OPEN), condition)
          .options(selectinload(Assignment.ticket), selectinload(Assignment.department))
          .order_by(Assignment.resolve_due_at))
     if f.department_id:
         q = q.where(Assignment.department_id == f.department_id)
     return _ticket_filter(q, Filters(district_id=f.district_id, category_id=f.category_id))
+
+
+def warnings(f: Filters, now: datetime):
+    """Assignments past 75 % of their resolution limit but not yet late."""
+    return _assignments(and_(Assignment.resolve_warn_at <= now, Assignment.resolve_due_at > now), f)
 
 
 def overdue(f: Filters, now: datetime):
     """Assignments past their resolution limit."""
-    q = (select(Assignment).join(Assignment.ticket)
-         .where(Assignment.status.in_(OPEN), Assignment.resolve_due_at <= now)
-         .options(selectinload(Assignment.ticket), selectinload(Assignment.department))
-         .order_by(Assignment.resolve_due_at))
-    if f.department_id:
-        q = q.where(Assignment.department_id == f.department_id)
-    return _ticket_filter(q, Filters(district_id=f.district_id, category_id=f.category_id))
+    return _assignments(Assignment.resolve_due_at <= now, f)
 
 
 def cases(f: Filters, level: int):
