@@ -1,9 +1,11 @@
 """Shared helpers: an application bound to a DATABASE_URL, percentiles, JSON lines, machine facts."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,6 +15,7 @@ from pathlib import Path
 # The app factory reads HOTLINE_INSTANCE and SECRET_KEY when a config is built; benchmarks
 # keep their local state (secret key, uploads) in a throwaway directory, like tests/conftest.py.
 _STATE = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 os.environ.setdefault("HOTLINE_INSTANCE", str(_STATE / "instance"))
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 

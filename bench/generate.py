@@ -18,15 +18,17 @@ The history is a pure function of ``--seed`` and ``--tickets`` (and ``--start``/
   share its ``chain_id``; a repeat with no new facts while the earlier ticket is open is merged
   (并单), otherwise re-handled (重办) under supervision;
 * each ticket is played through its lifecycle on the working clock (official holidays and
-  make-up days, 08:30-12:00 and 14:30-18:00): dispatch, sign, contact, submit, resolve,
-  callback, close — with returns, re-dispatch, extensions, unsatisfied callbacks and reopening —
-  and cut at the end of the history, so old tickets are closed and open ones are recent.
+  make-up days, 08:30-12:00 and 14:30-18:00) the way the services write it — intake and dispatch
+  (``tickets.services``), sign, contact attempts, extensions, returns and re-dispatch, submit,
+  resolve, callbacks, close or reopen into a new round (``tickets.lifecycle``), supervision cases
+  opened, escalated and cleared (``escalation.services``) — with the same event actions and
+  data, and cut at the end of the history, so old tickets are closed and open ones are recent.
 
-Not generated (yet): contact attempts, extension requests, supervision cases, attachments.
-Event action names for steps the lifecycle services do not write yet (sign, contact, submit,
-callback) are provisional: ``assignment_signed``, ``assignment_contacted``,
-``assignment_submitted``, ``extension_approved``, ``callback_recorded``, ``start``,
-``resolve``, ``close``, ``reopen``.
+Written: matter_chains, tickets, assignments (with warning instants), contact_attempts,
+extensions, events (hash-chained; a sample is verified with ``hotline.tickets.events``),
+callbacks, supervision_cases, supervision_actions, ticket_counters. Not written: notifications,
+attachments, supervision notices, and the escalation engine's automatic warning and breach
+steps (``escalation_*`` events, ``escalation_steps``) for late work.
 """
 from __future__ import annotations
 
@@ -41,9 +43,8 @@ import threading
 import time
 from array import array
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
-
 from hashlib import sha256
+from zoneinfo import ZoneInfo
 
 from bench import corpus
 from bench.common import dialect_of, emit, log, make_app, redact
@@ -53,7 +54,8 @@ GENESIS = _chain.GENESIS
 # The encoding of hotline.tickets.chain.canonical (sort_keys, ensure_ascii=False, compact separators),
 # with the C encoder built once instead of per call; verify_sample() checks hashes with the project's code.
 try:
-    from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring as _encode_str
+    from json.encoder import c_make_encoder as _c_make_encoder
+    from json.encoder import encode_basestring as _encode_str
 
     _CANONICAL = _c_make_encoder(None, _chain._default, _encode_str, None, ":", ",", True, False, True)
 
@@ -82,11 +84,18 @@ TICKET_COLUMNS = (
     "created_at", "updated_at",
 )
 ASSIGNMENT_COLUMNS = (
-    "id", "ticket_id", "department_id", "role", "round", "status", "dispatched_at", "sign_due_at",
-    "contact_due_at", "return_due_at", "resolve_due_at", "signed_at", "signed_by_id", "first_contact_at",
-    "submitted_at", "submitted_by_id", "reply", "reply_solved", "returned_at", "return_grounds",
-    "extension_count", "extension_days",
+    "id", "ticket_id", "department_id", "role", "round", "status", "dispatched_at", "sign_due_at", "sign_warn_at",
+    "contact_due_at", "contact_warn_at", "return_due_at", "resolve_due_at", "resolve_warn_at", "signed_at",
+    "signed_by_id", "first_contact_at", "submitted_at", "submitted_by_id", "reply", "reply_solved", "returned_at",
+    "return_grounds", "extension_count", "extension_days",
 )
+CONTACT_COLUMNS = ("id", "assignment_id", "at", "method", "reached", "summary", "user_id", "created_at")
+EXTENSION_COLUMNS = ("id", "assignment_id", "days", "reason", "status", "requested_by_id", "requested_at",
+                     "decided_by_id", "decided_at", "decision_note")
+CASE_COLUMNS = ("id", "ticket_id", "level", "opened_round", "trigger", "status", "opened_at", "due_at", "closed_at",
+                "closed_by_id", "close_reason")
+ACTION_COLUMNS = ("id", "case_id", "kind", "department_id", "due_at", "held_at", "participants", "outcome",
+                  "actor_id", "created_at")
 EVENT_COLUMNS = ("id", "ticket_id", "seq", "assignment_id", "actor_id", "action", "from_state", "to_state",
                  "data", "created_at", "prev_hash", "hash")
 CALLBACK_COLUMNS = ("id", "ticket_id", "round", "attempt", "at", "operator_id", "reached", "solved",
@@ -94,8 +103,12 @@ CALLBACK_COLUMNS = ("id", "ticket_id", "round", "attempt", "at", "operator_id", 
 CHAIN_COLUMNS = ("id", "repeat_count", "supervision_level", "created_at")
 COUNTER_COLUMNS = ("day", "last")
 TABLES = {"matter_chains": CHAIN_COLUMNS, "tickets": TICKET_COLUMNS, "assignments": ASSIGNMENT_COLUMNS,
-          "events": EVENT_COLUMNS, "callbacks": CALLBACK_COLUMNS, "ticket_counters": COUNTER_COLUMNS}
-BULK_TABLES = ("tickets", "assignments", "events", "callbacks")  # secondary indexes rebuilt after load
+          "contact_attempts": CONTACT_COLUMNS, "extensions": EXTENSION_COLUMNS, "events": EVENT_COLUMNS,
+          "callbacks": CALLBACK_COLUMNS, "supervision_cases": CASE_COLUMNS, "supervision_actions": ACTION_COLUMNS,
+          "ticket_counters": COUNTER_COLUMNS}
+# in foreign-key order; their secondary indexes are dropped for the load and built after it
+BULK_TABLES = ("tickets", "assignments", "contact_attempts", "extensions", "events", "callbacks",
+               "supervision_cases", "supervision_actions")
 
 CATEGORY_WEIGHTS = (
     ("refusal", 6), ("extra_steps", 8), ("deadline_missed", 14), ("buck_passing", 8), ("bribery_fees", 3),
@@ -188,6 +201,7 @@ class Limits:
         self.joint_resolve = conv(policy.joint_resolve)
         self.co_answer = conv(policy.co_answer)
         self.callback = conv(policy.callback)
+        self.supervision = conv(policy.supervision_level)
         self.day = int(round(minutes_per_day * 60))
         self.max_extension_days = policy.max_extension_days
 
@@ -218,8 +232,14 @@ class Stamps:
         return f"{self.day(d)} {self.tod[s]}{self.suffix}"
 
     def iso(self, t: int) -> str:
+        """As hotline.tickets.chain serialises an event's instant."""
         d, s = divmod(t, 86400)
         return f"{self.day(d)}T{self.tod[s]}.000000Z"
+
+    def isodata(self, t: int) -> str:
+        """``datetime.isoformat()`` of an aware UTC instant, as services put in event data."""
+        d, s = divmod(t, 86400)
+        return f"{self.day(d)}T{self.tod[s]}+00:00"
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,9 +252,9 @@ class PostgresWriter:
 
     def __init__(self, url: str) -> None:
         import psycopg
+        from sqlalchemy.engine import make_url
 
         from bench.common import sqlalchemy_url
-        from sqlalchemy.engine import make_url
 
         u = make_url(sqlalchemy_url(url))
         self.conn = psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
@@ -254,7 +274,7 @@ class PostgresWriter:
 
     def finish_sequences(self) -> None:
         with self.conn.cursor() as cur:
-            for table in ("tickets", "assignments", "events", "callbacks", "matter_chains"):
+            for table in ("matter_chains", *BULK_TABLES):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                             f"GREATEST((SELECT max(id) FROM {table}), 1))")
 
@@ -338,11 +358,40 @@ class Loader(threading.Thread):
 class Assignment:
     """One department's part, played on the clock; cut at the end of the history."""
 
-    __slots__ = ("id", "dept", "role", "round", "steps")
+    __slots__ = ("id", "dept", "code", "role", "round", "steps", "contacts")
 
-    def __init__(self, aid: int, dept: int, role: str, rnd: int = 1) -> None:
-        self.id, self.dept, self.role, self.round = aid, dept, role, rnd
-        self.steps: list[tuple[int, str | None, str, dict]] = []  # (t, action, to_state, field updates)
+    def __init__(self, aid: int, dept: int, code: str, role: str, rnd: int) -> None:
+        self.id, self.dept, self.code, self.role, self.round = aid, dept, code, role, rnd
+        # (t, event action or None, to_state or None, field updates, event data)
+        self.steps: list[tuple] = []
+        self.contacts: list[tuple] = []  # (recorded at, contact at, method, reached)
+
+
+class Story:
+    """What happens to one ticket, before cutting at the end of the history."""
+
+    __slots__ = ("evs", "asgs", "callbacks", "extensions", "supervise", "close", "close_reason", "reopen_t",
+                 "false_closure_t")
+
+    def __init__(self) -> None:
+        self.evs: list[tuple] = []  # (t, order, action, from, to, assignment id, data, actor)
+        self.asgs: list[Assignment] = []
+        self.callbacks: list[tuple] = []  # (round, attempt, t, reached, solved, satisfaction)
+        self.extensions: list[tuple] = []  # (assignment id, days, reason, requested_at, decided_at)
+        self.supervise: list[tuple] = []  # (t, order, level or "+1", trigger)
+        self.close: int | None = None
+        self.close_reason: str | None = None
+        self.reopen_t: int | None = None
+        self.false_closure_t: int | None = None
+
+
+# Event order at one instant: the step before what it causes.
+O_RECEIVED, O_INTAKE, O_DISPATCH, O_SUPERVISE_INTAKE, O_MERGED, O_SUPERVISE_MERGE = 0, 1, 2, 3, 5, 6
+O_ASSIGNMENT, O_ALL_RETURNED, O_REDISPATCH, O_NOTE, O_START, O_RESOLVE = 8, 10, 11, 12, 13, 14
+O_CALLBACK, O_CLOSE, O_SUPERVISE_REOPEN, O_INTERVIEW, O_CLEAR = 15, 16, 17, 18, 19
+CLEAR_REASONS = {"satisfied": "工单已办结，回访满意，解除督办。", "unreachable": "工单已办结，两次回访未接通，解除督办。"}
+EXTENSION_REASONS = ("需协调多个部门现场核查", "涉及历史遗留问题，需调取档案", "需等待上级部门批复", "企业补充材料需要时间")
+CONTACT_METHODS = ("phone", "phone", "phone", "phone", "visit", "sms", "via_centre")
 
 
 class History:
@@ -360,17 +409,16 @@ class History:
         self.end_t = _local_midnight(end + timedelta(days=1))
         self.start_t = _local_midnight(start)
         self.fc.check(random.Random(seed), self.start_t, self.end_t)
-        self.lim = Limits(Policy(), clock.hours.minutes_per_day)
+        self.policy = Policy()
+        self.lim = Limits(self.policy, clock.hours.minutes_per_day)
         self.stamps = Stamps(dialect)
         self.n_enterprises = max(50, n // 4)
         self.n_frequent = max(5, self.n_enterprises // 100)
         self.n_individuals = max(20, n // 10)
         self.n_agents = max(3, n // 25000)
-        self.counts = {"assignments": 0, "events": 0, "callbacks": 0}
+        self.counts = {t: 0 for t in BULK_TABLES}
         self.states: dict[str, int] = {}
-        self.next_assignment = 1
-        self.next_event = 1
-        self.next_callback = 1
+        self.next_id = {t: 1 for t in BULK_TABLES}
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -385,7 +433,7 @@ class History:
             d += timedelta(days=1)
         weights = [self._day_weight(d, i / max(1, len(days) - 1), rng) for i, d in enumerate(days)]
         per_day = _allocate(n, weights)
-        self.day_counts = [(d, c) for d, c in zip(days, per_day) if c]
+        self.day_counts = [(d, c) for d, c in zip(days, per_day, strict=True) if c]
         self.t = array("q", [0]) * n
         self.channel = bytearray(n)
         self.day_index = array("l", [0]) * n
@@ -537,6 +585,12 @@ class History:
                 log(f"{i + 1:,} tickets generated ({rate:,.0f}/s)")
         loader.put([(t, chunk[t]) for t in BULK_TABLES])
 
+    def _id(self, table: str) -> int:
+        n = self.next_id[table]
+        self.next_id[table] = n + 1
+        self.counts[table] += 1
+        return n
+
     def _ticket(self, i: int, rng: random.Random, out: dict) -> None:
         refs, lim, fc, col = self.refs, self.lim, self.fc, self.stamps.col
         tid = i + 1
@@ -558,7 +612,7 @@ class History:
             ent_norm, credit = ent.norm, (ent.credit_code if self.cc_given[i] else None)
             district = ent.district
         else:
-            ent, ent_name, ent_norm, credit = None, "", None, None
+            ent_name, ent_norm, credit = "", None, None
             district = corpus.PLACE_SLOTS[pid % len(corpus.PLACE_SLOTS)][0]
         if pid >= corpus.AGENT_PID_BASE:
             a = pid - corpus.AGENT_PID_BASE
@@ -573,7 +627,7 @@ class History:
         answered = kind == "inquiry" and j < 0 and (key >> 20) % 10 < 8
         merged = j >= 0 and self.decision[i] == 1
         confidential = kind == "report" or cat in corpus.MISCONDUCT or rng.random() < 0.03
-        # routing
+        # routing (the Decision.to_dict shape)
         co: tuple[str, ...] = ()
         sup_level = 0
         reasons = []
@@ -596,11 +650,10 @@ class History:
                 rule = "rehandle"
         if j >= 0:
             sup_level = min(3, self.pos[i] - 1)
-            earlier = self.number(j)
             code = ("repeat_open_no_new_facts" if merged else
                     "repeat_new_facts" if self.newf[i] else "repeat_after_close")
             reasons.append({"code": code, "params": {
-                "ticket": earlier, "chain": str(self.chain[i]), "complaint_number": str(self.pos[i]),
+                "ticket": self.number(j), "chain": str(self.chain[i]), "complaint_number": str(self.pos[i]),
                 "supervision_level": str(sup_level)}})
         routing = {"rule": rule, "lead": lead, "co_handlers": list(co),
                    "departments": ([lead] if lead else []) + list(co),
@@ -609,98 +662,85 @@ class History:
                    "reasons": reasons}
         if lead is not None:
             self.lead[i] = refs["dept_index"][lead]
-        # lifecycle
-        evs: list = []  # (t, order, action, from, to, assignment_id, data, actor)
-        asgs: list[Assignment] = []
-        cbs: list = []
-        ticket = {"status": "received", "dispatched_at": None, "resolved_at": None, "callback_due_at": None,
-                  "closed_at": None, "close_reason": None, "false_closure": False, "reopen_count": 0,
-                  "supervision_level": 0}
-        evs.append((t0, 0, "received", None, "received", None,
+        # the story
+        s = Story()
+        evs = s.evs
+        evs.append((t0, O_RECEIVED, "received", None, "received", None,
                     {"channel": channel, "kind": kind, "routing": routing}, op))
-        close_t = None
         if answered:
-            evs.append((t0, 1, "answer_on_spot", "received", "answered", None, {"answer": m.answer}, op))
-            close_t, ticket["close_reason"] = t0, "answered_on_spot"
+            evs.append((t0, O_INTAKE, "answer_on_spot", "received", "answered", None, {"answer": m.answer}, op))
+            s.close, s.close_reason = t0, "answered_on_spot"
         elif merged:
-            evs.append((t0, 1, "merge", "received", "merged", None, {"into": self.number(j)}, op))
-            close_t, ticket["close_reason"] = t0, "merged"
+            evs.append((t0, O_INTAKE, "merge", "received", "merged", None, {"into": self.number(j)}, op))
+            s.close, s.close_reason = t0, "merged"
         else:
-            close_t = self._play(i, t0, ch, lead, co, urgency, sup_level if j >= 0 else 0, rng, evs, asgs,
-                                 cbs, ticket)
+            self._play(i, t0, ch, lead, co, urgency, sup_level if j >= 0 else 0, rng, s)
         # later repeats of this ticket: merged while it is open (no new facts), else re-handled
         for r in self.repeats_of.get(i, ()):
             tr = self.t[r]
-            if (not self.newf[r] and not answered and not merged and (close_t is None or tr < close_t)
-                    and tr < end):
+            if not self.newf[r] and not answered and not merged and (s.close is None or tr < s.close):
                 self.decision[r] = 1
+                evs.append((tr, O_MERGED, "repeat_merged", None, None, None,
+                            {"ticket": self.number(r), "new_facts": False}, op))
                 level = min(3, self.pos[r] - 1)
-                evs.append((tr, 5, "repeat_merged", None, None, None, {"ticket": self.number(r), "new_facts": False},
-                            op))
-                if level > ticket["supervision_level"]:
-                    evs.append((tr, 6, "supervision_opened", None, None, None,
-                                {"level": level, "from_level": ticket["supervision_level"], "trigger": "repeat"},
-                                op))
-                    ticket["supervision_level"] = level
+                if level:
+                    s.supervise.append((tr, O_SUPERVISE_MERGE, level, "repeat"))
             else:
                 self.decision[r] = 2
-        # cut at the end of the history and write
+        level = self._supervision(tid, s, rng, out) if s.supervise else 0
+        # cut at the end of the history
         evs = [e for e in evs if e[0] < end]
         evs.sort(key=lambda e: (e[0], e[1]))
         status = "received"
+        resolved_at = dispatched_at = None
+        reopens = 0
         for e in evs:
             if e[4] is not None and e[5] is None:
                 status = e[4]
-        if close_t is not None and close_t >= end:
-            ticket["closed_at"] = None
-            ticket["close_reason"] = None
-        elif close_t is not None:
-            ticket["closed_at"] = close_t
+            action = e[2]
+            if action == "resolve":
+                resolved_at = e[0]
+            elif action in ("dispatch", "redispatch"):
+                dispatched_at = e[0]
+            elif action == "reopen":
+                reopens += 1
+                resolved_at = None
         self.states[status] = self.states.get(status, 0) + 1
         out_events = out["events"]
         prev = GENESIS
-        iso, canonical, dumps = self.stamps.iso, canonical_json, json.dumps
+        iso, dumps = self.stamps.iso, json.dumps
         for seq, (t, _, action, frm, to, aid, data, actor) in enumerate(evs, 1):
-            # hotline.tickets.chain.event_hash with one reused encoder (verify_sample checks it)
+            # hotline.tickets.chain.event_hash with the encoder built once (verify_sample checks it)
             fields = {"action": action, "actor_id": actor, "assignment_id": aid, "created_at": iso(t),
                       "data": data, "from_state": frm, "seq": seq, "ticket_id": tid, "to_state": to}
-            h = sha256(b"%s\n%s" % (prev.encode(), canonical(fields).encode())).hexdigest()
-            out_events.append((self.next_event, tid, seq, aid, actor, action, frm, to, dumps(data), col(t),
+            h = sha256(b"%s\n%s" % (prev.encode(), canonical_json(fields).encode())).hexdigest()
+            out_events.append((self._id("events"), tid, seq, aid, actor, action, frm, to, dumps(data), col(t),
                                prev, h))
-            self.next_event += 1
             prev = h
-        self.counts["events"] += len(evs)
-        for a in asgs:
-            row = self._assignment_row(tid, a, end)
-            if row is not None:
-                out["assignments"].append(row)
-                self.counts["assignments"] += 1
-        for cb in cbs:
-            if cb[2] < end:
-                out["callbacks"].append((self.next_callback, tid, cb[0], cb[1], col(cb[2]), op, cb[3], cb[4],
-                                         cb[5], ""))
-                self.next_callback += 1
-                self.counts["callbacks"] += 1
-        last_t = evs[-1][0]
-        resolved_at = dispatched_at = None
-        for e in evs:
-            if e[2] == "resolve":
-                resolved_at = e[0]
-            elif e[2] in ("dispatch", "redispatch"):
-                dispatched_at = e[0]
-        if status not in ("resolved", "closed"):
-            resolved_at = None
-        callback_due = fc.add(resolved_at, lim.callback[1]) if resolved_at else None
-        cat_id = refs["category_ids"].get(cat) if cat else None
-        out["tickets"].append((
-            tid, self.number(i), None, channel, kind, cat_id, m.subject[:200], m.description, caller, phone,
-            ent_name, ent_norm, credit, refs["district_ids"][district], urgency, confidential, status, rule,
-            json.dumps(routing), m.answer if answered else "", ticket["supervision_level"],
-            ticket["reopen_count"], self.chain[i] or None, (j + 1) if merged else None, op, col(t0),
-            col(fc.add(t0, lim.dispatch[1])), col(dispatched_at), col(resolved_at), col(callback_due),
-            col(ticket["closed_at"]), ticket["close_reason"], ticket["false_closure"] and status == "closed",
-            col(t0), col(last_t),
-        ))
+        ticket_row = (
+            tid, self.number(i), None, channel, kind, refs["category_ids"].get(cat) if cat else None,
+            m.subject[:200], m.description, caller, phone, ent_name, ent_norm, credit, refs["district_ids"][district],
+            urgency, confidential, status, rule, dumps(routing), m.answer if answered else "", level, reopens,
+            self.chain[i] or None, (j + 1) if merged else None, op, col(t0), col(fc.add(t0, lim.dispatch[1])),
+            col(dispatched_at), col(resolved_at), col(fc.add(resolved_at, lim.callback[1]) if resolved_at else None),
+            col(s.close if s.close is not None and s.close < end else None),
+            s.close_reason if s.close is not None and s.close < end else None,
+            s.false_closure_t is not None and s.false_closure_t < end, col(t0), col(evs[-1][0]),
+        )
+        out["tickets"].append(ticket_row)
+        self.counts["tickets"] += 1
+        for a in s.asgs:
+            self._assignment_rows(tid, a, end, out)
+        for aid, days, reason, t_req, t_dec in s.extensions:
+            if t_req < end:
+                decided = t_dec < end
+                out["extensions"].append((
+                    self._id("extensions"), aid, days, reason, "approved" if decided else "pending", None, col(t_req),
+                    refs["supervisor_id"] if decided else None, col(t_dec) if decided else None, ""))
+        for rnd, attempt, t, reached, solved, satisfaction in s.callbacks:
+            if t < end:
+                out["callbacks"].append((self._id("callbacks"), tid, rnd, attempt, col(t), op, reached, solved,
+                                         satisfaction, ""))
 
     def _route(self, cat, district, hint, rng):
         """Departments for a new matter: category default, the text's department, or the county."""
@@ -731,206 +771,268 @@ class History:
             reasons.append({"code": "multiple_departments", "params": {"count": str(1 + len(co)), "lead": lead}})
         return ("joint" if co else "on_receipt"), lead, co, reasons
 
-    def _new_assignment(self, dept_code: str, role: str, t: int, urgency: str, joint: bool) -> Assignment:
-        a = Assignment(self.next_assignment, self.refs["department_ids"][dept_code], role)
-        self.next_assignment += 1
-        a.steps.append((t, None, "dispatched", self._clock_fields(t, urgency, joint, role == "co")))
+    # -- lifecycle (hotline.tickets.services / lifecycle / escalation.services) ----------------
+
+    def _deadlines(self, t: int, urgency: str, joint: bool, co: bool, extension_days: int = 0) -> dict:
+        """``limits.assignment_deadlines`` on the fast clock."""
+        lim, fc = self.lim, self.fc
+        ratio = self.policy.warn_ratio
+        base = (lim.co_answer if co else lim.joint_resolve if joint else lim.resolve)[1] + extension_days * lim.day
+        working, contact = lim.contact[urgency]
+
+        def after(secs, is_working=True):
+            return fc.add(t, secs) if is_working else t + secs
+
+        return {"dispatched_at": t, "sign_due_at": after(lim.sign[1]),
+                "sign_warn_at": after(int(lim.sign[1] * ratio)),
+                "contact_due_at": after(contact, working), "contact_warn_at": after(int(contact * ratio), working),
+                "return_due_at": after(lim.return_window[1]),
+                "resolve_due_at": after(base), "resolve_warn_at": after(int(base * ratio))}
+
+    def _assign(self, s: Story, code: str, role: str, t: int, urgency: str, joint: bool) -> Assignment:
+        """``make_assignments``: a fresh round per department, deadlines from ``t``."""
+        dept = self.refs["department_ids"][code]
+        rnd = 1 + sum(1 for x in s.asgs if x.dept == dept)
+        a = Assignment(self.next_id["assignments"], dept, code, role, rnd)
+        self.next_id["assignments"] += 1
+        a.steps.append((t, None, "dispatched", self._deadlines(t, urgency, joint, role == "co"), None))
+        s.asgs.append(a)
         return a
 
-    def _clock_fields(self, t: int, urgency: str, joint: bool, co: bool) -> dict:
-        lim, fc = self.lim, self.fc
-        base = lim.co_answer if co else (lim.joint_resolve if joint else lim.resolve)
-        contact = lim.contact[urgency]
-        return {"dispatched_at": t, "sign_due_at": fc.add(t, lim.sign[1]),
-                "contact_due_at": fc.add(t, contact[1]) if contact[0] else t + contact[1],
-                "return_due_at": fc.add(t, lim.return_window[1]),
-                "resolve_due_at": fc.add(t, base[1])}
-
-    def _handle(self, a: Assignment, base: int, limit_s: int, urgency: str, rng, not_before: int = 0,
-                reply_key: int = 0, sign_after: int = 0) -> tuple[int, int]:
-        """Sign, contact and submit ``a``; returns (signed_at, submitted_at)."""
-        fc = self.fc
+    def _handle(self, s: Story, a: Assignment, base: int, limit_s: int, urgency: str, joint: bool, rng, *,
+                not_before: int = 0, sign_after: int = 0, extensions: int = 0) -> tuple[int, int, bool]:
+        """Sign, contact (one or two attempts), maybe extensions, submit; (signed, submitted, solved)."""
+        fc, lim = self.fc, self.lim
+        dept = {"department": a.code}
         r = rng.random()
-        sign_delay = sign_after + (rng.randrange(300, 6600) if r < 0.8 else (
-            rng.randrange(6600, 14400) if r < 0.95 else rng.randrange(14400, 90000)))
-        t_sign = fc.add(base, sign_delay)
+        t_sign = fc.add(base, sign_after + (rng.randrange(300, 6600) if r < 0.8 else (
+            rng.randrange(6600, 14400) if r < 0.95 else rng.randrange(14400, 90000))))
+        a.steps.append((t_sign, "assignment_sign", "signed", {"signed_at": t_sign}, dept))
         scale = {"normal": 1.0, "urgent": 0.1, "emergency": 0.025}[urgency]
         r = rng.random()
-        contact_delay = int((rng.randrange(600, 72000) if r < 0.85 else rng.randrange(86400, 259200)) * scale)
-        t_contact = t_sign + max(60, contact_delay)
+        t_contact = t_sign + max(60, int((rng.randrange(600, 72000) if r < 0.85 else
+                                          rng.randrange(86400, 259200)) * scale))
+        attempts = [(t_contact, False)] if rng.random() < 0.12 else []
+        if attempts:
+            t_contact += rng.randrange(3600, 6 * 3600)
+        attempts.append((t_contact, True))
+        for k, (t, reached) in enumerate(attempts):
+            at = t - t % 60  # forms give minutes
+            method = rng.choice(CONTACT_METHODS)
+            fields = {"first_contact_at": at} if k == 0 else {}
+            a.steps.append((t, "assignment_record_contact", "contacted", fields,
+                            {"department": a.code, "at": self.stamps.isodata(at), "method": method,
+                             "reached": reached}))
+            a.contacts.append((t, at, method, reached))
+        last = t_contact
+        ext_days = 0
+        for k in range(extensions):
+            t_req = max(last + 600, fc.add(base, int(limit_s * rng.uniform(0.3, 0.6))))
+            t_dec = fc.add(t_req, int(lim.day * rng.uniform(0.05, 0.8)))
+            days = lim.max_extension_days
+            ext_days += days
+            reason = rng.choice(EXTENSION_REASONS)
+            due = self._deadlines(a.steps[0][3]["dispatched_at"], urgency, joint, a.role == "co", ext_days)
+            a.steps.append((t_req, "extension_requested", None, {}, {"days": days, "reason": reason}))
+            a.steps.append((t_dec, "extension_decided", None,
+                            {"extension_count": k + 1, "extension_days": ext_days,
+                             "resolve_due_at": due["resolve_due_at"], "resolve_warn_at": due["resolve_warn_at"]},
+                            {"days": days, "approved": True, "note": "",
+                             "resolve_due_at": self.stamps.isodata(due["resolve_due_at"])}))
+            s.extensions.append((a.id, days, reason, t_req, t_dec))
+            last = t_dec
         r = rng.random()
         frac = rng.uniform(0.15, 0.9) if r < 0.7 else rng.uniform(0.9, 1.0) if r < 0.9 else \
             rng.uniform(1.0, 1.8) if r < 0.98 else rng.uniform(2.0, 6.0)
-        t_sub = max(fc.add(base, int(limit_s * frac)), t_contact + 1800, not_before + 600)
+        t_sub = max(fc.add(base, int((limit_s + ext_days * lim.day) * frac)), last + 1800, not_before + 600)
         solved = rng.random() < 0.92
-        a.steps.append((t_sign, "assignment_signed", "signed", {"signed_at": t_sign}))
-        a.steps.append((t_contact, "assignment_contacted", "contacted", {"first_contact_at": t_contact}))
-        a.steps.append((t_sub, "assignment_submitted", "submitted",
-                        {"submitted_at": t_sub, "reply": corpus.reply(reply_key + a.id), "reply_solved": solved}))
-        return t_sign, t_sub
+        a.steps.append((t_sub, "assignment_submit", "submitted",
+                        {"submitted_at": t_sub, "reply": corpus.reply(a.id), "reply_solved": solved},
+                        {"department": a.code, "solved": solved, "final": a.role == "lead"}))
+        return t_sign, t_sub, solved
 
-    def _play(self, i, t0, ch, lead, co, urgency, sup_level, rng, evs, asgs, cbs, ticket) -> int | None:
-        """Dispatch and handle a ticket; returns when it was closed (None if never)."""
+    def _play(self, i, t0, ch, lead, co, urgency, sup_level, rng, s: Story) -> None:
+        """Dispatch, handle, resolve, call back, close or reopen (and handle again)."""
         lim, fc, op = self.lim, self.fc, self.refs["operator_id"]
+        evs = s.evs
         if ch in STAFFED:
             td = t0
         else:  # queued until an operator dispatches it, usually within the 0.5 working-day limit
             frac = rng.uniform(0.02, 1.0) if rng.random() < 0.95 else rng.uniform(1.0, 2.5)
             td = fc.add(t0, int(lim.dispatch[1] * frac))
         joint = bool(co)
-        ticket["dispatched_at"] = td
-        evs.append((td, 2, "dispatch", "received", "dispatched", None,
+        evs.append((td, O_DISPATCH, "dispatch", "received", "dispatched", None,
                     {"lead": lead, "co_handlers": list(co), "joint": joint}, op))
         if sup_level:
-            evs.append((td, 3, "supervision_opened", None, None, None,
-                        {"level": sup_level, "from_level": 0, "trigger": "repeat"}, op))
-            ticket["supervision_level"] = sup_level
-        ext_count = 1 if rng.random() < 0.05 else (2 if rng.random() < 0.01 else 0)
-        ext_days = ext_count * lim.max_extension_days
-        lead_a = self._new_assignment(lead, "lead", td, urgency, joint)
-        asgs.append(lead_a)
+            s.supervise.append((td, O_SUPERVISE_INTAKE, sup_level, "repeat"))
+        lead_a = self._assign(s, lead, "lead", td, urgency, joint)
         base = td
-        order = 10
         # 退单: a misrouted single-department ticket is returned within the window and re-dispatched
         if not co and lead != "discipline" and rng.random() < 0.03:
             t_ret = fc.add(td, int(lim.return_window[1] * rng.uniform(0.05, 0.95)))
-            others = [d for d in ("approval", "market", "housing", "natural_resources", "ndrc", "bizenv_office")
-                      if d != lead]
-            new_lead = rng.choice(others)
+            new_lead = rng.choice([d for d in ("approval", "market", "housing", "natural_resources", "ndrc",
+                                               "bizenv_office") if d != lead])
             grounds = corpus.RETURN_GROUNDS.format(dept=corpus.DEPARTMENT_NAMES[new_lead])
-            lead_a.steps.append((t_ret, "assignment_returned", "returned",
-                                 {"returned_at": t_ret, "return_grounds": grounds}))
-            evs.append((t_ret, order + 1, "all_returned", "dispatched", "returned", None, {}, None))
-            t_red = fc.add(t_ret, int(lim.day * rng.uniform(0.2, 2.0)))  # awaits an operator
-            evs.append((t_red, order + 2, "redispatch", "returned", "dispatched", None,
+            lead_a.steps.append((t_ret, "assignment_return", "returned", {"returned_at": t_ret,
+                                                                         "return_grounds": grounds},
+                                 {"department": lead_a.code, "grounds": grounds}))
+            evs.append((t_ret, O_ALL_RETURNED, "all_returned", "dispatched", "returned", None, {}, None))
+            base = fc.add(t_ret, int(lim.day * rng.uniform(0.2, 2.0)))  # awaits an operator
+            evs.append((base, O_REDISPATCH, "redispatch", "returned", "dispatched", None,
                         {"lead": new_lead, "co_handlers": [], "joint": False}, op))
-            ticket["dispatched_at"] = t_red
-            lead_a = self._new_assignment(new_lead, "lead", t_red, urgency, False)
-            asgs.append(lead_a)
-            base = t_red
-        lead_limit = (lim.joint_resolve if joint else lim.resolve)[1] + ext_days * lim.day
+            evs.append((base, O_NOTE, "redispatch_note", None, None, None, {"note": "按退单意见改派"}, op))
+            lead_a = self._assign(s, new_lead, "lead", base, urgency, False)
         first_sign = None
         co_done = 0
         for code in co:
-            a = self._new_assignment(code, "co", base, urgency, joint)
-            asgs.append(a)
+            a = self._assign(s, code, "co", base, urgency, joint)
             if rng.random() < 0.03:  # a co-handler returns its part; the lead goes on without it
                 t_ret = fc.add(base, int(lim.return_window[1] * rng.uniform(0.05, 0.95)))
-                a.steps.append((t_ret, "assignment_returned", "returned", {
-                    "returned_at": t_ret,
-                    "return_grounds": corpus.RETURN_GROUNDS.format(dept=corpus.DEPARTMENT_NAMES[lead])}))
+                grounds = corpus.RETURN_GROUNDS.format(dept=corpus.DEPARTMENT_NAMES[lead])
+                a.steps.append((t_ret, "assignment_return", "returned",
+                                {"returned_at": t_ret, "return_grounds": grounds},
+                                {"department": code, "grounds": grounds}))
                 continue
-            t_sign, t_sub = self._handle(a, base, lim.co_answer[1], urgency, rng, reply_key=i)
+            t_sign, t_sub, _ = self._handle(s, a, base, lim.co_answer[1], urgency, joint, rng)
             first_sign = t_sign if first_sign is None else min(first_sign, t_sign)
             co_done = max(co_done, t_sub)
-        for k in range(ext_count):
-            lead_a.steps.append((fc.add(base, int(lead_limit * (0.4 + 0.2 * k))), "extension_approved", None,
-                                 {"extension_count": k + 1, "extension_days": (k + 1) * lim.max_extension_days}))
-        t_sign, t_res = self._handle(lead_a, base, lead_limit, urgency, rng, not_before=co_done, reply_key=i)
+        extensions = 1 if rng.random() < 0.05 else (2 if rng.random() < 0.01 else 0)
+        lead_limit = (lim.joint_resolve if joint else lim.resolve)[1]
+        t_sign, t_res, solved_reply = self._handle(s, lead_a, base, lead_limit, urgency, joint, rng,
+                                                   not_before=co_done, extensions=extensions)
         first_sign = t_sign if first_sign is None else min(first_sign, t_sign)
-        evs.append((first_sign, order + 3, "start", "dispatched", "in_progress", None, {}, None))
-        evs.append((t_res, order + 4, "resolve", "in_progress", "resolved", None, {}, None))
-        ticket["resolved_at"] = t_res
-        solved_reply = lead_a.steps[-1][3]["reply_solved"]
-        close_t = self._callbacks(1, t_res, rng, evs, cbs, ticket, solved_reply, order + 5)
-        if close_t is None and ticket.get("reopen_at"):
-            # 重办: the lead's assignment goes back to dispatched with a fresh clock
-            t_ro = ticket["reopen_at"]
-            ticket["reopen_count"] = 1
-            fields = self._clock_fields(t_ro, urgency, joint, False)
-            lead_a.steps.append((t_ro, "assignment_reopened", "dispatched", fields))
-            if ticket["supervision_level"] < 1:
-                evs.append((t_ro, order + 21, "supervision_opened", None, None, None,
-                            {"level": 1, "from_level": ticket["supervision_level"], "trigger": "callback"}, op))
-                ticket["supervision_level"] = 1
-            t_sign2, t_res2 = self._handle(lead_a, t_ro, lim.resolve[1], urgency, rng, reply_key=i + 7,
-                                           sign_after=int(lim.day * rng.uniform(0.3, 2.5)))
-            evs.append((t_sign2, order + 22, "start", "reopened", "in_progress", None, {}, None))
-            evs.append((t_res2, order + 23, "resolve", "in_progress", "resolved", None, {}, None))
-            ticket["resolved_at"] = t_res2
-            close_t = self._callbacks(2, t_res2, rng, evs, cbs, ticket, True, order + 24)
-        # assignment events
-        for a in asgs:
+        evs.append((first_sign, O_START, "start", "dispatched", "in_progress", None, {}, None))
+        evs.append((t_res, O_RESOLVE, "resolve", "in_progress", "resolved", None, {}, None))
+        t_ro = self._callbacks(s, 1, t_res, rng, solved_reply)
+        if t_ro is not None:
+            # 重办: back to the same lead department, a new round with a fresh clock, one level up
+            again = self._assign(s, lead_a.code, "lead", t_ro, urgency, False)
+            s.supervise.append((t_ro, O_SUPERVISE_REOPEN, "+1", "unsatisfied_callback"))
+            t_sign2, t_res2, _ = self._handle(s, again, t_ro, lim.resolve[1], urgency, False, rng,
+                                              sign_after=int(lim.day * rng.uniform(0.3, 2.5)))
+            evs.append((t_sign2, O_START, "start", "reopened", "in_progress", None, {}, None))
+            evs.append((t_res2, O_RESOLVE, "resolve", "in_progress", "resolved", None, {}, None))
+            self._callbacks(s, 2, t_res2, rng, True)
+        # the assignments' own events
+        for a in s.asgs:
             state = "dispatched"
-            for t, action, to, fields in a.steps:
+            for t, action, to, _fields, data in a.steps:
                 if action is None:
                     continue
-                data = {"department": self.refs["dept_codes"][self.refs["dept_index_by_id"][a.dept]]}
-                if action == "extension_approved":
-                    data["days"] = lim.max_extension_days
-                    evs.append((t, 9, action, None, None, a.id, data, None))
-                    continue
-                if action == "assignment_returned":
-                    data["grounds"] = fields["return_grounds"]
-                # before the ticket-level step it causes at the same instant (start, resolve,
-                # all_returned); a reopened assignment after the ticket's reopen
-                evs.append((t, 30 if action == "assignment_reopened" else 9, action, state, to, a.id, data, None))
-                state = to
-        return close_t
+                actor = self.refs["supervisor_id"] if action == "extension_decided" else None
+                evs.append((t, O_ASSIGNMENT, action, state if to else None, to, a.id, data, actor))
+                state = to or state
 
-    def _callbacks(self, rnd, t_res, rng, evs, cbs, ticket, solved_reply, order) -> int | None:
-        """回访 after resolution: up to two attempts; returns the close time, or None when reopened."""
+    def _callbacks(self, s: Story, rnd: int, t_res: int, rng, solved_reply: bool) -> int | None:
+        """``record_callback``: up to two attempts; closes the ticket, or returns when it was reopened."""
         fc, lim, op = self.fc, self.lim, self.refs["operator_id"]
         frac = rng.uniform(0.05, 0.95) if rng.random() < 0.95 else rng.uniform(1.0, 2.0)
-        t1 = fc.add(t_res, int(lim.callback[1] * frac))
-        attempts = [t1]
-        reached = rng.random() < 0.93
-        if not reached:
-            attempts.append(fc.add(t1, int(lim.day * rng.uniform(0.1, 0.8))))
-            reached = rng.random() < 0.7
-        for n, t in enumerate(attempts, 1):
-            last = n == len(attempts)
-            if not (last and reached):
-                cbs.append((rnd, n, t, False, None, None))
-                evs.append((t, order + n, "callback_recorded", None, None, None,
-                            {"round": rnd, "attempt": n, "reached": False}, op))
-        t_last = attempts[-1]
-        if not reached:
-            evs.append((t_last, order + 5, "close", "resolved", "closed", None, {"reason": "unreachable"}, op))
-            ticket["close_reason"] = "unreachable"
-            return t_last
-        r = rng.random()
-        if rnd == 1:
-            satisfaction = "satisfied" if r < 0.80 else "basically_satisfied" if r < 0.92 else "unsatisfied"
-        else:
-            satisfaction = "satisfied" if r < 0.6 else "basically_satisfied"
-        solved = (rng.random() < 0.3) if satisfaction == "unsatisfied" else (rnd == 2 or rng.random() < 0.97)
-        cbs.append((rnd, len(attempts), t_last, True, solved, satisfaction))
-        evs.append((t_last, order + 3, "callback_recorded", None, None, None,
-                    {"round": rnd, "attempt": len(attempts), "reached": True, "solved": solved,
-                     "satisfaction": satisfaction}, op))
-        if solved_reply and not solved:
-            ticket["false_closure"] = True
-        if rnd == 1 and (satisfaction == "unsatisfied" or not solved):
-            evs.append((t_last, order + 4, "reopen", "resolved", "reopened", None,
-                        {"reason": "callback_unsatisfied"}, op))
-            ticket["reopen_at"] = t_last
-            return None
-        evs.append((t_last, order + 4, "close", "resolved", "closed", None, {"reason": "callback"}, op))
-        ticket["close_reason"] = "callback"
-        return t_last
+        t = fc.add(t_res, int(lim.callback[1] * frac))
+        for attempt in (1, 2):
+            reached = rng.random() < (0.93 if attempt == 1 else 0.7)
+            if not reached:
+                s.callbacks.append((rnd, attempt, t, False, None, None))
+                s.evs.append((t, O_CALLBACK, "callback", None, None, None,
+                              {"attempt": attempt, "reached": False, "solved": None, "satisfaction": None}, op))
+                if attempt == self.policy.callback_attempts:
+                    s.evs.append((t, O_CLOSE, "close", "resolved", "closed", None, {"reason": "unreachable"}, op))
+                    s.close, s.close_reason = t, "unreachable"
+                    return None
+                t = fc.add(t, int(lim.day * rng.uniform(0.1, 0.8)))
+                continue
+            r = rng.random()
+            if rnd == 1:
+                satisfaction = "satisfied" if r < 0.85 else "basically_satisfied" if r < 0.96 else "unsatisfied"
+            else:
+                satisfaction = "satisfied" if r < 0.6 else "basically_satisfied"
+            solved = (rng.random() < 0.3) if satisfaction == "unsatisfied" else (rnd == 2 or rng.random() < 0.985)
+            s.callbacks.append((rnd, attempt, t, True, solved, satisfaction))
+            s.evs.append((t, O_CALLBACK, "callback", None, None, None,
+                          {"attempt": attempt, "reached": True, "solved": solved, "satisfaction": satisfaction}, op))
+            if solved and satisfaction != "unsatisfied":
+                s.evs.append((t, O_CLOSE, "close", "resolved", "closed", None, {"reason": "satisfied"}, op))
+                s.close, s.close_reason = t, "satisfied"
+                return None
+            false_closure = bool(not solved and solved_reply)
+            s.evs.append((t, O_CLOSE, "reopen", "resolved", "reopened", None, {"false_closure": false_closure}, op))
+            s.reopen_t = t
+            if false_closure:
+                s.false_closure_t = t
+            return t
+        return None
 
-    def _assignment_row(self, tid: int, a: Assignment, end: int):
+    def _supervision(self, tid: int, s: Story, rng, out: dict) -> int:
+        """``escalation.supervise`` in time order (never lowering a level; an open lower case is marked
+        escalated), and clearance by a supervisor after the ticket is closed. Returns the level."""
+        fc, lim, end, col = self.fc, self.lim, self.end_t, self.stamps.col
+        op, sup = self.refs["operator_id"], self.refs["supervisor_id"]
+        level = 0
+        cases = []  # [id, level, round, trigger, opened, due, status, closed_at, closed_by, reason]
+        for t, order, wanted, trigger in sorted(s.supervise):
+            if t >= end:
+                continue
+            wanted = min(3, level + 1 if wanted == "+1" else wanted)
+            if wanted <= level:
+                continue
+            for c in cases:
+                if c[6] == "open":
+                    c[6], c[7] = "escalated", t
+            due = fc.add(t, lim.supervision[1])
+            rnd = 2 if s.reopen_t is not None and t >= s.reopen_t else 1
+            cases.append([self._id("supervision_cases"), wanted, rnd, trigger, t, due, "open", None, None, ""])
+            s.evs.append((t, order, "supervision_opened", None, None, None,
+                          {"level": wanted, "from_level": level, "trigger": trigger,
+                           "due_at": self.stamps.isodata(due)}, op))
+            level = wanted
+        actions = out["supervision_actions"]
+        if s.close is not None and s.close < end:
+            t_clear = fc.add(s.close, int(lim.day * rng.uniform(0.05, 1.0)))
+            if t_clear < end:
+                reason = CLEAR_REASONS.get(s.close_reason, "工单已办结，解除督办。")
+                for c in cases:
+                    if c[6] != "open":
+                        continue
+                    if c[1] >= 3:  # a level-3 case is cleared only after its interview (约谈)
+                        outcome = "约谈承办单位负责人，责令限期整改并报送整改情况"
+                        actions.append((self._id("supervision_actions"), c[0], "interview", None, None,
+                                        col(t_clear - 3600), "承办单位主要负责人、分管负责人", outcome, sup,
+                                        col(t_clear - 600)))
+                        s.evs.append((t_clear - 600, O_INTERVIEW, "supervision_interview", None, None, None,
+                                      {"case": c[0], "level": c[1], "department_id": None, "due_at": None,
+                                       "outcome": outcome}, sup))
+                    c[6], c[7], c[8], c[9] = "cleared", t_clear, sup, reason
+                    actions.append((self._id("supervision_actions"), c[0], "clear", None, None, None, "", reason,
+                                    sup, col(t_clear)))
+                    s.evs.append((t_clear, O_CLEAR, "supervision_cleared", None, None, None,
+                                  {"case": c[0], "level": c[1], "reason": reason}, sup))
+        for c in cases:
+            out["supervision_cases"].append((c[0], tid, c[1], c[2], c[3], c[6], col(c[4]), col(c[5]), col(c[7]),
+                                             c[8], c[9]))
+        return level
+
+    def _assignment_rows(self, tid: int, a: Assignment, end: int, out: dict) -> None:
+        steps = [st for st in a.steps if st[0] < end]
+        if not steps:
+            return
         f = {"status": "dispatched", "signed_at": None, "first_contact_at": None, "submitted_at": None,
              "reply": "", "reply_solved": None, "returned_at": None, "return_grounds": "", "extension_count": 0,
              "extension_days": 0}
-        steps = [s for s in a.steps if s[0] < end]
-        if not steps:
-            return None
-        steps.sort(key=lambda s: s[0])
-        for t, action, to, fields in steps:
-            if action == "assignment_reopened":
-                f.update(signed_at=None, first_contact_at=None, submitted_at=None, reply="", reply_solved=None)
+        for _t, _action, to, fields, _data in sorted(steps, key=lambda st: st[0]):
             f.update(fields)
             if to is not None:
                 f["status"] = to
-        if f["extension_days"]:  # approved extensions lengthen the resolution limit
-            f["resolve_due_at"] = self.fc.add(f["resolve_due_at"], f["extension_days"] * self.lim.day)
         col = self.stamps.col
-        return (a.id, tid, a.dept, a.role, a.round, f["status"], col(f["dispatched_at"]), col(f["sign_due_at"]),
-                col(f["contact_due_at"]), col(f["return_due_at"]), col(f["resolve_due_at"]), col(f["signed_at"]),
-                None, col(f["first_contact_at"]), col(f["submitted_at"]), None, f["reply"], f["reply_solved"],
-                col(f["returned_at"]), f["return_grounds"], f["extension_count"], f["extension_days"])
+        out["assignments"].append((
+            a.id, tid, a.dept, a.role, a.round, f["status"], col(f["dispatched_at"]), col(f["sign_due_at"]),
+            col(f["sign_warn_at"]), col(f["contact_due_at"]), col(f["contact_warn_at"]), col(f["return_due_at"]),
+            col(f["resolve_due_at"]), col(f["resolve_warn_at"]), col(f["signed_at"]), None,
+            col(f["first_contact_at"]), col(f["submitted_at"]), None, f["reply"], f["reply_solved"],
+            col(f["returned_at"]), f["return_grounds"], f["extension_count"], f["extension_days"]))
+        self.counts["assignments"] += 1
+        for t, at, method, reached in a.contacts:
+            if t < end:
+                out["contact_attempts"].append((self._id("contact_attempts"), a.id, col(at), method, reached, "",
+                                                None, col(t)))
 
 
 def _local_midnight(d: date) -> int:
@@ -980,6 +1082,7 @@ def prepare(app, reset: bool) -> dict:
             "category_ids": {c.code: c.id for c in db.session.scalars(select(Category))},
             "district_ids": {d.code: d.id for d in db.session.scalars(select(District))},
             "operator_id": db.session.scalar(select(User.id).where(User.username == "operator")),
+            "supervisor_id": db.session.scalar(select(User.id).where(User.username == "supervisor")),
         }
         codes = sorted(depts)
         refs["dept_codes"] = [None] + codes  # index 0: none
@@ -1105,6 +1208,7 @@ def main(argv=None) -> dict:
         writer.close()
     phases["load_s"] = time.perf_counter() - t
     phases["load_writer_busy_s"] = loader.busy_s
+    assert history.counts["tickets"] == args.tickets
     t = time.perf_counter()
     create_indexes(app, indexes)
     phases["index_s"] = time.perf_counter() - t
@@ -1117,8 +1221,8 @@ def main(argv=None) -> dict:
     missing = sorted(set(OPEN_STATES | {"closed", "merged", "answered"}) - set(states))
     record = {
         "bench": "generate", "database": dialect, "url": redact(args.database_url), "seed": args.seed,
-        "tickets": args.tickets, "assignments": history.counts["assignments"], "events": history.counts["events"],
-        "callbacks": history.counts["callbacks"], "chains": len(history.chain_rows),
+        "tickets": args.tickets, **{t: history.counts[t] for t in BULK_TABLES if t != "tickets"},
+        "chains": len(history.chain_rows),
         "ticket_counters": len(history.day_counts), "repeats": history.repeats,
         "repeat_rate": round(history.repeats / args.tickets, 4),
         "merged": states.get("merged", 0), "states": states, "states_missing": missing,

@@ -25,12 +25,13 @@ import argparse
 import logging
 import os
 import random
+import shutil
 import tempfile
 import time
 
 from bench import corpus
 from bench.common import UNUSED_REDIS, dialect_of, emit, log, make_app, redact, summary_ms
-from bench.generate import CATEGORIES, CATEGORY_WEIGHTS, CHANNELS, CHANNEL_WEIGHTS
+from bench.generate import CATEGORIES, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CHANNELS
 
 WARMUP = 20
 
@@ -100,6 +101,7 @@ def main(argv=None) -> dict:
     finally:
         if redis_server is not None:
             redis_server.stop()
+            shutil.rmtree(redis_server.directory, ignore_errors=True)
 
 
 def _run(app, args, dialect) -> dict:

@@ -41,9 +41,9 @@ def sample_matters(session, n: int, rng: random.Random):
     if not max_id:
         raise SystemExit("no tickets: load a history with python -m bench.generate first")
     matters = []
-    while len(matters) < n:
-        r = rng.random()
+    for k in range(n):
         key = rng.getrandbits(62)
+        r = rng.random()
         if r < UNKNOWN_SHARE:
             e = corpus.enterprise(50_000_000 + rng.randrange(10**6))  # beyond any generated pool
             text = corpus.matter("deadline_missed", "complaint", key, channel="phone", who=e.name)
@@ -52,15 +52,18 @@ def sample_matters(session, n: int, rng: random.Random):
                 phone=corpus.phone(900_000_000 + rng.randrange(10**7)), category_code="deadline_missed",
                 text=f"{text.subject}\n{text.description}")))
             continue
-        row = session.execute(
-            select(Ticket.enterprise_name, Ticket.enterprise_norm, Ticket.credit_code, Ticket.caller_phone,
-                   Category.code, Ticket.kind)
-            .outerjoin(Category, Ticket.category_id == Category.id)
-            .where(Ticket.id >= rng.randrange(1, max_id + 1)).order_by(Ticket.id).limit(1)).first()
-        name, norm, credit, phone, category, kind = row
-        by_enterprise = r < UNKNOWN_SHARE + (1 - UNKNOWN_SHARE) / 2
-        if by_enterprise and not norm:
-            continue  # a private caller: draw again so half the queries name an enterprise
+        by_enterprise = k % 2 == 0  # alternate: half name an enterprise, half come from a known phone
+        for _ in range(100):  # an enterprise query needs a ticket that names one
+            row = session.execute(
+                select(Ticket.enterprise_name, Ticket.enterprise_norm, Ticket.credit_code, Ticket.caller_phone,
+                       Category.code)
+                .outerjoin(Category, Ticket.category_id == Category.id)
+                .where(Ticket.id >= rng.randrange(1, max_id + 1)).order_by(Ticket.id).limit(1)).first()
+            if row is not None and (row[1] or not by_enterprise):
+                break
+        else:
+            by_enterprise = False  # a tiny history of private callers only
+        name, norm, credit, phone, category = row
         category = category or "deadline_missed"
         text = corpus.matter(category, "complaint", key, channel="phone", who=name if by_enterprise else "")
         if by_enterprise:

@@ -44,7 +44,8 @@ def run_step(args: list[str], timeout: float | None) -> tuple[dict | None, str, 
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
-        return None, shown, elapsed, f"exit status {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+        lines = [line for line in proc.stderr.strip().splitlines() if "Error" in line or "error" in line]
+        return None, shown, elapsed, f"exit status {proc.returncode}: {(lines or ['?'])[-1].strip()[:300]}"
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     return json.loads(lines[-1]), shown, elapsed, None
 
@@ -94,7 +95,8 @@ def main(argv=None) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     run.append({"run": run_id, "step": "machine", "result": machine(), "database": None, "size": None,
-                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git": git_state(),
+                "argv": _shown_argv(args),
                 "server_versions": server_versions(args.pg_url if args.only != "sqlite" else None)})
     for database in ("sqlite", "postgresql"):
         mine = [(size, url) for db, size, url in targets if db == database]
@@ -124,6 +126,18 @@ def main(argv=None) -> None:
     write_report(run, args)
 
 
+def git_state() -> dict | None:
+    """The commit measured, and how many files differed from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=10).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"head": head, "uncommitted_files": len(dirty)} if head else None
+
+
 def server_versions(pg_url: str | None) -> dict:
     import sqlite3
 
@@ -131,19 +145,20 @@ def server_versions(pg_url: str | None) -> dict:
     if pg_url:
         try:
             import psycopg
+            from sqlalchemy.engine import make_url
 
             from bench.common import sqlalchemy_url
-            from sqlalchemy.engine import make_url
 
             u = make_url(sqlalchemy_url(pg_url))
             with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
                                  dbname=u.database) as conn:
                 out["postgresql"] = conn.execute("SELECT version()").fetchone()[0]
                 settings = conn.execute(
-                    "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', "
+                    "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', "
                     "'work_mem', 'maintenance_work_mem', 'max_wal_size', 'effective_cache_size', "
-                    "'random_page_cost', 'max_parallel_maintenance_workers') ORDER BY name").fetchall()
-                out["postgresql_settings"] = {n: f"{s}{' ' + u if u else ''}" for n, s, u in settings}
+                    "'random_page_cost', 'max_parallel_maintenance_workers', 'synchronous_commit') "
+                    "ORDER BY name").fetchall()
+                out["postgresql_settings"] = dict(settings)
         except Exception as exc:  # the report says so
             out["postgresql"] = f"unknown ({exc})"
     return out
@@ -198,6 +213,20 @@ def write_report(run: list[dict], args) -> None:
         L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {res['p50_ms']} | {res['p95_ms']} | "
                  f"{res['p99_ms']} | {res['max_ms']} | {res['sql']['p95_ms']} | {res['rank']['p95_ms']} | "
                  f"{res['rows_mean']}, {res['rows_max']} | {ok} |")
+    L.append("")
+    mix = {}
+    for r in looks:
+        for kind, count in ((r["result"] or {}).get("by_kind_queries") or {}).items():
+            mix[kind] = mix.get(kind, 0) + count
+    total = sum(mix.values()) or 1
+    shares = ", ".join(f"{mix[k] / total:.0%} {label}" for k, label in (
+        ("enterprise", "name an enterprise of the history"), ("phone", "come from a phone of the history"),
+        ("unknown", "unknown callers")) if k in mix)
+    queries = looks[0]["result"]["queries"] if looks and looks[0]["result"] else "?"
+    L.append(f"Per call of `repeat_candidates` ({queries} calls after 20 warm-up calls; {shares}). "
+             "*SQL* is the cursor's execute (on SQLite only "
+             "up to the first row; the rest is fetched while the rows are read), *rank* is "
+             "`repeats.rank_candidates`, *rows* what the query returned (at most `CANDIDATE_SCAN_LIMIT` = 200).")
     for r in gens:
         if r["error"]:
             L.append("")
@@ -208,17 +237,18 @@ def write_report(run: list[dict], args) -> None:
         L.append("")
     L.append("### Intake service (`services.create_ticket`, one process, one call per simulated request)")
     L.append("")
-    L.append("| database | history | tickets | tickets/s | p50 ms | p95 ms | p99 ms | max ms | routing |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    L.append("| database | history | tickets | tickets/s | p50 ms | p95 ms | p99 ms | max ms | SQL statements/ticket (mean, max) | Redis | routing |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in intakes:
         res = r["result"]
         if not res:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | failed: {r['error']} |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | failed: {r['error']} |")
             continue
         rules = ", ".join(f"{k} {v}" for k, v in res["rules"].items())
+        sql = res.get("sql_statements_per_ticket", {})
         L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {res['tickets']} | "
                  f"{res['tickets_per_s']} | {res['p50_ms']} | {res['p95_ms']} | {res['p99_ms']} | {res['max_ms']} | "
-                 f"{rules} |")
+                 f"{sql.get('mean', '—')}, {sql.get('max', '—')} | {res.get('redis', '—')} | {rules} |")
     L.append("")
     L.append("### Loading (`bench.generate`)")
     L.append("")
@@ -246,6 +276,10 @@ def write_report(run: list[dict], args) -> None:
     L.append(f"- CPU: {m.get('cpu')} × {m.get('nproc')} (nproc)")
     L.append(f"- Memory: {m.get('memory_gib')} GiB; kernel {m.get('kernel')}")
     L.append(f"- Python {m.get('python')}; SQLite {versions.get('sqlite', m.get('sqlite'))}")
+    if meta.get("git"):
+        dirty = meta["git"].get("uncommitted_files")
+        L.append(f"- Code: git `{meta['git']['head']}` at the start of the run"
+                 + (f", with {dirty} uncommitted files" if dirty is not None else ""))
     if versions.get("postgresql"):
         L.append(f"- {versions['postgresql']}")
         if versions.get("postgresql_settings"):
@@ -253,14 +287,14 @@ def write_report(run: list[dict], args) -> None:
                 f"`{k}={v}`" for k, v in versions["postgresql_settings"].items()))
     loads = [tuple(round(x, 2) for x in r["loadavg"]) for r in steps if r.get("loadavg")]
     if loads:
-        L.append(f"- Load average (1, 5, 15 min) after each step ranged {min(l[0] for l in loads)}–"
-                 f"{max(l[0] for l in loads)} (1 min): the machine was shared with other work during the run, "
+        L.append(f"- Load average (1, 5, 15 min) after each step ranged {min(x[0] for x in loads)}–"
+                 f"{max(x[0] for x in loads)} (1 min): the machine was shared with other work during the run, "
                  "so figures are noisy upper bounds.")
     L.append("")
     L.append("## How to run")
     L.append("")
     L.append("```sh")
-    L.append("python -m pip install -e '.[bench]'   # matplotlib (plot) and pyinstrument (--profile)")
+    L.append("python -m pip install -e '.[bench]'   # matplotlib==3.11.2 (plot), pyinstrument==5.1.3 (--profile)")
     L.append("python -m bench.run_all --pg-url postgresql://USER@HOST:PORT/DB   # resets that database!")
     L.append("python -m bench.run_all --sizes 1000 --queries 50 --intake-tickets 50   # a smoke run in seconds")
     L.append("```")
@@ -268,7 +302,7 @@ def write_report(run: list[dict], args) -> None:
     L.append("The commands this report was made with, in order (the PostgreSQL URL as given to `run_all`):")
     L.append("")
     L.append("```sh")
-    L.append(f"python -m bench.run_all {' '.join(shlex.quote(a) for a in _shown_argv(args))}")
+    L.append(f"python -m bench.run_all {' '.join(shlex.quote(a) for a in meta.get('argv', _shown_argv(args)))}")
     for r in steps:
         L.append(redact_cmd(r["command"]))
     L.append("```")
