@@ -120,5 +120,10 @@ class RoutingRule(db.Model):
 
     def keyword_list(self) -> tuple[str, ...]:
         """The keywords, split on commas (ASCII or Chinese) and whitespace."""
-        text = self.keywords.replace("，", ",").replace("、", ",")
+        return self.split_keywords(self.keywords)
+
+    @staticmethod
+    def split_keywords(text: str) -> tuple[str, ...]:
+        """Split a keyword list on commas (ASCII or Chinese), 、 and whitespace."""
+        text = text.replace("，", ",").replace("、", ",")
         return tuple(k.strip() for k in text.replace(" ", ",").split(",") if k.strip())

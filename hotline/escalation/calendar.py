@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.escalation.clock import WorkCalendar, WorkingClock, WorkingHours
@@ -57,3 +59,10 @@ def request_clock() -> WorkingClock:
 def working_minutes_left(now: datetime, due: datetime | None) -> float:
     """Working minutes from ``now`` to ``due`` (negative once past)."""
     return request_clock().working_minutes_between(now, due) if due else 0.0
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _forget_clock(session) -> None:
+    """A commit may have changed the calendar or working hours: rebuild the clock next time."""
+    if has_app_context():
+        g.pop("working_clock", None)

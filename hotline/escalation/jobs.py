@@ -14,7 +14,7 @@ from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.jobs import job
 from hotline.notifications.services import notify_users
-from hotline.queue import enqueue
+from hotline.queue import enqueue, schedule_many
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,7 @@ def schedule_assignment_timers(assignments) -> int:
     A timer that fires after the assignment moved on, or after an extension moved the
     deadline, finds nothing to do (the job re-checks); the sweep covers lost timers.
     """
-    scheduled = 0
-    for a in assignments:
-        for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items():
-            at = getattr(a, column)
-            if at is None:
-                continue
-            if enqueue(escalate, "assignment", a.id, str(step), queue="escalation", at=at) is None:
-                return scheduled  # Redis is down: one warning is enough, the sweep has the rest
-            scheduled += 1
-    return scheduled
+    calls = [(getattr(a, column), ("assignment", a.id, str(step)))
+             for a in assignments for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items()
+             if getattr(a, column) is not None]
+    return schedule_many(escalate, calls, queue="escalation")

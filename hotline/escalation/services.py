@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hotline.escalation import ladder
-from hotline.escalation.calendar import working_clock
+from hotline.escalation.calendar import request_clock
 from hotline.escalation.limits import Policy, supervision_due
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.extensions import db
@@ -36,7 +36,7 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
         case.status, case.closed_at = CaseStatus.ESCALATED, now
     case = SupervisionCase(ticket_id=ticket.id, level=level, opened_round=ticket.reopen_count + 1,
                            trigger=trigger, opened_at=now,
-                           due_at=supervision_due(policy or Policy(), working_clock(), now))
+                           due_at=supervision_due(policy or Policy(), request_clock(), now))
     db.session.add(case)
     before = ticket.supervision_level
     ticket.supervision_level = level

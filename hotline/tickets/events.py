@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event, select
+from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.extensions import db
@@ -24,10 +25,15 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     the unique (ticket, seq) constraint refuses a second writer if they ever did.
     """
     db.session.flush()
-    last = db.session.execute(
-        select(Event.seq, Event.hash).where(Event.ticket_id == ticket.id).order_by(Event.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
+    heads = db.session.info.setdefault(HEADS, {})
+    if ticket.id in heads:
+        seq, prev = heads[ticket.id]
+        seq += 1
+    else:
+        last = db.session.execute(
+            select(Event.seq, Event.hash).where(Event.ticket_id == ticket.id).order_by(Event.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
     fields = {
         "ticket_id": ticket.id, "seq": seq, "assignment_id": assignment_id, "actor_id": actor_id,
         "action": action, "from_state": _value(from_state), "to_state": _value(to_state),
@@ -35,7 +41,19 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     }
     event = Event(**fields, prev_hash=prev, hash=chain.event_hash(prev, fields))
     db.session.add(event)
+    heads[ticket.id] = (seq, event.hash)
     return event
+
+
+HEADS = "event_chain_heads"
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_heads(session) -> None:
+    """The chain heads remembered by :func:`record` hold only within one transaction."""
+    session.info.pop(HEADS, None)
+    session.info.pop("categories_by_code", None)
 
 
 def as_fields(event: Event) -> dict:

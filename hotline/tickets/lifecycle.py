@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.escalation import services as escalation
-from hotline.escalation.calendar import working_clock
+from hotline.escalation.calendar import request_clock
 from hotline.escalation.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
@@ -168,7 +168,7 @@ def _check_extension(ticket: Ticket, a: Assignment, days: int) -> None:
 def _recompute_resolve_due(ticket: Ticket, a: Assignment) -> None:
     joint = any(x.role == AssignmentRole.CO and x.round == a.round for x in ticket.assignments) or \
         a.role == AssignmentRole.CO
-    due = assignment_deadlines(policy_for(ticket.category), working_clock(), dispatched_at=a.dispatched_at,
+    due = assignment_deadlines(policy_for(ticket.category), request_clock(), dispatched_at=a.dispatched_at,
                                urgency=ticket.urgency, joint=joint, co_handler=a.role == AssignmentRole.CO,
                                extension_days=a.extension_days)
     a.resolve_due_at, a.resolve_warn_at = due.resolve_due, due.resolve_warn
@@ -216,7 +216,7 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
     if is_lead:
         _ticket_step(ticket, TicketAction.resolve, Role.handler, actor, now)
         ticket.resolved_at = now
-        ticket.callback_due_at = callback_due(policy_for(ticket.category), working_clock(), now)
+        ticket.callback_due_at = callback_due(policy_for(ticket.category), request_clock(), now)
     else:
         lead = next((x for x in ticket.assignments if x.role == AssignmentRole.LEAD
                      and x.dispatched_at == a.dispatched_at), None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from hotline.directory.models import Category, Department, DepartmentKind, RoutingRule
+from hotline.directory.models import Category, CategoryDepartment, Department, DepartmentKind, RoutingRule
 from hotline.extensions import db
 from hotline.tickets import repeats
 from hotline.tickets.models import Callback, MatterChain, Satisfaction, Ticket
@@ -15,10 +16,15 @@ CANDIDATE_SCAN_LIMIT = 200
 
 
 def category_by_code(code: str | None) -> Category | None:
-    """An active category by code."""
+    """An active category by code, with its departments and policy (loaded once per session)."""
     if not code:
         return None
-    return db.session.scalar(select(Category).where(Category.code == code, Category.active))
+    cache = db.session.info.setdefault("categories_by_code", {})
+    if code not in cache:
+        cache[code] = db.session.scalar(select(Category).where(Category.code == code, Category.active).options(
+            selectinload(Category.department_links).joinedload(CategoryDepartment.department),
+            joinedload(Category.policy)))
+    return cache[code]
 
 
 def category_facts(category: Category | None) -> CategoryFacts | None:
@@ -31,11 +37,11 @@ def category_facts(category: Category | None) -> CategoryFacts | None:
 
 def keyword_rules() -> list[KeywordRule]:
     """The active routing table."""
-    rows = db.session.scalars(
-        select(RoutingRule).join(RoutingRule.department)
+    rows = db.session.execute(
+        select(RoutingRule.keywords, RoutingRule.priority, Department.code).join(RoutingRule.department)
         .where(RoutingRule.active, Department.active).order_by(RoutingRule.priority.desc(), RoutingRule.id))
-    return [KeywordRule(keywords=r.keyword_list(), department=r.department.code, priority=r.priority)
-            for r in rows]
+    return [KeywordRule(keywords=RoutingRule.split_keywords(k), department=code, priority=prio)
+            for k, prio, code in rows]
 
 
 def discipline_department_code() -> str | None:

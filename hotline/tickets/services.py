@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.db import utcnow
 from hotline.escalation import services as escalation
-from hotline.escalation.calendar import working_clock
+from hotline.escalation.calendar import request_clock
 from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.extensions import db
 from hotline.notifications.services import notify_department
@@ -169,7 +169,7 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         district_id=district_id, urgency=Urgency(data.urgency), confidential=decision.confidential,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
-        dispatch_due_at=ticket_dispatch_due(policy_for(category), working_clock(), now))
+        dispatch_due_at=ticket_dispatch_due(policy_for(category), request_clock(), now))
     db.session.add(ticket)
     db.session.flush()
     events.record(ticket, "received", actor_id=operator_id, to_state=TicketState.received, at=now,
@@ -222,7 +222,7 @@ def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now
     missing = [c for c in (lead, *co_handlers) if c not in depts]
     if missing:
         raise IntakeError("unknown_department", "lead", departments=",".join(missing))
-    policy, clock = policy_for(ticket.category), working_clock()
+    policy, clock = policy_for(ticket.category), request_clock()
     joint = joint or bool(co_handlers)
     made = []
     for code in (lead, *co_handlers):
