@@ -106,13 +106,20 @@ INTAKE_ERRORS = {
 
 
 def _department_names(params: dict) -> dict:
-    from hotline.tickets.lookup import departments_by_code
+    """Reason parameters with department and category codes shown as names in the current language."""
+    from flask_babel import get_locale
 
+    from hotline.tickets.lookup import category_by_code, departments_by_code
+
+    locale = str(get_locale())
     out = dict(params)
     for key in ("department", "lead"):
         if key in out:
             dept = departments_by_code([out[key]]).get(out[key])
-            out[key] = dept.name_zh if dept else out[key]
+            out[key] = dept.name(locale) if dept else out[key]
+    if "category" in out:
+        category = category_by_code(out["category"])
+        out["category"] = category.name(locale) if category else out["category"]
     return out
 
 
@@ -361,3 +368,10 @@ def rate(figure) -> str:
 def minutes_as_hours(value) -> str:
     """Working minutes as working hours with one decimal, or "—"."""
     return "—" if value is None else _("%(hours).1f h", hours=value / 60)
+
+
+def state_label(value, assignment: bool = False) -> str:
+    """A ticket's (or an assignment's) state in the current language; "—" for none."""
+    if not value:
+        return "—"
+    return _lookup(ASSIGNMENT_STATES if assignment else TICKET_STATES, value)
