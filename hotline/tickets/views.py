@@ -133,6 +133,8 @@ def callbacks():
 def callback(number: str):
     """Record a callback attempt (回访) and its verdict."""
     ticket = queries.ticket_or_404(number)
+    if request.method == "GET" and ticket.confidential:
+        services.record_identity_view(ticket, current_user.id)  # the caller's number is shown to call back
     form = CallbackForm()
     status = 200
     if form.validate_on_submit():

@@ -293,3 +293,15 @@ def test_attachments_are_checked_and_stored_outside_the_database(operator_client
     assert download.status_code == 200 and download.data == pdf
 
 
+
+
+def test_opening_a_confidential_callback_records_the_identity_view(operator_client, as_user, handler_of):
+    from hotline.tickets.models import Event
+
+    ticket = _resolved_ticket(operator_client, as_user, handler_of, confidential="y")
+    client = as_user("operator")
+    page = client.get(f"/tickets/{ticket.number}/callback").get_data(as_text=True)
+    assert "13812345678" in page  # the operator must be able to call back
+    views = db.session.scalars(select(Event).where(Event.ticket_id == ticket.id,
+                                                   Event.action == "identity_viewed")).all()
+    assert [v.actor_id for v in views] == [_user("operator").id]
