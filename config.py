@@ -79,6 +79,9 @@ class Config:
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
     UPLOAD_MAX_BYTES = _int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024  # a larger request body is refused (413)
+    OPEN311_RATE_LIMIT = os.environ.get("HOTLINE_OPEN311_RATE_LIMIT", "300 per minute")
+    OPEN311_CONTACT = os.environ.get(
+        "HOTLINE_OPEN311_CONTACT", "Linfen business-environment hotline, 0357-2096666 / 0357-2096999")
 
     def __init__(self) -> None:
         inst = instance_path()
