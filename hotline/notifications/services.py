@@ -16,6 +16,18 @@ def notify_users(user_ids: Iterable[int], *, kind: str, data: dict, ticket_id: i
         db.session.add(Notification(user_id=uid, kind=kind, data=data, ticket_id=ticket_id))
 
 
+def handlers_of(department_ids) -> dict[int, list[int]]:
+    """Active handlers' ids per department, in one query."""
+    from hotline.auth.models import User, UserRole
+
+    out: dict[int, list[int]] = {}
+    rows = db.session.execute(select(User.department_id, User.id).where(
+        User.department_id.in_(set(department_ids)), User.active, User.role == UserRole.HANDLER))
+    for dept, uid in rows:
+        out.setdefault(dept, []).append(uid)
+    return out
+
+
 def notify_department(department_id: int, *, kind: str, data: dict, ticket_id: int | None = None) -> None:
     """Notify every active handler of a department (the caller commits)."""
     from hotline.auth.models import User, UserRole

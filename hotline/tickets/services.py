@@ -18,7 +18,7 @@ from hotline.escalation import services as escalation
 from hotline.escalation.calendar import request_clock
 from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.extensions import db
-from hotline.notifications.services import notify_department
+from hotline.notifications.services import handlers_of, notify_department, notify_users
 from hotline.tickets import events, lookup, numbers, repeats
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
@@ -172,6 +172,7 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         dispatch_due_at=ticket_dispatch_due(policy_for(category), request_clock(), now))
     db.session.add(ticket)
     db.session.flush()
+    ticket.info["new"] = True
     events.record(ticket, "received", actor_id=operator_id, to_state=TicketState.received, at=now,
                   data={"channel": data.channel, "kind": data.kind, "routing": decision.to_dict()})
     return ticket
@@ -240,12 +241,15 @@ def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now
 
 def notify_new_assignments(ticket: Ticket, assignments: list[Assignment]) -> None:
     """Tell each department's handlers about their new assignment (in-app notification)."""
+    handlers = handlers_of([a.department_id for a in assignments])
     for a in assignments:
-        notify_department(a.department_id, kind="new_assignment", ticket_id=ticket.id,
-                          data={"ticket": ticket.number, "role": str(a.role)})
+        notify_users(handlers.get(a.department_id, ()), kind="new_assignment", ticket_id=ticket.id,
+                     data={"ticket": ticket.number, "role": str(a.role)})
 
 
 def _round(ticket: Ticket, department_id: int) -> int:
+    if ticket.info.get("new"):
+        return 1  # a ticket created in this transaction has no earlier assignment
     return 1 + sum(1 for a in ticket.assignments if a.department_id == department_id)
 
 
