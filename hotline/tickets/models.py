@@ -138,11 +138,6 @@ class Ticket(db.Model):
         back_populates="ticket", order_by="Assignment.id", cascade="all, delete-orphan"
     )
 
-    @property
-    def info(self) -> dict:
-        """Per-object scratch values for the current unit of work (not stored)."""
-        return self.__dict__.setdefault("_hotline_info", {})
-
 
 class Assignment(db.Model):
     """A department's part of a ticket (派单), with its own clock running from dispatch."""

@@ -172,7 +172,6 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         dispatch_due_at=ticket_dispatch_due(policy_for(category), request_clock(), now))
     db.session.add(ticket)
     db.session.flush()
-    ticket.info["new"] = True
     events.record(ticket, "received", actor_id=operator_id, to_state=TicketState.received, at=now,
                   data={"channel": data.channel, "kind": data.kind, "routing": decision.to_dict()})
     return ticket
@@ -194,7 +193,8 @@ def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, actor_id: int 
     if decision.rule == Rule.merge:
         _merge(ticket, earlier, decision, actor_id, now)
         return
-    dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id, now=now)
+    dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id, now=now,
+             new_ticket=True)
     if decision.supervision_level:
         escalation.supervise(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
 
@@ -207,9 +207,9 @@ def _transition(ticket: Ticket, action: TicketAction, actor_id, now, data=None, 
 
 
 def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: int | None, now: datetime,
-             action: TicketAction = TicketAction.dispatch) -> list[Assignment]:
+             action: TicketAction = TicketAction.dispatch, new_ticket: bool = False) -> list[Assignment]:
     """Create the lead's and co-handlers' assignments with their clocks starting now (派单)."""
-    made = make_assignments(ticket, lead, co_handlers, joint=joint, now=now)
+    made = make_assignments(ticket, lead, co_handlers, joint=joint, now=now, new_ticket=new_ticket)
     ticket.dispatched_at = now
     _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers),
                                                 "joint": joint or bool(co_handlers)})
@@ -217,7 +217,8 @@ def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: i
     return made
 
 
-def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now: datetime) -> list[Assignment]:
+def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now: datetime,
+                     new_ticket: bool = False) -> list[Assignment]:
     """New assignments (a fresh round per department) whose deadlines run from ``now``."""
     depts = lookup.departments_by_code([lead, *co_handlers])
     missing = [c for c in (lead, *co_handlers) if c not in depts]
@@ -231,7 +232,7 @@ def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now
         due = assignment_deadlines(policy, clock, dispatched_at=now, urgency=ticket.urgency, joint=joint,
                                    co_handler=role == AssignmentRole.CO)
         made.append(Assignment(
-            ticket=ticket, department_id=depts[code].id, role=role, round=_round(ticket, depts[code].id),
+            ticket=ticket, department_id=depts[code].id, role=role, round=_round(ticket, depts[code].id, new_ticket),
             status=AssignmentState.dispatched, dispatched_at=now, sign_due_at=due.sign_due,
             sign_warn_at=due.sign_warn, contact_due_at=due.contact_due, contact_warn_at=due.contact_warn,
             return_due_at=due.return_due, resolve_due_at=due.resolve_due, resolve_warn_at=due.resolve_warn))
@@ -247,8 +248,8 @@ def notify_new_assignments(ticket: Ticket, assignments: list[Assignment]) -> Non
                      data={"ticket": ticket.number, "role": str(a.role)})
 
 
-def _round(ticket: Ticket, department_id: int) -> int:
-    if ticket.info.get("new"):
+def _round(ticket: Ticket, department_id: int, new_ticket: bool) -> int:
+    if new_ticket:
         return 1  # a ticket created in this transaction has no earlier assignment
     return 1 + sum(1 for a in ticket.assignments if a.department_id == department_id)
 
