@@ -24,6 +24,11 @@ The history is a pure function of ``--seed`` and ``--tickets`` (and ``--start``/
   opened, escalated and cleared (``escalation.services``) — with the same event actions and
   data, and cut at the end of the history, so old tickets are closed and open ones are recent.
 
+With ``--open-share S`` (for ``bench.sweep``) that share of the dispatched tickets is held open: each
+is cut at a random instant between its first dispatch and its first resolution (its own random stream,
+so ``--open-share 0``, the default, writes exactly the history above); later repeats are merged into it
+while it waits, and the supervision they open is kept up to the end of the history.
+
 Written: matter_chains, tickets, assignments (with warning instants), contact_attempts,
 extensions, events (hash-chained; a sample is verified with ``hotline.tickets.events``),
 callbacks, supervision_cases, supervision_actions, ticket_counters. Not written: notifications,
@@ -397,7 +402,8 @@ CONTACT_METHODS = ("phone", "phone", "phone", "phone", "visit", "sms", "via_cent
 class History:
     """Plans and generates the ticket history for one seed."""
 
-    def __init__(self, n: int, seed: int, start: date, end: date, dialect: str, refs: dict) -> None:
+    def __init__(self, n: int, seed: int, start: date, end: date, dialect: str, refs: dict,
+                 open_share: float = 0.0) -> None:
         from hotline.escalation.calendar import WorkCalendar, WorkingClock, WorkingHours
         from hotline.escalation.limits import Policy
 
@@ -419,6 +425,12 @@ class History:
         self.counts = {t: 0 for t in BULK_TABLES}
         self.states: dict[str, int] = {}
         self.next_id = {t: 1 for t in BULK_TABLES}
+        # --open-share: that share of dispatched tickets is cut before its resolution (stays open);
+        # its own random stream, so open_share=0 writes exactly the history it always wrote
+        self.open_share = open_share
+        self.open_rng = random.Random(seed * 2 + 3)
+        self.open_tickets = 0
+        self.open_assignments = 0
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -675,10 +687,15 @@ class History:
             s.close, s.close_reason = t0, "merged"
         else:
             self._play(i, t0, ch, lead, co, urgency, sup_level if j >= 0 else 0, rng, s)
+        cut = end
+        if self.open_share and self.open_rng.random() < self.open_share and not answered and not merged:
+            cut = self._open_cut(s, end)
+        held_open = cut < end  # cut before its resolution: open until the end of the history
         # later repeats of this ticket: merged while it is open (no new facts), else re-handled
         for r in self.repeats_of.get(i, ()):
             tr = self.t[r]
-            if not self.newf[r] and not answered and not merged and (s.close is None or tr < s.close):
+            if not self.newf[r] and not answered and not merged and (
+                    held_open or s.close is None or tr < s.close):
                 self.decision[r] = 1
                 evs.append((tr, O_MERGED, "repeat_merged", None, None, None,
                             {"ticket": self.number(r), "new_facts": False}, op))
@@ -687,9 +704,17 @@ class History:
                     s.supervise.append((tr, O_SUPERVISE_MERGE, level, "repeat"))
             else:
                 self.decision[r] = 2
-        level = self._supervision(tid, s, rng, out) if s.supervise else 0
-        # cut at the end of the history
-        evs = [e for e in evs if e[0] < end]
+        if held_open:
+            s.reopen_t = s.false_closure_t = None
+            self.open_tickets += 1
+        level = self._supervision(tid, s, rng, out, cut) if s.supervise else 0
+        # cut at the end of the history (a held-open ticket at its cut; repeats merged into it while it
+        # waits, and the supervision they open, up to the end of the history)
+        if held_open:
+            evs = [e for e in evs if e[0] < cut or (e[0] < end and e[2] in ("repeat_merged", "supervision_opened"))]
+            end = cut
+        else:
+            evs = [e for e in evs if e[0] < end]
         evs.sort(key=lambda e: (e[0], e[1]))
         status = "received"
         resolved_at = dispatched_at = None
@@ -961,15 +986,25 @@ class History:
             return t
         return None
 
-    def _supervision(self, tid: int, s: Story, rng, out: dict) -> int:
+    def _open_cut(self, s: Story, end: int) -> int:
+        """An instant between the first dispatch and the first resolution (uniform), for --open-share."""
+        dispatched = min((e[0] for e in s.evs if e[2] == "dispatch"), default=None)
+        resolved = min((e[0] for e in s.evs if e[2] == "resolve"), default=None)
+        if dispatched is None or resolved is None or dispatched >= end:
+            return end
+        return min(end, dispatched + 1 + int(self.open_rng.random() * max(0, resolved - dispatched - 1)))
+
+    def _supervision(self, tid: int, s: Story, rng, out: dict, cut: int | None = None) -> int:
         """``escalation.supervise`` in time order (never lowering a level; an open lower case is marked
         escalated), and clearance by a supervisor after the ticket is closed. Returns the level."""
-        fc, lim, end, col = self.fc, self.lim, self.end_t, self.stamps.col
+        fc, lim, col = self.fc, self.lim, self.stamps.col
+        history_end = self.end_t
+        end = history_end if cut is None else cut
         op, sup = self.refs["operator_id"], self.refs["supervisor_id"]
         level = 0
         cases = []  # [id, level, round, trigger, opened, due, status, closed_at, closed_by, reason]
         for t, order, wanted, trigger in sorted(s.supervise):
-            if t >= end:
+            if t >= (history_end if trigger == "repeat" else end):
                 continue
             wanted = min(3, level + 1 if wanted == "+1" else wanted)
             if wanted <= level:
@@ -1029,6 +1064,8 @@ class History:
             col(f["first_contact_at"]), col(f["submitted_at"]), None, f["reply"], f["reply_solved"],
             col(f["returned_at"]), f["return_grounds"], f["extension_count"], f["extension_days"]))
         self.counts["assignments"] += 1
+        if f["status"] in ("dispatched", "signed", "contacted"):
+            self.open_assignments += 1
         for t, at, method, reached in a.contacts:
             if t < end:
                 out["contact_attempts"].append((self._id("contact_attempts"), a.id, col(at), method, reached, "",
@@ -1175,6 +1212,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START, help="first day (city time)")
     parser.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END, help="last day (city time)")
     parser.add_argument("--keep-indexes", action="store_true", help="load with every index in place")
+    parser.add_argument("--open-share", type=float, default=0.0, metavar="SHARE",
+                        help="share (0..1) of dispatched tickets held open: cut at a random instant between "
+                             "their dispatch and their resolution (for bench.sweep; default 0)")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be positive")
@@ -1186,7 +1226,9 @@ def main(argv=None) -> dict:
     phases["schema_s"] = time.perf_counter() - started
     indexes = [] if args.keep_indexes else drop_indexes(app)
     t = time.perf_counter()
-    history = History(args.tickets, args.seed, args.start, args.end, dialect, refs)
+    if not 0.0 <= args.open_share <= 1.0:
+        parser.error("--open-share must be between 0 and 1")
+    history = History(args.tickets, args.seed, args.start, args.end, dialect, refs, args.open_share)
     history.plan()
     phases["plan_s"] = time.perf_counter() - t
     log(f"planned {args.tickets:,} tickets, {history.repeats:,} repeats, {len(history.chain_rows):,} chains "
@@ -1224,6 +1266,8 @@ def main(argv=None) -> dict:
         "tickets": args.tickets, **{t: history.counts[t] for t in BULK_TABLES if t != "tickets"},
         "chains": len(history.chain_rows),
         "ticket_counters": len(history.day_counts), "repeats": history.repeats,
+        "open_share": args.open_share, "held_open_tickets": history.open_tickets,
+        "open_assignments": history.open_assignments,
         "repeat_rate": round(history.repeats / args.tickets, 4),
         "merged": states.get("merged", 0), "states": states, "states_missing": missing,
         "enterprises": history.n_enterprises, "history": f"{args.start}..{args.end}",

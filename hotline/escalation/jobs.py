@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+import redis
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +16,7 @@ from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.jobs import job
 from hotline.notifications.services import notify_users
-from hotline.queue import enqueue, schedule_many
+from hotline.queue import enqueue, get_queue, schedule_many
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def escalate_batch(items: list[tuple[str, int, str]]) -> int:
 
 
 SWEEP_BATCH = 200
+MAX_BACKLOG = 250  # escalation jobs already waiting: the workers are behind, don't pile on
 
 
 @job
@@ -63,8 +66,17 @@ def sweep() -> int:
     """Every minute (rq cron): find every due-but-untaken step in the database and enqueue it.
 
     This is what makes escalation lossless: timers lost with Redis, a worker killed
-    mid-job, or a deadline moved by an extension are all found here again.
+    mid-job, or a deadline moved by an extension are all found here again. While the
+    workers still have a backlog it enqueues nothing: what it would find stays due in
+    the database, and the first sweep after the queue drains picks it up.
     """
+    try:
+        backlog = get_queue("escalation").count
+    except redis.RedisError:
+        return 0  # Redis down: nothing can be enqueued; the next sweep tries again
+    if backlog >= MAX_BACKLOG:
+        log.info("sweep skipped: %d escalation jobs still queued", backlog)
+        return 0
     items = engine.due_items(utcnow())
     db.session.rollback()
     for start in range(0, len(items), SWEEP_BATCH):

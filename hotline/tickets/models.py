@@ -92,6 +92,7 @@ class Ticket(db.Model):
         Index("ix_tickets_phone_received", "caller_phone", "received_at"),
         Index("ix_tickets_operator_received", "operator_id", "received_at"),
         Index("ix_tickets_callback_due", "status", "callback_due_at"),
+        Index("ix_tickets_updated_at", "updated_at"),
         CheckConstraint("supervision_level BETWEEN 0 AND 3", name="level_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +151,8 @@ class Assignment(db.Model):
         Index("ix_assignments_status_contact_due", "status", "contact_due_at"),
         Index("ix_assignments_status_resolve_due", "status", "resolve_due_at"),
         Index("ix_assignments_dept_status_warn", "department_id", "status", "resolve_warn_at"),
+        Index("ix_assignments_dept_status_submitted", "department_id", "status", "submitted_at", "id"),
+        Index("ix_assignments_dispatched_at", "dispatched_at"),
         CheckConstraint("extension_count BETWEEN 0 AND 10", name="extension_count_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,6 +227,7 @@ class Callback(db.Model):
     __tablename__ = "callbacks"
     __table_args__ = (
         UniqueConstraint("ticket_id", "round", "attempt"),
+        Index("ix_callbacks_at", "at"),
         CheckConstraint("attempt BETWEEN 1 AND 2", name="attempt_range"),
         CheckConstraint("reached OR (solved IS NULL AND satisfaction IS NULL)", name="unreached_has_no_verdict"),
     )

@@ -155,3 +155,21 @@ def test_late_callback_is_reported_once(app, make_user, jobs):
     assert _steps(target_type="ticket") == ["callback_breach"]
     assert db.session.scalar(select(Notification.kind).where(Notification.user_id == operator.id)) == \
         "escalation_callback_breach"
+
+
+def test_the_sweep_waits_while_the_workers_have_a_backlog(app, monkeypatch):
+    from hotline.escalation import jobs as escalation_jobs
+    from hotline.queue import get_queue
+
+    _ticket_at(local(2026, 11, 30, 9, 0))
+    from hotline.queue import get_redis
+
+    get_redis().flushdb()
+    monkeypatch.setattr(escalation_jobs, "MAX_BACKLOG", 2)
+    queue = get_queue("escalation")
+    for _ in range(2):
+        queue.enqueue(escalation_jobs.escalate, "assignment", 0, "sign_warn")
+    with time_machine.travel(local(2026, 11, 30, 11, 5), tick=False):
+        assert sweep() == 0  # behind: nothing added, the due steps stay in the database
+        queue.empty()
+        assert sweep() >= 2  # drained: the next sweep finds them

@@ -1,0 +1,417 @@
+"""Intake over HTTP through gunicorn: ``python -m bench.intake_http --database-url URL``.
+
+Starts the production web server, ``gunicorn -w N -b 127.0.0.1:PORT wsgi:app`` (N = number of
+cores unless ``--workers``), with ``DATABASE_URL``, ``REDIS_URL`` (an embedded Redis started here
+in a temporary directory, or ``--redis URL``), ``SECRET_KEY`` and ``HOTLINE_INSTANCE`` (a
+temporary directory). Before that it creates the schema if missing, loads the reference data
+(``seed_reference``) and K operator accounts ``bench-op-01`` … (created once, kept).
+
+Then K simulated operators — threads, each with its own connection and cookie jar — log in
+through the real login form (CSRF token parsed from the page) and repeat: ``GET /tickets/new``
+(fresh CSRF token and ``intake_key``), ``POST /tickets/new`` with the real form filled from
+:func:`bench.intake_service.calls` (the category mix of the generator, enterprises with valid
+credit codes, normalized phones, inquiries answered on the spot, operator overrides to joint
+handling; no confirmed repeats). The redirect to the new ticket is not followed. Runs for
+``--duration`` seconds after ``--warmup`` seconds (or until ``--tickets`` are saved); a ticket
+is a ``302`` answer to the POST. Reported: tickets/s, p50/p95/p99 of the POST and of the GET,
+errors by kind, the peak RSS of the gunicorn master and of its workers (sampled every 0.1 s), the
+CPU the load generator itself used (it shares the machine), and the code measured — the git
+commit and which application files differed from it.
+
+gunicorn, its workers and the embedded Redis are stopped at the end whatever happens (also on
+Ctrl-C or SIGTERM; gunicorn also gets SIGTERM if this process dies). Prints one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import http.client
+import logging
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from html import unescape
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.common import (
+    ROOT, RssSampler, code_version, dialect_of, emit, free_port, log, make_app, redact, sigterm_as_exit,
+    start_embedded_redis, stop_embedded_redis, summary_ms,
+)
+
+PASSWORD = "bench-operator-password"
+INPUT = re.compile(r"<input\b[^>]*>")
+ERROR = re.compile(r'<p class="error"[^>]*>([^<]*)</p>')
+SUBJECT_MAX = 80  # IntakeForm.subject
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_http", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis", default="embedded", help="embedded (default) or a Redis URL")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores)")
+    parser.add_argument("--operators", type=int, help="concurrent simulated operators (default: 2 × workers)")
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds (after the warm-up)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured at the start")
+    parser.add_argument("--tickets", type=int, help="stop once this many tickets were saved in the measured window")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, help="default: a free port")
+    args = parser.parse_args(argv)
+    args.operators = args.operators or 2 * args.workers
+    if args.workers < 1 or args.operators < 1:
+        parser.error("--workers and --operators must be positive")
+    sigterm_as_exit()
+    dialect = dialect_of(args.database_url)
+    server = start_embedded_redis() if args.redis == "embedded" else None
+    redis_url = server.url if server else args.redis
+    try:
+        return _run(args, dialect, redis_url)
+    finally:
+        stop_embedded_redis(server)
+
+
+# --------------------------------------------------------------------------------------------
+# Preparation and the server
+# --------------------------------------------------------------------------------------------
+
+
+def prepare(database_url: str, redis_url: str, operators: int) -> dict:
+    """Schema, reference data and the operator accounts; returns facts about the database."""
+    from sqlalchemy import func, select
+
+    from hotline.auth.models import User
+    from hotline.auth.services import create_user
+    from hotline.demo.seed import seed_reference
+    from hotline.extensions import db
+    from hotline.tickets.models import Ticket
+
+    app = make_app(database_url, redis_url)
+    with app.app_context():
+        db.create_all()
+        seed_reference()
+        for k in range(1, operators + 1):
+            name = f"bench-op-{k:02d}"
+            if db.session.scalar(select(User.id).where(User.username == name)) is None:
+                create_user(username=name, display_name=f"基准话务员{k:02d}", password=PASSWORD, role="operator")
+        tickets = db.session.scalar(select(func.count()).select_from(Ticket))
+        db.session.remove()
+        db.engine.dispose()
+    return {"tickets": tickets}
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: own process group, and SIGTERM when this benchmark dies."""
+    os.setsid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Gunicorn:
+    """``gunicorn -w N -b 127.0.0.1:PORT wsgi:app`` in its own process group."""
+
+    def __init__(self, workers: int, port: int, env: dict, state: Path) -> None:
+        self.workers, self.port, self.env, self.state = workers, port, env, state
+        self.proc: subprocess.Popen | None = None
+        self.errlog = state / "gunicorn.log"
+
+    @property
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("gunicorn")), "-w", str(self.workers), "-b",
+                f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5", "--error-logfile",
+                str(self.errlog), "wsgi:app"]
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, preexec_fn=_die_with_parent,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/login")
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200 and len(self.worker_pids()) >= self.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        try:
+            import psutil
+
+            return [c.pid for c in psutil.Process(self.proc.pid).children()]
+        except ImportError:
+            from bench.common import rss_tree_bytes
+
+            return [p for p in rss_tree_bytes(self.proc.pid) if p != self.proc.pid]
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything left in its group
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            return "\n".join(self.errlog.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+# --------------------------------------------------------------------------------------------
+# The simulated operators
+# --------------------------------------------------------------------------------------------
+
+
+def _inputs(html: str) -> dict[str, str]:
+    """name → value of the page's <input> elements."""
+    out = {}
+    for tag in INPUT.findall(html):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        if name:
+            out.setdefault(unescape(name.group(1)), unescape(value.group(1)) if value else "")
+    return out
+
+
+class Browser:
+    """One operator's connection and cookie jar (http.client; reconnects when the server closes)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None):
+        headers = {"Accept-Language": "zh-CN"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if method != "GET":
+                self.conn.close()
+                raise
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        data = resp.read()
+        for header in resp.headers.get_all("Set-Cookie") or ():
+            jar = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+        return resp.status, resp.headers, data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def form_fields(fields: dict, csrf: str, intake_key: str) -> list[tuple[str, str]]:
+    """An IntakeData-shaped dict (bench.intake_service.calls) as the intake form posts it."""
+    out = [("csrf_token", csrf), ("intake_key", intake_key), ("channel", fields["channel"]),
+           ("caller_phone", fields["caller_phone"] or ""), ("caller_name", fields["caller_name"]),
+           ("credit_code", fields["credit_code"] or ""), ("enterprise_name", fields["enterprise_name"]),
+           ("district", fields["district_code"] or ""), ("kind", fields["kind"]),
+           ("category", fields["category_code"] or ""), ("urgency", fields["urgency"]),
+           ("subject", fields["subject"][:SUBJECT_MAX]), ("description", fields["description"]),
+           ("answer", fields["answer"]), ("repeat_of", ""), ("lead", fields["lead"] or ""),
+           ("override_reason", fields["override_reason"]), ("submit", "save")]
+    if fields["answered_on_spot"]:
+        out.append(("answered_on_spot", "y"))
+    out += [("co_handlers", c) for c in fields["co_handlers"]]
+    return out
+
+
+class Operator(threading.Thread):
+    """Logs in, then intakes calls until told to stop."""
+
+    def __init__(self, k: int, port: int, seed: int, stop: threading.Event, shared: dict) -> None:
+        super().__init__(daemon=True, name=f"operator-{k}")
+        self.k, self.port, self.stop_event, self.shared = k, port, stop, shared
+        self.rng = random.Random(seed * 1000 + k)
+        self.run_id = f"{os.getpid()}-{time.time_ns()}-{k}"
+        self.pending: list = []
+        self.made = 0
+        self.posts: list[tuple[float, float, int]] = []  # (finished at, seconds, status)
+        self.gets: list[tuple[float, float]] = []
+        self.errors: Counter = Counter()
+        self.messages: Counter = Counter()
+        self.numbers: list[str] = []
+        self.fatal: str | None = None
+
+    def _next_call(self) -> dict:
+        if not self.pending:
+            from bench.intake_service import calls
+
+            _cls, planned = calls(200, self.rng, f"{self.run_id}-{self.made}")
+            self.pending = [f for f, _repeat in planned]
+            self.made += 200
+        return self.pending.pop()
+
+    def run(self) -> None:
+        b = Browser(self.port)
+        try:
+            status, _h, html = b.request("GET", "/login")
+            csrf = _inputs(html).get("csrf_token")
+            status, headers, html = b.request("POST", "/login", [
+                ("csrf_token", csrf or ""), ("username", f"bench-op-{self.k:02d}"), ("password", PASSWORD)])
+            if status != 302:
+                self.fatal = f"login answered {status}"
+                return
+            while not self.stop_event.is_set():
+                t = time.perf_counter()
+                try:
+                    status, _h, html = b.request("GET", "/tickets/new")
+                except (OSError, http.client.HTTPException) as exc:
+                    self.errors[f"GET {type(exc).__name__}"] += 1
+                    continue
+                self.gets.append((time.perf_counter(), time.perf_counter() - t))
+                if status != 200:
+                    self.errors[f"GET {status}"] += 1
+                    continue
+                values = _inputs(html)
+                form = form_fields(self._next_call(), values.get("csrf_token", ""), values.get("intake_key", ""))
+                t = time.perf_counter()
+                try:
+                    status, headers, html = b.request("POST", "/tickets/new", form)
+                except (OSError, http.client.HTTPException) as exc:
+                    self.errors[f"POST {type(exc).__name__}"] += 1
+                    continue
+                done = time.perf_counter()
+                self.posts.append((done, done - t, status))
+                if status == 302:
+                    self.numbers.append(headers.get("Location", "").rstrip("/").rsplit("/", 1)[-1])
+                else:
+                    self.errors[f"POST {status}"] += 1
+                    for msg in ERROR.findall(html)[:3]:
+                        self.messages[unescape(msg.strip())[:120]] += 1
+        except BaseException as exc:  # reported; the main thread stops everything
+            self.fatal = f"{type(exc).__name__}: {exc}"
+        finally:
+            b.close()
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _run(args, dialect: str, redis_url: str) -> dict:
+    from sqlalchemy import func, select
+
+    logging.getLogger("hotline").setLevel(logging.ERROR)
+    version = code_version()
+    log(f"code: git {version['head']}, uncommitted application files: {version['uncommitted_app_files'] or 'none'}")
+    before = prepare(args.database_url, redis_url, args.operators)
+    state = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    port = args.port or free_port()
+    env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url,
+               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"), HOTLINE_INSTANCE=str(state / "instance"),
+               HOTLINE_CONFIG="default", HOTLINE_UPLOAD_DIR=str(state / "uploads"))
+    server = Gunicorn(args.workers, port, env, state)
+    record: dict = {"bench": "intake_http", "database": dialect, "url": redact(args.database_url),
+                    "redis": "embedded" if args.redis == "embedded" else redact(args.redis), "code": version,
+                    "history_tickets": before["tickets"], "workers": args.workers, "operators": args.operators,
+                    "server": "gunicorn -w {} -b 127.0.0.1:PORT wsgi:app (sync workers)".format(args.workers)}
+    stop = threading.Event()
+    ops: list[Operator] = []
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        server.start()
+        sampler = RssSampler(server.proc.pid).start()
+        log(f"gunicorn up on port {port} with {args.workers} workers; {args.operators} operators start")
+        ops = [Operator(k, port, args.seed, stop, {}) for k in range(1, args.operators + 1)]
+        started = time.perf_counter()
+        for op in ops:
+            op.start()
+        window_start = started + args.warmup
+        deadline = window_start + args.duration
+        while time.perf_counter() < deadline:
+            time.sleep(0.2)
+            if all(not op.is_alive() for op in ops):
+                break
+            if args.tickets and sum(1 for op in ops for done, _s, st in op.posts
+                                    if st == 302 and done >= window_start) >= args.tickets:
+                break
+        window_end = time.perf_counter()
+        stop.set()
+        for op in ops:
+            op.join(120)
+        memory = sampler.stop()
+    finally:
+        stop.set()
+        server.stop()
+        gunicorn_log = server.log_tail()
+        shutil.rmtree(state, ignore_errors=True)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    fatal = [f"operator {op.k}: {op.fatal}" for op in ops if op.fatal]
+    window = window_end - window_start
+    posts = [(s, st) for op in ops for done, s, st in op.posts if window_start <= done <= window_end]
+    ok = [s for s, st in posts if st == 302]
+    gets = [s for op in ops for done, s in op.gets if window_start <= done <= window_end]
+    errors = sum((op.errors for op in ops), Counter())
+    messages = sum((op.messages for op in ops), Counter())
+    numbers = [n for op in ops for n in op.numbers]
+    app = make_app(args.database_url, redis_url)
+    with app.app_context():
+        from hotline.extensions import db
+        from hotline.tickets.models import Ticket
+
+        after = db.session.scalar(select(func.count()).select_from(Ticket))
+        db.session.remove()
+        db.engine.dispose()
+    record.update({
+        "window_s": round(window, 2), "warmup_s": args.warmup, "tickets": len(ok),
+        "tickets_per_s": round(len(ok) / window, 2) if window > 0 else None,
+        "post": summary_ms(ok), "get": summary_ms(gets), "posts_in_window": len(posts),
+        "errors": dict(errors), "error_messages": dict(messages.most_common(5)), "fatal": fatal,
+        "tickets_created_total": after - before["tickets"], "numbers_distinct": len(set(numbers)),
+        "numbers_total": len(numbers), "memory": memory,
+        "load_generator_cpu_s": round((cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime), 1),
+        "loadavg": os.getloadavg(),
+    })
+    if fatal or not ok:
+        log("gunicorn log:\n" + gunicorn_log)
+    log(f"{len(ok)} tickets in {window:.1f} s = {record['tickets_per_s']}/s; POST p50 {record['post']['p50_ms']} ms, "
+        f"p95 {record['post']['p95_ms']} ms; errors {dict(errors) or 'none'}; peak RSS worker "
+        f"{memory['peak_child_mib']} MiB, all {memory['peak_total_mib']} MiB")
+    emit(record)
+    if fatal or not ok:
+        raise SystemExit("intake over HTTP failed: " + ("; ".join(fatal) or "no ticket was saved"))
+    return record
+
+
+if __name__ == "__main__":
+    main()
