@@ -22,7 +22,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bench import corpus
-from bench.common import dialect_of, emit, log, make_app, redact, summary_ms
+from bench.common import dialect_of, emit, explain, log, make_app, redact, summary_ms
 
 DEFAULT_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 UNKNOWN_SHARE = 0.05
@@ -184,21 +184,6 @@ def main(argv=None) -> dict:
         db.session.rollback()
     emit(record)
     return record
-
-
-def explain(db, statement: str, parameters) -> list[str]:
-    """The plan of ``statement`` with its parameters, as lines."""
-    conn = db.session.connection()
-    raw = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur:
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-            lines = [r[0] for r in cur.fetchall()]
-    else:
-        cur = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-        lines = [" ".join(str(x) for x in r) for r in cur.fetchall()]
-    db.session.rollback()
-    return lines
 
 
 if __name__ == "__main__":
