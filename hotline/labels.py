@@ -180,6 +180,7 @@ EVENTS = {
     "supervision_accountability": _l("Referred for accountability (问责)"),
     "supervision_cleared": _l("Supervision cleared"),
     "api_call": _l("Done through the integration API"),
+    "contact_attempt_unreached": _l("Contact attempt: caller not reached"),
 }
 
 

@@ -15,7 +15,7 @@ from hotline.tickets.states import TicketState
 FINISHED = (TicketState.closed, TicketState.answered, TicketState.merged)
 
 _PHONE_IN_TEXT = re.compile(
-    r"(?<![0-9])(?:1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0[0-9]{2,3}[ -]?[0-9]{7,8})(?![0-9])")
+    r"(?<![0-9])(?:\+?86[ -]?)?(?:1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0?[0-9]{2,3}[ -]?[0-9]{7,8})(?![0-9])")
 
 
 def instant(dt: datetime | None) -> str | None:
@@ -39,8 +39,13 @@ def parse_instant(text: str) -> datetime | None:
 
 
 def redact_phones(text: str) -> str:
-    """Mask every mobile or landline number written in free text (``138****5678``)."""
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text or "")
+    """Mask every mobile or landline number written in free text (``138****5678``), also with a
+    +86 prefix or in full-width digits."""
+    text = (text or "").translate(_FULLWIDTH_DIGITS)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"^\+?86[ -]?", "", m.group(0))), text)
+
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 
 
 def is_open(ticket: Ticket) -> bool:

@@ -78,7 +78,8 @@ def _fmt(value, tz: ZoneInfo):
         return "是" if value else "否"
     if value is None:
         return ""
-    return str(getattr(value, "value", value))
+    text = str(getattr(value, "value", value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # never a live spreadsheet formula
 
 
 def values(row, entity: str, tz: ZoneInfo) -> list:

@@ -14,6 +14,7 @@ from hotline.audit import exports, measures, report
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
 from hotline.db import utcnow
+from hotline.http import id_arg
 from hotline.security import roles_required
 
 bp = Blueprint("audit", __name__)
@@ -30,11 +31,20 @@ def _period() -> Period:
         abort(400)
 
 
+def _enum_arg(name: str, enum_cls) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in {m.value for m in enum_cls}:
+        abort(400)
+    return value
+
+
 def _slice() -> Slice:
-    args = request.args
-    return Slice(department_id=args.get("department", type=int), district_id=args.get("district", type=int),
-                 category_id=args.get("category", type=int), kind=args.get("kind") or None,
-                 channel=args.get("channel") or None, rule=args.get("rule") or None)
+    from hotline.tickets.models import Channel, Kind
+    from hotline.tickets.routing import Rule
+
+    return Slice(department_id=id_arg("department"), district_id=id_arg("district"),
+                 category_id=id_arg("category"), kind=_enum_arg("kind", Kind),
+                 channel=_enum_arg("channel", Channel), rule=_enum_arg("rule", Rule))
 
 
 def _slice_args(s: Slice) -> dict:
@@ -83,7 +93,7 @@ def _own_slice(s: Slice) -> Slice:
 def department():
     """A department's own measures beside the city's."""
     period = _period()
-    dept_id = current_user.department_id if current_user.role == "handler" else request.args.get("department", type=int)
+    dept_id = current_user.department_id if current_user.role == "handler" else id_arg("department")
     if not dept_id:
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import String, and_, cast, exists, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
@@ -121,7 +121,8 @@ def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
     if ticket is None or not ladder.callback_step_due(str(ticket.status), ticket.callback_due_at, now):
         db.session.rollback()
         return False
-    if not _record("ticket", ticket.id, str(Step.callback_breach), {"due_at": ticket.callback_due_at.isoformat()}):
+    if not _record("ticket", ticket.id, callback_step_key(ticket.reopen_count + 1),
+                   {"due_at": ticket.callback_due_at.isoformat()}):
         return False
     events.record(ticket, "escalation_callback_breach", actor_id=None, at=now,
                   data={"due_at": ticket.callback_due_at.isoformat()})
@@ -131,7 +132,12 @@ def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
     return True
 
 
-def _not_taken(target_type: str, target_id_col, step: str):
+def callback_step_key(round_: int) -> str:
+    """A late callback is reported once per round (a reopened ticket is called back again)."""
+    return f"{Step.callback_breach}:{round_}"
+
+
+def _not_taken(target_type: str, target_id_col, step):
     return ~exists().where(and_(EscalationStep.target_type == target_type, EscalationStep.target_id == target_id_col,
                                 EscalationStep.step == step))
 
@@ -145,13 +151,15 @@ def due_items(now: datetime, limit: int = 50_000) -> list[tuple[str, int, str]]:
             Assignment.status.in_(list(states)), col <= now, _not_taken("assignment", Assignment.id, str(step)))
             .order_by(col).limit(limit)).all()
         items += [("assignment", i, str(step)) for i in ids]
-    ids = db.session.scalars(select(SupervisionCase.id).where(
+    ids = db.session.scalars(select(SupervisionCase.id).join(Ticket, Ticket.id == SupervisionCase.ticket_id).where(
         SupervisionCase.status == CaseStatus.OPEN, SupervisionCase.due_at <= now,
+        Ticket.status.notin_([TicketState.closed, TicketState.merged, TicketState.answered]),
         _not_taken("case", SupervisionCase.id, str(Step.level_breach))).limit(limit)).all()
     items += [("case", i, str(Step.level_breach)) for i in ids]
+    round_key = literal(f"{Step.callback_breach}:") + cast(Ticket.reopen_count + 1, String)
     ids = db.session.scalars(select(Ticket.id).where(
         Ticket.status == TicketState.resolved, Ticket.callback_due_at <= now,
-        _not_taken("ticket", Ticket.id, str(Step.callback_breach))).limit(limit)).all()
+        _not_taken("ticket", Ticket.id, round_key)).limit(limit)).all()
     items += [("ticket", i, str(Step.callback_breach)) for i in ids]
     return items
 

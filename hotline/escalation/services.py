@@ -32,11 +32,15 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
     level = min(level, MAX_LEVEL)
     if level <= ticket.supervision_level:
         return None
+    if policy is None:
+        from hotline.tickets.services import policy_for
+
+        policy = policy_for(ticket.category)
     for case in open_cases(ticket.id):
         case.status, case.closed_at = CaseStatus.ESCALATED, now
     case = SupervisionCase(ticket_id=ticket.id, level=level, opened_round=ticket.reopen_count + 1,
                            trigger=trigger, opened_at=now,
-                           due_at=supervision_due(policy or Policy(), request_clock(), now))
+                           due_at=supervision_due(policy, request_clock(), now))
     db.session.add(case)
     before = ticket.supervision_level
     ticket.supervision_level = level
@@ -100,3 +104,13 @@ def clear_case(case_id: int, *, reason: str, actor_id: int | None, now: datetime
                   data={"case": case.id, "level": case.level, "reason": case.close_reason})
     db.session.commit()
     return case
+
+
+def close_cases(ticket, *, reason: str, actor_id: int | None, now: datetime) -> int:
+    """When a ticket is closed its open supervision ends with it (recorded); the caller commits."""
+    cases = open_cases(ticket.id)
+    for case in cases:
+        case.status, case.closed_at, case.closed_by_id, case.close_reason = CaseStatus.CLEARED, now, actor_id, reason
+        events.record(ticket, "supervision_cleared", actor_id=actor_id, at=now,
+                      data={"case": case.id, "level": case.level, "reason": reason})
+    return len(cases)

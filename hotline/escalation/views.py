@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline.db import utcnow
+from hotline.http import id_arg
 from hotline.escalation import ladder, queries, services
 from hotline.escalation.forms import AccountabilityForm, ClearForm, ExtensionDecisionForm, InterviewForm, NoticeForm
 from hotline.tickets.forms import choices
@@ -63,9 +64,8 @@ QUEUES = ("warnings", "overdue", "level1", "level2", "level3", "chains", "unsati
 
 
 def _filters() -> queries.Filters:
-    return queries.Filters(department_id=request.args.get("department", type=int),
-                           district_id=request.args.get("district", type=int),
-                           category_id=request.args.get("category", type=int))
+    return queries.Filters(department_id=id_arg("department"), district_id=id_arg("district"),
+                           category_id=id_arg("category"))
 
 
 @bp.route("/")

@@ -89,10 +89,16 @@ def record_contact(assignment_id: int, *, at: datetime, method: str, reached: bo
     attempt = ContactAttempt(assignment_id=a.id, at=at, method=method, reached=reached, summary=summary.strip(),
                              user_id=actor.id if actor else None)
     db.session.add(attempt)
-    _assignment_step(ticket, a, AssignmentAction.record_contact, actor, now,
-                     {"at": at.isoformat(), "method": method, "reached": reached})
-    if a.first_contact_at is None:
-        a.first_contact_at = at
+    data = {"at": at.isoformat(), "method": method, "reached": reached}
+    if reached:
+        _assignment_step(ticket, a, AssignmentAction.record_contact, actor, now, data)
+        if a.first_contact_at is None:
+            a.first_contact_at = at
+    else:  # an attempt that did not reach the caller is recorded, but is not the first contact (响应)
+        if a.status not in (AssignmentState.signed, AssignmentState.contacted):
+            raise DomainError("not_allowed_in_state", state=str(a.status))
+        events.record(ticket, "contact_attempt_unreached", actor_id=actor.id if actor else None, at=now,
+                      assignment_id=a.id, data={"department": a.department.code, **data})
     db.session.commit()
     return attempt
 
@@ -166,7 +172,7 @@ def _check_extension(ticket: Ticket, a: Assignment, days: int) -> None:
 
 
 def _recompute_resolve_due(ticket: Ticket, a: Assignment) -> None:
-    joint = any(x.role == AssignmentRole.CO and x.round == a.round for x in ticket.assignments) or \
+    joint = any(x.role == AssignmentRole.CO and x.dispatched_at == a.dispatched_at for x in ticket.assignments) or \
         a.role == AssignmentRole.CO
     due = assignment_deadlines(policy_for(ticket.category), request_clock(), dispatched_at=a.dispatched_at,
                                urgency=ticket.urgency, joint=joint, co_handler=a.role == AssignmentRole.CO,
@@ -178,8 +184,8 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
                       now: datetime | None = None) -> Assignment:
     """退单: return a misrouted assignment with grounds, within the return window.
 
-    When every current assignment of the ticket has been returned, the ticket goes
-    back to the operators for re-dispatch.
+    When the lead returns, or every assignment of the current dispatch has been
+    returned, the ticket goes back to the operators for re-dispatch.
     """
     now = now or utcnow()
     ticket, a = _locked_assignment(assignment_id)
@@ -187,7 +193,10 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
     _assignment_step(ticket, a, AssignmentAction.return_, actor, now, {"grounds": (grounds or "").strip()},
                      now=now, return_due_at=a.return_due_at, grounds=grounds)
     a.returned_at, a.return_grounds = now, grounds.strip()
-    if all(x.status == AssignmentState.returned for x in ticket.assignments):
+    current = [x for x in ticket.assignments if x.dispatched_at == a.dispatched_at]
+    if ticket.status != TicketState.returned and (
+            a.role == AssignmentRole.LEAD or all(x.status == AssignmentState.returned for x in current)):
+        # without its lead the matter cannot be resolved: back to the operators to re-dispatch
         _ticket_step(ticket, TicketAction.all_returned, Role.system, None, now)
     db.session.commit()
     return a
@@ -266,6 +275,7 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
 def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> None:
     _ticket_step(ticket, TicketAction.close, Role.operator, actor, now, {"reason": reason})
     ticket.closed_at, ticket.close_reason = now, reason
+    escalation.close_cases(ticket, reason=f"ticket_closed:{reason}", actor_id=actor.id if actor else None, now=now)
 
 
 def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> list[Assignment]:

@@ -98,8 +98,11 @@ def route(data: IntakeData, operator_name: str) -> Decision:
             raise IntakeError(exc.code, "lead") from None
         decision = None
     if data.lead:
-        decision = override(decision or _empty_decision(data), lead=data.lead, co_handlers=data.co_handlers,
-                            by=operator_name, reason=data.override_reason)
+        try:
+            decision = override(decision or _empty_decision(data), lead=data.lead, co_handlers=data.co_handlers,
+                                by=operator_name, reason=data.override_reason)
+        except RoutingError as exc:
+            raise IntakeError(exc.code, "co_handlers" if "co_handlers" in exc.code else "lead") from None
     return decision
 
 
@@ -259,13 +262,15 @@ def _link_chain(ticket: Ticket, decision: Decision, data: IntakeData) -> Ticket:
     earlier = db.session.scalar(select(Ticket).where(Ticket.number == data.repeat_of))
     if earlier.merged_into_id:
         earlier = db.session.get(Ticket, earlier.merged_into_id)
-    chain = db.session.get(MatterChain, earlier.chain_id) if earlier.chain_id else None
+    earlier = lock_ticket(earlier.id)  # a handler or a worker may be writing its history right now
+    chain = db.session.scalar(select(MatterChain).where(MatterChain.id == earlier.chain_id).with_for_update()
+                              .execution_options(populate_existing=True)) if earlier.chain_id else None
     if chain is None:
         chain = MatterChain(repeat_count=1, supervision_level=earlier.supervision_level)
         db.session.add(chain)
         db.session.flush()
         earlier.chain_id = chain.id
-    chain.repeat_count += 1
+    chain.repeat_count = MatterChain.repeat_count + 1  # counted by the database, not from a stale read
     chain.supervision_level = max(chain.supervision_level, decision.supervision_level)
     ticket.chain_id = chain.id
     return earlier

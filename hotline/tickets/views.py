@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline.db import utcnow
+from hotline.http import id_arg
 from hotline.security import roles_required
 from hotline.extensions import db
 from hotline.labels import domain_error_text
@@ -79,7 +80,7 @@ def detail(number: str):
 @roles_required("operator")
 def mine():
     """The operator's recent tickets."""
-    page = queries.recent_by_operator(current_user.id, before=request.args.get("before", type=int))
+    page = queries.recent_by_operator(current_user.id, before=id_arg("before"))
     return render_template("tickets/list.html", title=_("My recent tickets"), page=page, form=None)
 
 
@@ -117,7 +118,7 @@ def search():
     form = SearchForm(request.args)
     page = None
     if form.q.data and form.validate():
-        page = queries.search(form.q.data, before=request.args.get("before", type=int))
+        page = queries.search(form.q.data, before=id_arg("before"))
     return render_template("tickets/list.html", title=_("Search tickets"), page=page, form=form)
 
 

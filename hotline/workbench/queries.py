@@ -49,9 +49,12 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
     due, _, ident = cursor.rpartition("_")
     try:
-        return datetime.fromisoformat(due), int(ident)
+        instant, number = datetime.fromisoformat(due), int(ident)
     except ValueError:
         return None
+    if instant.tzinfo is None or not 0 < number < 2**62:
+        return None
+    return instant, number
 
 
 def queue_page(department_id: int, queue: str, now: datetime, cursor: str | None = None) -> QueuePage:

@@ -152,7 +152,7 @@ def test_late_callback_is_reported_once(app, make_user, jobs):
     with time_machine.travel(local(2026, 12, 2, 10, 1), tick=False):
         sweep()
     jobs(local(2026, 12, 2, 10, 1))
-    assert _steps(target_type="ticket") == ["callback_breach"]
+    assert _steps(target_type="ticket") == ["callback_breach:1"]
     assert db.session.scalar(select(Notification.kind).where(Notification.user_id == operator.id)) == \
         "escalation_callback_breach"
 
