@@ -37,8 +37,8 @@ adding a department to a reopened ticket is an assignment, not a ticket state.
 Assignment (派单) — one department's part, with its own clock from dispatch::
 
       dispatched ──sign (handler)──▶ signed ──record_contact (handler)──▶ contacted ◀──┐
-         ▲  │                          │       first attempt, reached     │   │        │
-         │  │ return (handler)         │       or not                     │   └────────┘
+         ▲  │                          │       first attempt that reached │   │        │
+         │  │ return (handler)         │       the caller (响应)           │   └────────┘
          │  │ [window, grounds]        │ return (handler)                 │  record_contact
          │  ▼                          │ [window, grounds]                │  (further attempts)
          │ returned ◀──────────────────┘                                  │
@@ -140,7 +140,7 @@ class AssignmentAction(StrEnum):
     """Actions that change an assignment's state."""
 
     sign = "sign"  # 签收
-    record_contact = "record_contact"  # 联系 (reached or not)
+    record_contact = "record_contact"  # 联系: an attempt that reached the caller (unreached ones are only logged)
     return_ = "return"  # 退单
     submit = "submit"  # 提交答复
     reopen = "reopen"  # 重办
