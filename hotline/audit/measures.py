@@ -144,7 +144,8 @@ def department_column(entity: str):
     return {"assignment": Assignment.department_id, "callback": _lead_department(), "ticket": None}[entity]
 
 
-def _slice_conditions(entity: str, s: Slice) -> list:
+def slice_conditions(entity: str, s: Slice) -> list:
+    """SQL conditions restricting an entity's rows to a slice of the city."""
     conds = []
     for column, value in ((Ticket.district_id, s.district_id), (Ticket.category_id, s.category_id),
                           (Ticket.kind, s.kind), (Ticket.channel, s.channel), (Ticket.routing_rule, s.rule)):
@@ -172,7 +173,7 @@ def query(key: str, period: Period, s: Slice = Slice(), part: str = "base", as_o
     q = select(model)
     if model is not Ticket:
         q = q.join(Ticket, Ticket.id == model.ticket_id)
-    conds = [m.base(period, as_of or utcnow()), *_slice_conditions(m.entity, s)]
+    conds = [m.base(period, as_of or utcnow()), *slice_conditions(m.entity, s)]
     if part == "hit":
         conds.append(m.hit())
     elif part == "miss":
@@ -213,7 +214,7 @@ def by_department(key: str, period: Period, s: Slice = Slice()) -> dict[int, Fig
     q = select(dept.label("dept"), func.count(), hit).select_from(model)
     if model is not Ticket:
         q = q.join(Ticket, Ticket.id == model.ticket_id)
-    q = q.where(m.base(period, utcnow()), *_slice_conditions(m.entity, s)).group_by("dept")
+    q = q.where(m.base(period, utcnow()), *slice_conditions(m.entity, s)).group_by("dept")
     return {d: Figure(hits=int(h or 0), base=n) for d, n, h in db.session.execute(q) if d is not None}
 
 

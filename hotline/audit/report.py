@@ -91,9 +91,8 @@ def durations(period: Period, s: Slice = Slice()) -> Durations:
     clock = working_clock()
     q = (select(Assignment.dispatched_at, Assignment.signed_at, Assignment.first_contact_at, Assignment.submitted_at)
          .join(Ticket, Ticket.id == Assignment.ticket_id)
-         .where(Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end))
-    if s.department_id:
-        q = q.where(Assignment.department_id == s.department_id)
+         .where(Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
+                *measures.slice_conditions("assignment", s)))
     values: dict[str, list[float]] = {k: [] for k in DURATIONS}
     for dispatched, signed, contacted, submitted in db.session.execute(q):
         for key, instant in (("sign", signed), ("contact", contacted), ("submit", submitted)):

@@ -71,6 +71,12 @@ def record_action(case_id: int, kind: str, *, actor_id: int | None, now: datetim
     kind = SupervisionActionKind(kind)
     if kind == SupervisionActionKind.NOTICE and (department_id is None or due_at is None):
         raise DomainError("notice_needs_department_and_deadline")
+    if department_id is not None:
+        from hotline.directory.models import Department
+
+        dept = db.session.get(Department, department_id)
+        if dept is None or not dept.active:
+            raise DomainError("notice_needs_department_and_deadline")
     if kind in (SupervisionActionKind.INTERVIEW, SupervisionActionKind.ACCOUNTABILITY) and not outcome.strip():
         raise DomainError("outcome_required")
     action = SupervisionAction(case_id=case.id, kind=kind, department_id=department_id, due_at=due_at,

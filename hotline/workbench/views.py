@@ -118,9 +118,14 @@ def submit(number: str):
         a.id, reply=f.reply.data, solved=bool(f.solved.data), actor=current_user))
 
 
+def _add_evidence(a, f):
+    if a.status == "returned":
+        raise DomainError("not_allowed_in_state", state="returned")  # a department that returned it is done
+    return attachments.add(a.ticket, filename=f.file.data.filename or "", content=f.file.data.read(),
+                           assignment_id=a.id, actor_id=current_user.id)
+
+
 @bp.route("/tickets/<number>/attachments", methods=["POST"])
 def upload(number: str):
     """Attach an evidence file."""
-    return _act(number, "attachment", lambda a, f: attachments.add(
-        a.ticket, filename=f.file.data.filename or "", content=f.file.data.read(),
-        assignment_id=a.id, actor_id=current_user.id))
+    return _act(number, "attachment", _add_evidence)
