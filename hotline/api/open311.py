@@ -107,13 +107,12 @@ def create_request(form, key: ApiKey) -> tuple[Ticket, str]:
     token = uuid.uuid4().hex
     data = intake_data(form, token)
     try:
-        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name)
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                      attribute=lambda t: record_call(t.id, key, "open311_create"))
     except intake.IntakeError as exc:
         db.session.rollback()
         error = from_intake(exc)
         raise ApiError(400, exc.code, error.detail, errors=error.errors) from None
-    record_call(ticket.id, key, "open311_create")
-    db.session.commit()
     return ticket, token
 
 

@@ -227,12 +227,11 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
             return existing, False
     data = intake_data(body, stored_key)
     try:
-        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name)
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                      attribute=lambda t: record_call(t.id, key, "create"))
     except intake.IntakeError as exc:
         db.session.rollback()
         raise from_intake(exc) from None
-    record_call(ticket.id, key, "create")
-    db.session.commit()
     return ticket, True
 
 

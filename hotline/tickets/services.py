@@ -123,8 +123,12 @@ def propose(data: IntakeData, *, now: datetime, operator_name: str) -> Proposal:
 
 
 def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: str,
-                  now: datetime | None = None) -> Ticket:
-    """Save the call as a ticket and act on the routing at once; one ticket per intake key."""
+                  now: datetime | None = None, attribute=None) -> Ticket:
+    """Save the call as a ticket and act on the routing at once; one ticket per intake key.
+
+    ``attribute(ticket)``, if given, runs in the same transaction before the commit (the API
+    records which integration created the ticket).
+    """
     now = now or utcnow()
     if data.idempotency_key:
         existing = _by_key(data.idempotency_key)
@@ -134,6 +138,8 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
     try:
         ticket = _new_ticket(data, decision, operator_id, now)
         _act_on(ticket, decision, data, operator_id, now)
+        if attribute is not None:
+            attribute(ticket)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
