@@ -29,10 +29,18 @@ def queue_condition(queue: str, now: datetime):
     }[queue]
 
 
+COUNT_CAP = 1000
+
+
 def queue_counts(department_id: int, now: datetime) -> dict[str, int]:
-    """How many assignments each queue holds."""
-    return {q: db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.department_id == department_id, queue_condition(q, now))) or 0 for q in QUEUES}
+    """How many assignments each queue holds, counted up to ``COUNT_CAP`` (the submitted
+    history grows without end; the page shows "1000+" rather than counting all of it)."""
+    out = {}
+    for q in QUEUES:
+        capped = (select(Assignment.id).where(Assignment.department_id == department_id, queue_condition(q, now))
+                  .limit(COUNT_CAP).subquery())
+        out[q] = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    return out
 
 
 @dataclass
