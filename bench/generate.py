@@ -92,7 +92,7 @@ ASSIGNMENT_COLUMNS = (
     "id", "ticket_id", "department_id", "role", "round", "status", "dispatched_at", "sign_due_at", "sign_warn_at",
     "contact_due_at", "contact_warn_at", "return_due_at", "resolve_due_at", "resolve_warn_at", "signed_at",
     "signed_by_id", "first_contact_at", "submitted_at", "submitted_by_id", "reply", "reply_solved", "returned_at",
-    "return_grounds", "extension_count", "extension_days",
+    "return_grounds", "extension_count", "extension_days", "sign_minutes", "contact_minutes", "submit_minutes",
 )
 CONTACT_COLUMNS = ("id", "assignment_id", "at", "method", "reached", "summary", "user_id", "created_at")
 EXTENSION_COLUMNS = ("id", "assignment_id", "days", "reason", "status", "requested_by_id", "requested_at",
@@ -104,7 +104,7 @@ ACTION_COLUMNS = ("id", "case_id", "kind", "department_id", "due_at", "held_at",
 EVENT_COLUMNS = ("id", "ticket_id", "seq", "assignment_id", "actor_id", "action", "from_state", "to_state",
                  "data", "created_at", "prev_hash", "hash")
 CALLBACK_COLUMNS = ("id", "ticket_id", "round", "attempt", "at", "operator_id", "reached", "solved",
-                    "satisfaction", "comment")
+                    "satisfaction", "comment", "department_id", "reply_solved")
 CHAIN_COLUMNS = ("id", "repeat_count", "supervision_level", "created_at")
 COUNTER_COLUMNS = ("day", "last")
 TABLES = {"matter_chains": CHAIN_COLUMNS, "tickets": TICKET_COLUMNS, "assignments": ASSIGNMENT_COLUMNS,
@@ -762,10 +762,10 @@ class History:
                 out["extensions"].append((
                     self._id("extensions"), aid, days, reason, "approved" if decided else "pending", None, col(t_req),
                     refs["supervisor_id"] if decided else None, col(t_dec) if decided else None, ""))
-        for rnd, attempt, t, reached, solved, satisfaction in s.callbacks:
+        for rnd, attempt, t, reached, solved, satisfaction, dept, reply_solved in s.callbacks:
             if t < end:
                 out["callbacks"].append((self._id("callbacks"), tid, rnd, attempt, col(t), op, reached, solved,
-                                         satisfaction, ""))
+                                         satisfaction, "", dept, reply_solved))
 
     def _route(self, cat, district, hint, rng):
         """Departments for a new matter: category default, the text's department, or the county."""
@@ -928,16 +928,16 @@ class History:
         first_sign = t_sign if first_sign is None else min(first_sign, t_sign)
         evs.append((first_sign, O_START, "start", "dispatched", "in_progress", None, {}, None))
         evs.append((t_res, O_RESOLVE, "resolve", "in_progress", "resolved", None, {}, None))
-        t_ro = self._callbacks(s, 1, t_res, rng, solved_reply)
+        t_ro = self._callbacks(s, 1, t_res, rng, solved_reply, lead_a.dept)
         if t_ro is not None:
             # 重办: back to the same lead department, a new round with a fresh clock, one level up
             again = self._assign(s, lead_a.code, "lead", t_ro, urgency, False)
             s.supervise.append((t_ro, O_SUPERVISE_REOPEN, "+1", "unsatisfied_callback"))
-            t_sign2, t_res2, _ = self._handle(s, again, t_ro, lim.resolve[1], urgency, False, rng,
-                                              sign_after=int(lim.day * rng.uniform(0.3, 2.5)))
+            t_sign2, t_res2, solved_again = self._handle(s, again, t_ro, lim.resolve[1], urgency, False, rng,
+                                                         sign_after=int(lim.day * rng.uniform(0.3, 2.5)))
             evs.append((t_sign2, O_START, "start", "reopened", "in_progress", None, {}, None))
             evs.append((t_res2, O_RESOLVE, "resolve", "in_progress", "resolved", None, {}, None))
-            self._callbacks(s, 2, t_res2, rng, True)
+            self._callbacks(s, 2, t_res2, rng, solved_again, again.dept)
         # the assignments' own events
         for a in s.asgs:
             state = "dispatched"
@@ -948,7 +948,7 @@ class History:
                 evs.append((t, O_ASSIGNMENT, action, state if to else None, to, a.id, data, actor))
                 state = to or state
 
-    def _callbacks(self, s: Story, rnd: int, t_res: int, rng, solved_reply: bool) -> int | None:
+    def _callbacks(self, s: Story, rnd: int, t_res: int, rng, solved_reply: bool, dept: int) -> int | None:
         """``record_callback``: up to two attempts; closes the ticket, or returns when it was reopened."""
         fc, lim, op = self.fc, self.lim, self.refs["operator_id"]
         frac = rng.uniform(0.05, 0.95) if rng.random() < 0.95 else rng.uniform(1.0, 2.0)
@@ -956,7 +956,7 @@ class History:
         for attempt in (1, 2):
             reached = rng.random() < (0.93 if attempt == 1 else 0.7)
             if not reached:
-                s.callbacks.append((rnd, attempt, t, False, None, None))
+                s.callbacks.append((rnd, attempt, t, False, None, None, dept, solved_reply))
                 s.evs.append((t, O_CALLBACK, "callback", None, None, None,
                               {"attempt": attempt, "reached": False, "solved": None, "satisfaction": None}, op))
                 if attempt == self.policy.callback_attempts:
@@ -971,7 +971,7 @@ class History:
             else:
                 satisfaction = "satisfied" if r < 0.6 else "basically_satisfied"
             solved = (rng.random() < 0.3) if satisfaction == "unsatisfied" else (rnd == 2 or rng.random() < 0.985)
-            s.callbacks.append((rnd, attempt, t, True, solved, satisfaction))
+            s.callbacks.append((rnd, attempt, t, True, solved, satisfaction, dept, solved_reply))
             s.evs.append((t, O_CALLBACK, "callback", None, None, None,
                           {"attempt": attempt, "reached": True, "solved": solved, "satisfaction": satisfaction}, op))
             if solved and satisfaction != "unsatisfied":
@@ -1056,13 +1056,19 @@ class History:
             f.update(fields)
             if to is not None:
                 f["status"] = to
-        col = self.stamps.col
+        col, worked = self.stamps.col, self.fc.worked
+        start = worked(f["dispatched_at"])
+
+        def minutes(t):  # working minutes from dispatch, as lifecycle.working_minutes stores them
+            return None if t is None else max(0.0, (worked(t) - start) / 60)
+
         out["assignments"].append((
             a.id, tid, a.dept, a.role, a.round, f["status"], col(f["dispatched_at"]), col(f["sign_due_at"]),
             col(f["sign_warn_at"]), col(f["contact_due_at"]), col(f["contact_warn_at"]), col(f["return_due_at"]),
             col(f["resolve_due_at"]), col(f["resolve_warn_at"]), col(f["signed_at"]), None,
             col(f["first_contact_at"]), col(f["submitted_at"]), None, f["reply"], f["reply_solved"],
-            col(f["returned_at"]), f["return_grounds"], f["extension_count"], f["extension_days"]))
+            col(f["returned_at"]), f["return_grounds"], f["extension_count"], f["extension_days"],
+            minutes(f["signed_at"]), minutes(f["first_contact_at"]), minutes(f["submitted_at"])))
         self.counts["assignments"] += 1
         if f["status"] in ("dispatched", "signed", "contacted"):
             self.open_assignments += 1

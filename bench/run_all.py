@@ -694,7 +694,8 @@ def dashboard_report(L: list[str], rows: list[dict], args, data: dict) -> None:
     L.append("")
     L.append(f"Aim: the audit dashboard ≤ {AIM_DASHBOARD_S:g} s with 10,000,000 tickets of history. The latest full "
              "month of a realistic history (`bench.generate`); *components* are the view's calls one by one "
-             "(eleven `measures.compute`, `report.ranking` for this month and the last, `report.durations`, "
+             "(`measures.compute_many` of the eleven measures — one statement per scope, each scope also timed alone as "
+             "`scope:…` and not counted in the sum — `report.ranking` for this month and the last, `report.durations`, "
              "`report.volume_by_day`, the top categories and districts, the weights); *page* is "
              "`GET /audit/?month=…` through the Flask test client as the demo supervisor (no network). Cold = the "
              "first run, warm = median of the next two. *SQL s*: the page's statements re-executed alone on the driver.")

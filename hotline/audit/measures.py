@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, false, func, select
+from sqlalchemy import and_, exists, false, func, select
 
 from hotline.audit.periods import Period
 from hotline.db import utcnow
@@ -40,13 +40,24 @@ class Slice:
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure: the entity it counts, its base in a period, and its hit condition."""
+    """One measure: the entity it counts, its base in a period, and its hit condition.
+
+    The base is ``scope`` (the indexed range a period selects, shared by the measures of one
+    :data:`SCOPES` group so they are counted in one scan) and ``extra`` (the rest of the condition).
+    """
 
     key: str
     entity: str  # "assignment", "callback" or "ticket"
     doc: str
-    base: object = field(repr=False)  # (period, as_of) -> SQL condition
+    scope: str  # a key of SCOPES
+    extra: object = field(repr=False)  # (period, as_of) -> SQL condition or None
     hit: object = field(repr=False)  # () -> SQL condition
+
+    def base(self, period: Period, as_of: datetime):
+        """The base condition: the scope's range and the measure's own condition."""
+        extra = self.extra(period, as_of)
+        scope = SCOPES[self.scope](period)
+        return scope if extra is None else and_(scope, extra)
 
 
 def _dispatched_in(p: Period):
@@ -61,87 +72,77 @@ def _approved_extension():
     return exists().where(and_(Extension.assignment_id == Assignment.id, Extension.status == ExtensionStatus.APPROVED))
 
 
-def _reached_in(p: Period):
-    return and_(Callback.reached, Callback.at >= p.start, Callback.at < p.end)
+SCOPES = {
+    "assignment_dispatched": _dispatched_in,
+    "assignment_due": lambda p: and_(Assignment.resolve_due_at >= p.start, Assignment.resolve_due_at < p.end),
+    "callback_reached": lambda p: and_(Callback.reached, Callback.at >= p.start, Callback.at < p.end),
+    "ticket_received": lambda p: and_(Ticket.received_at >= p.start, Ticket.received_at < p.end),
+    "ticket_active": lambda p: and_(Ticket.updated_at >= p.start, Ticket.received_at < p.end),
+}
 
 
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("response", "assignment",
             "响应率: assignments whose first recorded contact came by their contact limit ÷ assignments "
             "dispatched in the period whose outcome is known — contacted, or past the limit — (returned "
-            "assignments excluded).",
-            lambda p, now: and_(_dispatched_in(p), _not_returned(),
+            "assignments excluded).", "assignment_dispatched",
+            lambda p, now: and_(_not_returned(),
                                 (Assignment.first_contact_at.isnot(None)) | (Assignment.contact_due_at <= now)),
             lambda: Assignment.first_contact_at <= Assignment.contact_due_at),
     Measure("sign_on_time", "assignment",
             "Sign-for on time: assignments signed by their sign-for limit ÷ assignments dispatched in the "
-            "period that are signed or past the limit (returned assignments excluded).",
-            lambda p, now: and_(_dispatched_in(p), _not_returned(),
+            "period that are signed or past the limit (returned assignments excluded).", "assignment_dispatched",
+            lambda p, now: and_(_not_returned(),
                                 (Assignment.signed_at.isnot(None)) | (Assignment.sign_due_at <= now)),
             lambda: Assignment.signed_at <= Assignment.sign_due_at),
     Measure("on_time", "assignment",
             "按期办结率: assignments submitted by their resolution due time (moved by approved extensions) "
             "÷ assignments whose due time fell in the period and is past, or that were submitted (returned "
-            "ones excluded). A reopened ticket's new round is a new assignment and counts again.",
-            lambda p, now: and_(Assignment.resolve_due_at >= p.start, Assignment.resolve_due_at < p.end,
-                                _not_returned(),
+            "ones excluded). A reopened ticket's new round is a new assignment and counts again.", "assignment_due",
+            lambda p, now: and_(_not_returned(),
                                 (Assignment.submitted_at.isnot(None)) | (Assignment.resolve_due_at <= now)),
             lambda: Assignment.submitted_at <= Assignment.resolve_due_at),
     Measure("return", "assignment",
-            "退单率: assignments returned ÷ assignments dispatched in the period.",
-            lambda p, now: _dispatched_in(p), lambda: Assignment.status == AssignmentState.returned),
+            "退单率: assignments returned ÷ assignments dispatched in the period.", "assignment_dispatched",
+            lambda p, now: None, lambda: Assignment.status == AssignmentState.returned),
     Measure("extension", "assignment",
             "Extension rate: assignments with at least one approved extension ÷ assignments dispatched in "
-            "the period.",
-            lambda p, now: _dispatched_in(p), _approved_extension),
+            "the period.", "assignment_dispatched",
+            lambda p, now: None, _approved_extension),
     Measure("resolution", "callback",
             "解决率: callbacks in the period that reached the caller and where the caller says solved ÷ "
-            "callbacks that reached the caller.",
-            lambda p, now: _reached_in(p), lambda: Callback.solved.is_(True)),
+            "callbacks that reached the caller.", "callback_reached",
+            lambda p, now: None, lambda: Callback.solved.is_(True)),
     Measure("satisfaction", "callback",
             "满意率: reached callbacks in the period with satisfied or basically satisfied ÷ reached callbacks.",
-            lambda p, now: _reached_in(p),
+            "callback_reached", lambda p, now: None,
             lambda: Callback.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASIC])),
     Measure("false_closure", "callback",
             "False closures: reached callbacks in the period where the department had submitted the matter "
-            "as solved but the caller says not solved ÷ reached callbacks.",
-            lambda p, now: _reached_in(p), lambda: and_(Callback.solved.is_(False), _lead_said_solved())),
+            "as solved but the caller says not solved ÷ reached callbacks.", "callback_reached",
+            lambda p, now: None, lambda: and_(Callback.solved.is_(False), Callback.reply_solved.is_(True))),
     Measure("reopen", "ticket",
             "重办率: tickets resolved in the period (or reopened in it) that have been reopened ÷ those tickets.",
-            lambda p, now: and_(Ticket.kind.in_(COMPLAINT_KINDS), Ticket.received_at < p.end,
-                           Ticket.status.notin_([TicketState.answered, TicketState.merged]),
-                           Ticket.updated_at >= p.start, Ticket.dispatched_at.isnot(None)),
+            "ticket_active",
+            lambda p, now: and_(Ticket.kind.in_(COMPLAINT_KINDS),
+                                Ticket.status.notin_([TicketState.answered, TicketState.merged]),
+                                Ticket.dispatched_at.isnot(None)),
             lambda: Ticket.reopen_count > 0),
     Measure("repeat", "ticket",
             "重复诉求率: tickets received in the period that a caller confirmed as a repeat of an earlier "
-            "matter ÷ tickets received (inquiries excluded).",
-            lambda p, now: and_(Ticket.received_at >= p.start, Ticket.received_at < p.end,
-                                Ticket.kind.in_(COMPLAINT_KINDS)),
+            "matter ÷ tickets received (inquiries excluded).", "ticket_received",
+            lambda p, now: Ticket.kind.in_(COMPLAINT_KINDS),
             lambda: and_(Ticket.chain_id.isnot(None), Ticket.routing_rule.in_(["merge", "rehandle"]))),
     Measure("on_the_spot", "ticket",
             "直办率: inquiries received in the period answered on the spot ÷ inquiries received.",
-            lambda p, now: and_(Ticket.received_at >= p.start, Ticket.received_at < p.end,
-                                Ticket.kind == Kind.INQUIRY),
+            "ticket_received", lambda p, now: Ticket.kind == Kind.INQUIRY,
             lambda: Ticket.status == TicketState.answered),
 )}
 
 
-def _lead_said_solved():
-    return exists().where(and_(Assignment.ticket_id == Callback.ticket_id, Assignment.role == AssignmentRole.LEAD,
-                               Assignment.round == Callback.round, Assignment.reply_solved.is_(True)))
-
-
-def _lead_department():
-    """The department answerable for a callback: the lead whose reply the caller judged."""
-    return (select(Assignment.department_id)
-            .where(Assignment.ticket_id == Callback.ticket_id, Assignment.role == AssignmentRole.LEAD,
-                   Assignment.status == AssignmentState.submitted, Assignment.round == Callback.round)
-            .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
-
-
 def department_column(entity: str):
-    """The column a measure is grouped by for the department ranking."""
-    return {"assignment": Assignment.department_id, "callback": _lead_department(), "ticket": None}[entity]
+    """The column a measure is grouped by for the department ranking (callbacks: the judged lead's)."""
+    return {"assignment": Assignment.department_id, "callback": Callback.department_id, "ticket": None}[entity]
 
 
 def slice_conditions(entity: str, s: Slice) -> list:
@@ -155,7 +156,7 @@ def slice_conditions(entity: str, s: Slice) -> list:
         if entity == "assignment":
             conds.append(Assignment.department_id == s.department_id)
         elif entity == "callback":
-            conds.append(_lead_department() == s.department_id)
+            conds.append(Callback.department_id == s.department_id)
         else:
             conds.append(exists().where(and_(Assignment.ticket_id == Ticket.id,
                                              Assignment.department_id == s.department_id)))
@@ -196,25 +197,72 @@ class Figure:
         return self.hits / self.base if self.base else None
 
 
-def compute(key: str, period: Period, s: Slice = Slice()) -> Figure:
+def _ticket_columns(entity: str, s: Slice) -> bool:
+    """Whether a slice filters on ticket columns that an assignment or callback must be joined for."""
+    return entity != "ticket" and any((s.district_id, s.category_id, s.kind, s.channel, s.rule))
+
+
+def _counts(keys, period: Period, s: Slice, as_of: datetime | None, by_department: bool):
+    """Base and hit counts of several measures, one statement per scope (one scan of its range).
+
+    Yields ``(department_id or None, {key: Figure})`` rows. The conditions are exactly those of
+    :func:`query`, so every figure equals the length of its drill-down list.
+    """
+    now = as_of or utcnow()
+    groups: dict[str, list[Measure]] = {}
+    for key in keys:
+        groups.setdefault(MEASURES[key].scope, []).append(MEASURES[key])
+    for scope, ms in groups.items():
+        entity = ms[0].entity
+        model = _entity(entity)
+        columns = []
+        for m in ms:
+            extra = m.extra(period, now)
+            base = func.count() if extra is None else func.count().filter(extra)
+            hit = func.count().filter(m.hit() if extra is None else and_(extra, m.hit()))
+            columns += [base, hit]
+        dept = department_column(entity) if by_department else None
+        if by_department and dept is None:
+            raise ValueError(f"{[m.key for m in ms]} are not attributed to departments")
+        q = select(*([dept] if by_department else []), *columns).select_from(model)
+        if _ticket_columns(entity, s):
+            q = q.join(Ticket, Ticket.id == model.ticket_id)
+        q = q.where(SCOPES[scope](period), *slice_conditions(entity, s))
+        if by_department:
+            q = q.group_by(dept)
+        for row in db.session.execute(q):
+            values = row[1:] if by_department else row
+            yield (row[0] if by_department else None), {
+                m.key: Figure(hits=int(values[2 * i + 1] or 0), base=int(values[2 * i] or 0))
+                for i, m in enumerate(ms)}
+
+
+def compute_many(keys, period: Period, s: Slice = Slice(), as_of: datetime | None = None) -> dict[str, Figure]:
+    """Figures of several measures for a period and slice (the measures of one scope share a scan)."""
+    out: dict[str, Figure] = {}
+    for _, figures in _counts(keys, period, s, as_of, by_department=False):
+        out.update(figures)
+    return {key: out.get(key, Figure(0, 0)) for key in keys}
+
+
+def compute(key: str, period: Period, s: Slice = Slice(), as_of: datetime | None = None) -> Figure:
     """One figure for a period and slice: the counts of :func:`query`'s base and hit rows."""
-    base = db.session.scalar(select(func.count()).select_from(query(key, period, s).subquery())) or 0
-    hits = db.session.scalar(select(func.count()).select_from(query(key, period, s, "hit").subquery())) if base else 0
-    return Figure(hits=hits or 0, base=base)
+    return compute_many((key,), period, s, as_of)[key]
+
+
+def by_department_many(keys, period: Period, s: Slice = Slice(),
+                       as_of: datetime | None = None) -> dict[str, dict[int, Figure]]:
+    """Figures per department of several assignment and callback measures, one grouped statement per scope."""
+    out: dict[str, dict[int, Figure]] = {key: {} for key in keys}
+    for dept, figures in _counts(keys, period, s, as_of, by_department=True):
+        if dept is None:
+            continue
+        for key, figure in figures.items():
+            if figure.base:
+                out[key][dept] = figure
+    return out
 
 
 def by_department(key: str, period: Period, s: Slice = Slice()) -> dict[int, Figure]:
     """The figure per department (assignment and callback measures), in one grouped query."""
-    m = MEASURES[key]
-    dept = department_column(m.entity)
-    if dept is None:
-        raise ValueError(f"{key} is not attributed to departments")
-    model = _entity(m.entity)
-    hit = func.sum(case((m.hit(), 1), else_=0))
-    q = select(dept.label("dept"), func.count(), hit).select_from(model)
-    if model is not Ticket:
-        q = q.join(Ticket, Ticket.id == model.ticket_id)
-    q = q.where(m.base(period, utcnow()), *slice_conditions(m.entity, s)).group_by("dept")
-    return {d: Figure(hits=int(h or 0), base=n) for d, n, h in db.session.execute(q) if d is not None}
-
-
+    return by_department_many((key,), period, s)[key]

@@ -1,6 +1,7 @@
 """The audit's composite figures: average working times, the department ranking, volumes."""
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -10,7 +11,6 @@ from hotline.audit import measures
 from hotline.audit.measures import Figure, Slice
 from hotline.audit.periods import Period
 from hotline.directory.models import Category, Department, District
-from hotline.escalation.calendar import working_clock
 from hotline.escalation.models import Setting
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Kind, Ticket
@@ -18,7 +18,6 @@ from hotline.tickets.models import Assignment, Kind, Ticket
 DEFAULT_WEIGHTS = {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
 WEIGHTS_KEY = "score_weights"
 SCORED = tuple(DEFAULT_WEIGHTS)
-DURATIONS = {"sign": "signed_at", "contact": "first_contact_at", "submit": "submitted_at"}
 
 
 def weights() -> dict[str, float]:
@@ -63,8 +62,8 @@ class RankRow:
 def ranking(period: Period, previous: Period) -> list[RankRow]:
     """Departments ranked by weighted score (departments with no figures at all are left out)."""
     w = weights()
-    now_figs = {k: measures.by_department(k, period) for k in SCORED}
-    before_figs = {k: measures.by_department(k, previous) for k in SCORED}
+    now_figs = measures.by_department_many(SCORED, period)
+    before_figs = measures.by_department_many(SCORED, previous)
     ids = set().union(*(f.keys() for f in now_figs.values()))
     depts = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids)))} if ids else {}
     empty = Figure(0, 0)
@@ -86,30 +85,51 @@ class Durations:
     stats: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
+MINUTES = {"sign": Assignment.sign_minutes, "contact": Assignment.contact_minutes,
+           "submit": Assignment.submit_minutes}
+
+
 def durations(period: Period, s: Slice = Slice()) -> Durations:
-    """Average and percentile working times of assignments dispatched in the period."""
-    clock = working_clock()
-    q = (select(Assignment.dispatched_at, Assignment.signed_at, Assignment.first_contact_at, Assignment.submitted_at)
-         .join(Ticket, Ticket.id == Assignment.ticket_id)
-         .where(Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
-                *measures.slice_conditions("assignment", s)))
-    values: dict[str, list[float]] = {k: [] for k in DURATIONS}
-    for dispatched, signed, contacted, submitted in db.session.execute(q):
-        for key, instant in (("sign", signed), ("contact", contacted), ("submit", submitted)):
-            if instant is not None:
-                values[key].append(max(0.0, clock.working_minutes_between(dispatched, instant)))
+    """Average and percentile working times of assignments dispatched in the period.
+
+    The working minutes are stored on the assignment when it is signed, first contacted and
+    submitted (``lifecycle.working_minutes``), so this is one aggregate over the month's rows:
+    PostgreSQL computes the percentiles itself (``percentile_disc``), SQLite returns the sorted
+    values. Both use the same nearest-rank definition (:func:`_pct`).
+    """
+    conds = [Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
+             *measures.slice_conditions("assignment", s)]
+
+    def scoped(q):
+        if measures._ticket_columns("assignment", s):
+            q = q.join(Ticket, Ticket.id == Assignment.ticket_id)
+        return q.where(*conds)
+
     out = Durations()
-    for key, vals in values.items():
-        vals.sort()
+    if db.engine.dialect.name == "postgresql":
+        cols = []
+        for col in MINUTES.values():
+            cols += [func.count(col), func.avg(col), func.percentile_disc(0.5).within_group(col),
+                     func.percentile_disc(0.9).within_group(col)]
+        row = db.session.execute(scoped(select(*cols).select_from(Assignment))).one()
+        for i, key in enumerate(MINUTES):
+            n, mean, p50, p90 = row[4 * i:4 * i + 4]
+            out.stats[key] = {"n": n, "mean": float(mean) if mean is not None else None,
+                              "p50": p50, "p90": p90}
+        return out
+    for key, col in MINUTES.items():
+        vals = list(db.session.scalars(scoped(select(col).select_from(Assignment)).where(col.isnot(None))
+                                       .order_by(col)))
         out.stats[key] = {"n": len(vals), "mean": statistics.fmean(vals) if vals else None,
                           "p50": _pct(vals, 0.5), "p90": _pct(vals, 0.9)}
     return out
 
 
 def _pct(sorted_values: list[float], q: float) -> float | None:
+    """Nearest rank, as PostgreSQL's ``percentile_disc``: the first value whose cumulative share ≥ q."""
     if not sorted_values:
         return None
-    index = min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))
+    index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
     return sorted_values[index]
 
 

@@ -58,7 +58,7 @@ def _slice_args(s: Slice) -> dict:
 def dashboard():
     """The month's rates with drill-downs, volume, top categories and counties, and the ranking."""
     tz, period, s = current_app.config["TIMEZONE"], _period(), _slice()
-    figures = {k: measures.compute(k, period, s) for k in (*RATE_KEYS, *OTHER_KEYS)}
+    figures = measures.compute_many((*RATE_KEYS, *OTHER_KEYS), period, s)
     return render_template(
         "audit/dashboard.html", period=period, previous=period.previous(tz), figures=figures, slice=s,
         slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS,
@@ -97,8 +97,8 @@ def department():
     if not dept_id:
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
-    own = {k: measures.compute(k, period, Slice(department_id=dept_id)) for k in keys}
-    city = {k: measures.compute(k, period) for k in keys}
+    own = measures.compute_many(keys, period, Slice(department_id=dept_id))
+    city = measures.compute_many(keys, period)
     from hotline.extensions import db
     from hotline.directory.models import Department
 
@@ -113,7 +113,7 @@ def department():
 def ranking_report():
     """The print-ready monthly ranking (排名通报) for city leaders."""
     tz, period = current_app.config["TIMEZONE"], _period()
-    city = {k: measures.compute(k, period) for k in (*RATE_KEYS, "on_the_spot")}
+    city = measures.compute_many((*RATE_KEYS, "on_the_spot"), period)
     return render_template("audit/ranking_report.html", period=period, ranking=report.ranking(period, period.previous(tz)),
                            city=city, weights=report.weights(), generated=utcnow())
 

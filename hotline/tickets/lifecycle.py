@@ -68,6 +68,7 @@ def sign_for(assignment_id: int, *, actor: User | None, now: datetime | None = N
     _check_handler(a, actor)
     _assignment_step(ticket, a, AssignmentAction.sign, actor, now)
     a.signed_at, a.signed_by_id = now, actor.id if actor else None
+    a.sign_minutes = working_minutes(a.dispatched_at, now)
     if ticket.status in (TicketState.dispatched, TicketState.reopened):
         _ticket_step(ticket, TicketAction.start, Role.handler, actor, now)
     db.session.commit()
@@ -94,6 +95,7 @@ def record_contact(assignment_id: int, *, at: datetime, method: str, reached: bo
         _assignment_step(ticket, a, AssignmentAction.record_contact, actor, now, data)
         if a.first_contact_at is None:
             a.first_contact_at = at
+            a.contact_minutes = working_minutes(a.dispatched_at, at)
     else:  # an attempt that did not reach the caller is recorded, but is not the first contact (响应)
         if a.status not in (AssignmentState.signed, AssignmentState.contacted):
             raise DomainError("not_allowed_in_state", state=str(a.status))
@@ -221,6 +223,7 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
     _assignment_step(ticket, a, AssignmentAction.submit, actor, now, {"solved": solved, "final": is_lead},
                      pending_co_handlers=pending)
     a.reply, a.reply_solved, a.submitted_at = reply.strip(), solved, now
+    a.submit_minutes = working_minutes(a.dispatched_at, now)
     a.submitted_by_id = actor.id if actor else None
     if is_lead:
         _ticket_step(ticket, TicketAction.resolve, Role.handler, actor, now)
@@ -253,9 +256,12 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
     if reached and (solved is None or not satisfaction):
         raise DomainError("callback_verdict_required")
     attempt = len(callback_attempts(ticket)) + 1
+    judged = judged_lead(ticket)
     cb = Callback(ticket_id=ticket.id, round=ticket.reopen_count + 1, attempt=attempt, at=now, reached=reached,
                   solved=solved if reached else None, comment=comment.strip(), operator_id=actor.id if actor else None,
-                  satisfaction=Satisfaction(satisfaction) if reached else None)
+                  satisfaction=Satisfaction(satisfaction) if reached else None,
+                  department_id=judged.department_id if judged else None,
+                  reply_solved=judged.reply_solved if judged else None)
     db.session.add(cb)
     events.record(ticket, "callback", actor_id=actor.id if actor else None, at=now,
                   data={"attempt": attempt, "reached": reached, "solved": cb.solved,
@@ -270,6 +276,19 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
     db.session.commit()
     start_timers(made)
     return cb
+
+
+def judged_lead(ticket: Ticket) -> Assignment | None:
+    """The lead assignment of the current round whose reply a callback judges (the latest submitted)."""
+    rnd = ticket.reopen_count + 1
+    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD and a.round == rnd
+             and a.status == AssignmentState.submitted]
+    return max(leads, key=lambda a: a.id) if leads else None
+
+
+def working_minutes(dispatched_at: datetime, instant: datetime) -> float:
+    """Working minutes from dispatch to ``instant`` on the working calendar (never negative)."""
+    return max(0.0, request_clock().working_minutes_between(dispatched_at, instant))
 
 
 def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> None:

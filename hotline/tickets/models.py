@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -174,6 +174,11 @@ class Assignment(db.Model):
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Working minutes from dispatch, stored when the step happens (on the working calendar of that
+    # moment), so the audit's average times are one SQL aggregate instead of a clock walk per row.
+    sign_minutes: Mapped[float | None] = mapped_column(Float)
+    contact_minutes: Mapped[float | None] = mapped_column(Float)
+    submit_minutes: Mapped[float | None] = mapped_column(Float)
     reply: Mapped[str] = mapped_column(Text, default="")
     reply_solved: Mapped[bool | None] = mapped_column(Boolean)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -228,6 +233,7 @@ class Callback(db.Model):
     __table_args__ = (
         UniqueConstraint("ticket_id", "round", "attempt"),
         Index("ix_callbacks_at", "at"),
+        Index("ix_callbacks_department_at", "department_id", "at"),
         CheckConstraint("attempt BETWEEN 1 AND 2", name="attempt_range"),
         CheckConstraint("reached OR (solved IS NULL AND satisfaction IS NULL)", name="unreached_has_no_verdict"),
     )
@@ -241,6 +247,11 @@ class Callback(db.Model):
     solved: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction, "satisfaction"))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The lead department whose reply the caller judged, and whether it submitted the matter as
+    # solved: facts of the moment of the callback, kept so the audit groups callbacks without a
+    # correlated subquery per row.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    reply_solved: Mapped[bool | None] = mapped_column(Boolean)
 
     ticket: Mapped[Ticket] = relationship()
 

@@ -1,0 +1,100 @@
+"""stored working minutes on assignments; the judged lead department on callbacks
+
+Revision ID: 7c1e2a9d5b40
+Revises: 4039de7ef246
+Create Date: 2026-11-28 15:45:00
+
+The audit's average times (dispatch → sign, first contact, submit) were computed by walking the
+working calendar in Python for every row of the month; they are now stored when the step happens.
+Callbacks now carry the lead department whose reply the caller judged and whether that reply said
+solved, so the callback measures group and filter without a correlated subquery per row.
+Existing rows are backfilled here.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '7c1e2a9d5b40'
+down_revision = '4039de7ef246'
+branch_labels = None
+depends_on = None
+
+BATCH = 5000
+# The lead assignment of the callback's round that submitted the reply (the latest one, as the
+# audit attributed it before this migration).
+CALLBACK_BACKFILL = sa.text("""
+    UPDATE callbacks SET
+      department_id = (SELECT a.department_id FROM assignments a
+                       WHERE a.ticket_id = callbacks.ticket_id AND a.role = 'lead'
+                         AND a.status = 'submitted' AND a.round = callbacks.round
+                       ORDER BY a.id DESC LIMIT 1),
+      reply_solved = (SELECT a.reply_solved FROM assignments a
+                      WHERE a.ticket_id = callbacks.ticket_id AND a.role = 'lead'
+                        AND a.status = 'submitted' AND a.round = callbacks.round
+                      ORDER BY a.id DESC LIMIT 1)
+""")
+
+
+def upgrade():
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sign_minutes', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('contact_minutes', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('submit_minutes', sa.Float(), nullable=True))
+
+    with op.batch_alter_table('callbacks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reply_solved', sa.Boolean(), nullable=True))
+        batch_op.create_foreign_key('fk_callbacks_department_id_departments', 'departments', ['department_id'], ['id'])
+        batch_op.create_index('ix_callbacks_department_at', ['department_id', 'at'], unique=False)
+
+    bind = op.get_bind()
+    # The lead assignment of the callback's round that submitted the reply (the latest one, as the
+    # audit attributed it before this migration).
+    bind.execute(CALLBACK_BACKFILL)
+    _backfill_minutes(bind)
+
+
+def _backfill_minutes(bind):
+    """Working minutes for assignments that already signed, contacted or submitted."""
+    rows = bind.execute(sa.text(
+        "SELECT id, dispatched_at, signed_at, first_contact_at, submitted_at FROM assignments "
+        "WHERE signed_at IS NOT NULL OR first_contact_at IS NOT NULL OR submitted_at IS NOT NULL")).all()
+    if not rows:
+        return
+    from hotline.escalation.calendar import working_clock
+
+    clock = working_clock()
+    update = sa.text("UPDATE assignments SET sign_minutes = :s, contact_minutes = :c, submit_minutes = :m "
+                     "WHERE id = :id")
+
+    def minutes(start, instant):
+        if instant is None:
+            return None
+        return max(0.0, clock.working_minutes_between(_instant(start), _instant(instant)))
+
+    for i in range(0, len(rows), BATCH):
+        bind.execute(update, [{"id": r[0], "s": minutes(r[1], r[2]), "c": minutes(r[1], r[3]),
+                               "m": minutes(r[1], r[4])} for r in rows[i:i + BATCH]])
+
+
+def _instant(value):
+    """SQLite hands back UTC wall time as text for raw SQL; PostgreSQL an aware datetime."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def downgrade():
+    with op.batch_alter_table('callbacks', schema=None) as batch_op:
+        batch_op.drop_index('ix_callbacks_department_at')
+        batch_op.drop_constraint('fk_callbacks_department_id_departments', type_='foreignkey')
+        batch_op.drop_column('reply_solved')
+        batch_op.drop_column('department_id')
+
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_column('submit_minutes')
+        batch_op.drop_column('contact_minutes')
+        batch_op.drop_column('sign_minutes')
