@@ -127,3 +127,6 @@ class RoutingRule(db.Model):
         """Split a keyword list on commas (ASCII or Chinese), 、 and whitespace."""
         text = text.replace("，", ",").replace("、", ",")
         return tuple(k.strip() for k in text.replace(" ", ",").split(",") if k.strip())
+
+
+from hotline.directory import generation  # noqa: E402,F401  (registers the generation hooks with every model)

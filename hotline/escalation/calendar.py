@@ -50,9 +50,12 @@ def calendar_warning_years(now: datetime | None = None) -> list[int]:
 
 
 def request_clock() -> WorkingClock:
-    """The working clock, built once per request or job."""
+    """The working clock, once per request or job: the process's copy while the reference
+    data's generation is unchanged (see :mod:`hotline.directory.reference`)."""
     if "working_clock" not in g:
-        g.working_clock = working_clock()
+        from hotline.directory.reference import snapshot
+
+        g.working_clock = snapshot().clock
     return g.working_clock
 
 

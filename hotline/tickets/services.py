@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.db import utcnow
+from hotline.directory import reference
 from hotline.escalation import services as escalation
 from hotline.escalation.calendar import request_clock
 from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
+from hotline.auth.models import User
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_department, notify_users
 from hotline.tickets import events, lookup, numbers, repeats
@@ -81,18 +83,19 @@ def new_matter(data: IntakeData) -> repeats.NewMatter:
 
 def route(data: IntakeData, operator_name: str) -> Decision:
     """Decide the routing of ``data`` (with the operator's override, if any)."""
-    category = lookup.category_by_code(data.category_code)
+    ref = reference.snapshot()
+    category = ref.categories.get(data.category_code) if data.category_code else None
     if data.category_code and category is None:
         raise IntakeError("unknown_category", "category")
-    matter = Matter(kind=data.kind, category=lookup.category_facts(category), subject=data.subject,
+    matter = Matter(kind=data.kind, category=category.facts if category else None, subject=data.subject,
                     description=data.description, confidential_requested=data.confidential,
                     answered_on_spot=data.answered_on_spot, urgency=data.urgency)
     link = lookup.repeat_link(data.repeat_of, data.new_facts) if data.repeat_of else None
     if data.repeat_of and link is None:
         raise IntakeError("unknown_repeat", "repeat_of")
-    discipline = lookup.discipline_department_code() or ""
+    discipline = ref.discipline_department or ""
     try:
-        decision = decide(matter, rules=lookup.keyword_rules(), repeat=link, discipline_department=discipline)
+        decision = decide(matter, rules=ref.keyword_rules, repeat=link, discipline_department=discipline)
     except RoutingError as exc:
         if not (exc.code == "no_department" and data.lead):
             raise IntakeError(exc.code, "lead") from None
@@ -134,21 +137,39 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         existing = _by_key(data.idempotency_key)
         if existing is not None:
             return existing
+    reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
     decision = route(data, operator_name)
     try:
         ticket = _new_ticket(data, decision, operator_id, now)
-        _act_on(ticket, decision, data, operator_id, now)
+        made = _act_on(ticket, decision, data, operator_id, now)
         if attribute is not None:
             attribute(ticket)
-        db.session.commit()
+        _commit_keeping(ticket, *made)
     except IntegrityError:
         db.session.rollback()
         existing = _by_key(data.idempotency_key) if data.idempotency_key else None
         if existing is None:
             raise
         return existing
-    start_timers(ticket.assignments)
+    start_timers(made)
     return ticket
+
+
+def _commit_keeping(*written) -> None:
+    """Commit; the rows this transaction created keep their values (no reload right after the
+    commit: nobody else knew them before it), every other object is expired as usual."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    if expire:
+        keep = {id(obj) for obj in written}
+        for obj in list(session.identity_map.values()):
+            if id(obj) not in keep:
+                session.expire(obj)
 
 
 def start_timers(assignments) -> None:
@@ -159,16 +180,15 @@ def start_timers(assignments) -> None:
 
 
 def _by_key(key: str) -> Ticket | None:
-    return db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+    ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.idempotency_key == key))
+    return db.session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
 def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, now: datetime) -> Ticket:
-    category = lookup.category_by_code(data.category_code)
-    district_id = None
-    if data.district_code:
-        from hotline.directory.models import District
-
-        district_id = db.session.scalar(select(District.id).where(District.code == data.district_code))
+    ref = reference.snapshot()
+    category = ref.categories.get(data.category_code) if data.category_code else None
+    district = ref.districts.get(data.district_code) if data.district_code else None
+    district_id = district.id if district else None
     ticket = Ticket(
         number=numbers.allocate(now, current_app.config["TIMEZONE"]), idempotency_key=data.idempotency_key,
         channel=Channel(data.channel), kind=Kind(data.kind), category_id=category.id if category else None,
@@ -178,9 +198,8 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         district_id=district_id, urgency=Urgency(data.urgency), confidential=decision.confidential,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
-        dispatch_due_at=ticket_dispatch_due(policy_for(category), request_clock(), now))
+        dispatch_due_at=ticket_dispatch_due(ref.policy(category), request_clock(), now))
     db.session.add(ticket)
-    db.session.flush()
     events.record(ticket, "received", actor_id=operator_id, to_state=TicketState.received, at=now,
                   data={"channel": data.channel, "kind": data.kind, "routing": decision.to_dict()})
     return ticket
@@ -193,19 +212,25 @@ def policy_for(category) -> Policy:
     return Policy()
 
 
-def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, actor_id: int | None, now: datetime) -> None:
+def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, actor_id: int | None,
+            now: datetime) -> list[Assignment]:
+    """Act on the routing; returns the assignments made (the new ticket's only ones)."""
     if decision.rule == Rule.answered:
         _transition(ticket, TicketAction.answer_on_spot, actor_id, now, {"answer": data.answer})
         ticket.closed_at, ticket.close_reason = now, "answered_on_spot"
-        return
+        return []
     earlier = _link_chain(ticket, decision, data) if data.repeat_of else None
     if decision.rule == Rule.merge:
         _merge(ticket, earlier, decision, actor_id, now)
-        return
-    dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id, now=now,
-             new_ticket=True)
+        return []
+    ref = reference.snapshot()
+    policy = ref.policy(ref.categories.get(data.category_code) if data.category_code else None)
+    made = dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id,
+                    now=now, new_ticket=True, policy=policy)
     if decision.supervision_level:
-        escalation.supervise(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
+        escalation.supervise(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now,
+                             policy=policy)
+    return made
 
 
 def _transition(ticket: Ticket, action: TicketAction, actor_id, now, data=None, role=Role.operator) -> None:
@@ -216,9 +241,10 @@ def _transition(ticket: Ticket, action: TicketAction, actor_id, now, data=None, 
 
 
 def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: int | None, now: datetime,
-             action: TicketAction = TicketAction.dispatch, new_ticket: bool = False) -> list[Assignment]:
+             action: TicketAction = TicketAction.dispatch, new_ticket: bool = False,
+             policy: Policy | None = None) -> list[Assignment]:
     """Create the lead's and co-handlers' assignments with their clocks starting now (派单)."""
-    made = make_assignments(ticket, lead, co_handlers, joint=joint, now=now, new_ticket=new_ticket)
+    made = make_assignments(ticket, lead, co_handlers, joint=joint, now=now, new_ticket=new_ticket, policy=policy)
     ticket.dispatched_at = now
     _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers),
                                                 "joint": joint or bool(co_handlers)})
@@ -227,13 +253,16 @@ def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: i
 
 
 def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now: datetime,
-                     new_ticket: bool = False) -> list[Assignment]:
-    """New assignments (a fresh round per department) whose deadlines run from ``now``."""
-    depts = lookup.departments_by_code([lead, *co_handlers])
+                     new_ticket: bool = False, policy: Policy | None = None) -> list[Assignment]:
+    """New assignments (a fresh round per department) whose deadlines run from ``now``.
+
+    ``policy``: the ticket category's policy when the caller has it (else it is looked up).
+    """
+    depts = reference.snapshot().departments  # the active ones
     missing = [c for c in (lead, *co_handlers) if c not in depts]
     if missing:
         raise IntakeError("unknown_department", "lead", departments=",".join(missing))
-    policy, clock = policy_for(ticket.category), request_clock()
+    policy, clock = policy if policy is not None else policy_for(ticket.category), request_clock()
     joint = joint or bool(co_handlers)
     made = []
     for code in (lead, *co_handlers):
@@ -251,7 +280,12 @@ def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now
 
 def notify_new_assignments(ticket: Ticket, assignments: list[Assignment]) -> None:
     """Tell each department's handlers about their new assignment (in-app notification)."""
-    handlers = handlers_of([a.department_id for a in assignments])
+    session = db.session()
+    if any(isinstance(o, User) for o in (*session.new, *session.dirty)):
+        handlers = handlers_of([a.department_id for a in assignments])
+    else:  # no user changed in this transaction: the new rows need not be flushed for this query
+        with session.no_autoflush:
+            handlers = handlers_of([a.department_id for a in assignments])
     for a in assignments:
         notify_users(handlers.get(a.department_id, ()), kind="new_assignment", ticket_id=ticket.id,
                      data={"ticket": ticket.number, "role": str(a.role)})
