@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import event as sa_event, inspect as sa_inspect, select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
@@ -23,9 +23,15 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     Callers hold the ticket (new in this transaction, or locked with
     :func:`hotline.tickets.services.lock_ticket`), so sequence numbers do not race;
     the unique (ticket, seq) constraint refuses a second writer if they ever did.
+    A ticket not yet inserted (pending in this session) has no history: its chain starts at
+    the genesis without a query. The event itself is written by the next flush.
     """
-    db.session.flush()
     heads = db.session.info.setdefault(HEADS, {})
+    if ticket.id is None:
+        new = sa_inspect(ticket).pending
+        db.session.flush()  # the ticket's id is part of the hashed fields
+        if new:
+            heads[ticket.id] = (0, chain.GENESIS)
     if ticket.id in heads:
         seq, prev = heads[ticket.id]
         seq += 1
