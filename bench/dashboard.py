@@ -13,7 +13,12 @@ Each is run ``--repeat`` times: the first run is reported as *cold* (right after
 database's caches are cold too), the median of the rest as *warm*. For every component the SQL
 statements of its last run are re-executed on the driver and timed alone (*SQL s*), so that the
 rest is Python (building rows, the working-clock arithmetic of ``durations``, rendering).
-``--explain`` adds the plan of the page's slowest statement. Prints one JSON line.
+``--explain`` adds the plan of the page's slowest statement.
+
+The page is measured twice: **live** (no rollup of the month: what a month costs while a late
+event has made its rollup stale, and what the current month always costs), then with the month's
+**rollup** (``hotline.audit.rollups``: computed here as the job would, timed as ``rollup``) — what
+a closed month costs normally. The rollup row is removed again at the end. Prints one JSON line.
 """
 from __future__ import annotations
 
@@ -136,13 +141,54 @@ def _run(app, args, dialect: str) -> dict:
         slow = sorted(components.items(), key=lambda kv: -kv[1]["warm_s"])[:4]
         log("slowest components (warm): " + ", ".join(f"{k} {v['warm_s']} s" for k, v in slow))
         engine = db.engine
+        _drop_rollup(db, month)  # the live page first
     record["page"] = _page(app, db, engine, month, args)  # outside any app context: each request pushes its own
-    log(f"page GET /audit/?month={month}: cold {record['page']['cold_s']} s, warm {record['page']['warm_s']} s")
+    log(f"page GET /audit/?month={month} live: cold {record['page']['cold_s']} s, warm {record['page']['warm_s']} s")
+    with app.app_context():
+        record["rollup"] = _roll_up(app, db, period)
+        log(f"rollup of {month} computed in {record['rollup']['compute_s']} s")
+    record["page_rollup"] = _page(app, db, engine, month, args, rolled=True)
+    log(f"page with the month's rollup: cold {record['page_rollup']['cold_s']} s, "
+        f"warm {record['page_rollup']['warm_s']} s")
+    with app.app_context():
+        _drop_rollup(db, month)
     emit(record)
     return record
 
 
-def _page(app, db, engine, month: str, args) -> dict:
+def _drop_rollup(db, month: str) -> None:
+    from sqlalchemy import delete
+
+    from hotline.audit.models import AuditRollup
+
+    db.session.execute(delete(AuditRollup).where(AuditRollup.month == month))
+    db.session.commit()
+
+
+def _roll_up(app, db, period) -> dict:
+    """What the rollup job does for one month: the settled check, every figure, the row."""
+    from sqlalchemy import func, select
+
+    from hotline.audit import rollups
+    from hotline.audit.models import AuditChange, AuditRollup
+    from hotline.db import utcnow
+
+    now = utcnow()
+    t = time.perf_counter()
+    settled = rollups.settled(period, now)
+    settled_s = time.perf_counter() - t
+    t = time.perf_counter()
+    data = rollups.compute(period, now)
+    compute_s = time.perf_counter() - t
+    db.session.merge(AuditRollup(month=period.label, computed_at=now, data=data, seconds=round(compute_s, 3)))
+    db.session.commit()
+    changes = db.session.scalar(select(func.count()).select_from(AuditChange))
+    if changes:
+        raise SystemExit(f"{changes} rows in audit_changes: the rollup would not be served")
+    return {"settled": settled, "settled_s": round(settled_s, 4), "compute_s": round(compute_s, 4)}
+
+
+def _page(app, db, engine, month: str, args, rolled: bool = False) -> dict:
     client = app.test_client()
     page = client.get("/login")
     m = CSRF.search(page.get_data(as_text=True))
@@ -163,6 +209,8 @@ def _page(app, db, engine, month: str, args) -> dict:
             log_.stop()
         if resp.status_code != 200:
             raise SystemExit(f"GET {url} answered {resp.status_code}")
+        if rolled != (b'id="precomputed"' in body):
+            raise SystemExit(f"GET {url}: expected the {'rolled-up' if rolled else 'live'} page")
         stmts, execs, size = log_.statements, log_.executions, len(body)
     warm = runs[1:] or runs
     out = {"url": url, "cold_s": round(runs[0], 4), "warm_s": round(statistics.median(warm), 4),
@@ -171,11 +219,11 @@ def _page(app, db, engine, month: str, args) -> dict:
         out["sql_s"] = round(_raw_sql_seconds(db, stmts), 4)
         top = sorted(execs, key=lambda s: -s[2])[:3]
         out["slowest_statements"] = [{"s": round(s, 4), "sql": compact_sql(st)[:240]} for st, _p, s in top]
-        if args.explain and top:
+        if args.explain and top and not rolled:
             lines = explain(db, top[0][0], top[0][1])
             out["explain"] = {"plan": lines, "key_lines": key_plan_lines(lines) if db.engine.dialect.name ==
                               "postgresql" else lines, "sql": compact_sql(top[0][0])[:400]}
-    if args.profile:
+    if args.profile and not rolled:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001)

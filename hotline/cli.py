@@ -15,6 +15,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(up_command)
     app.cli.add_command(verify_events_command)
+    app.cli.add_command(audit_rollups_command)
 
 
 @click.command("create-user")
@@ -68,6 +69,16 @@ def verify_events_command():
     click.echo(f"{checked} ticket histories checked, {len(broken)} broken")
     if broken:
         raise SystemExit(1)
+
+
+@click.command("audit-rollups")
+@with_appcontext
+def audit_rollups_command():
+    """Roll up now every closed, settled month that has no rollup or a stale one (the job does it every 15 min)."""
+    from hotline.audit.rollups import refresh
+
+    done = refresh()
+    click.echo(f"rolled up: {', '.join(done) if done else 'nothing to do'}")
 
 
 @click.command("up")

@@ -11,3 +11,4 @@ from hotline.notifications.models import Notification  # noqa: F401
 from hotline.tickets.models import (  # noqa: F401
     Assignment, Attachment, Callback, ContactAttempt, Event, Extension, MatterChain, Ticket, TicketCounter,
 )
+from hotline.audit.models import AuditChange, AuditRollup  # noqa: F401

@@ -34,3 +34,11 @@ def build_export(key: str, month: str, slice_args: dict, part: str, fmt: str, na
         path.write_bytes(exports.xlsx_bytes(MEASURES[key].key, head, lines))
     progress(total)
     return name
+
+
+@job
+def refresh_rollups() -> list[str]:
+    """Roll up closed, settled months that have no rollup or a stale one (``rq cron``, every 15 minutes)."""
+    from hotline.audit import rollups
+
+    return rollups.refresh()

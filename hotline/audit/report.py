@@ -1,6 +1,7 @@
 """The audit's composite figures: average working times, the department ranking, volumes."""
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -62,8 +63,7 @@ class RankRow:
 def ranking(period: Period, previous: Period) -> list[RankRow]:
     """Departments ranked by weighted score (departments with no figures at all are left out)."""
     w = weights()
-    now_figs = measures.by_department_many(SCORED, period)
-    before_figs = measures.by_department_many(SCORED, previous)
+    now_figs, before_figs = _department_figures(period), _department_figures(previous)
     ids = set().union(*(f.keys() for f in now_figs.values()))
     depts = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids)))} if ids else {}
     empty = Figure(0, 0)
@@ -78,6 +78,50 @@ def ranking(period: Period, previous: Period) -> list[RankRow]:
     return rows
 
 
+def _department_figures(period: Period) -> dict[str, dict[int, Figure]]:
+    from hotline.audit import rollups
+
+    rollup = rollups.fresh(period)
+    return rollup.by_department(SCORED) if rollup else measures.by_department_many(SCORED, period)
+
+
+def dashboard_data(period: Period, s: Slice, keys, tz: str) -> dict:
+    """Everything the dashboard shows for a month and slice: from the month's fresh rollup when
+    there is one for the whole city, computed live otherwise (``computed_at`` tells which)."""
+    from hotline.audit import rollups
+
+    rollup = rollups.fresh(period) if s == Slice() else None
+    if rollup is not None:
+        return {"figures": rollup.figures(keys), "durations": rollup.durations(), "volume": rollup.volume(),
+                "top_categories": rollup.top("top_categories", Category),
+                "top_districts": rollup.top("top_districts", District), "computed_at": rollup.computed_at}
+    return {"figures": measures.compute_many(keys, period, s), "durations": durations(period, s),
+            "volume": volume_by_day(period, tz), "top_categories": top_categories(period),
+            "top_districts": top_districts(period), "computed_at": None}
+
+
+def department_data(period: Period, department_id: int, keys) -> dict:
+    """A department's figures and working times beside the city's (assignment and callback measures)."""
+    from hotline.audit import rollups
+
+    rollup = rollups.fresh(period)
+    if rollup is not None:
+        return {"own": rollup.department_figures(keys, department_id), "city": rollup.figures(keys),
+                "durations": rollup.durations(department_id), "city_durations": rollup.durations(),
+                "computed_at": rollup.computed_at}
+    own_slice = Slice(department_id=department_id)
+    return {"own": measures.compute_many(keys, period, own_slice), "city": measures.compute_many(keys, period),
+            "durations": durations(period, own_slice), "city_durations": durations(period), "computed_at": None}
+
+
+def city_figures(period: Period, keys) -> dict[str, Figure]:
+    """The city's figures of a month (from its fresh rollup when there is one)."""
+    from hotline.audit import rollups
+
+    rollup = rollups.fresh(period)
+    return rollup.figures(keys) if rollup else measures.compute_many(keys, period)
+
+
 @dataclass
 class Durations:
     """Working minutes from dispatch to sign, first contact and submit: mean, p50, p90 and count."""
@@ -89,40 +133,63 @@ MINUTES = {"sign": Assignment.sign_minutes, "contact": Assignment.contact_minute
            "submit": Assignment.submit_minutes}
 
 
-def durations(period: Period, s: Slice = Slice()) -> Durations:
-    """Average and percentile working times of assignments dispatched in the period.
+def empty_stats() -> dict:
+    """Statistics of no rows: every figure "—"."""
+    return {key: {"n": 0, "mean": None, "p50": None, "p90": None} for key in MINUTES}
 
-    The working minutes are stored on the assignment when it is signed, first contacted and
-    submitted (``lifecycle.working_minutes``), so this is one aggregate over the month's rows:
-    PostgreSQL computes the percentiles itself (``percentile_disc``), SQLite returns the sorted
+
+def _stats_sql(period: Period, s: Slice, grouped: bool) -> dict:
+    """``{department_id or None: stats}`` of the stored working minutes, aggregated by the database.
+
+    PostgreSQL computes the percentiles itself (``percentile_disc``); SQLite returns the sorted
     values. Both use the same nearest-rank definition (:func:`_pct`).
     """
     conds = [Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
              *measures.slice_conditions("assignment", s)]
+    group = [Assignment.department_id] if grouped else []
 
     def scoped(q):
         if measures._ticket_columns("assignment", s):
             q = q.join(Ticket, Ticket.id == Assignment.ticket_id)
         return q.where(*conds)
 
-    out = Durations()
+    out: dict = {}
     if db.engine.dialect.name == "postgresql":
         cols = []
         for col in MINUTES.values():
             cols += [func.count(col), func.avg(col), func.percentile_disc(0.5).within_group(col),
                      func.percentile_disc(0.9).within_group(col)]
-        row = db.session.execute(scoped(select(*cols).select_from(Assignment))).one()
-        for i, key in enumerate(MINUTES):
-            n, mean, p50, p90 = row[4 * i:4 * i + 4]
-            out.stats[key] = {"n": n, "mean": float(mean) if mean is not None else None,
-                              "p50": p50, "p90": p90}
-        return out
+        q = scoped(select(*group, *cols).select_from(Assignment))
+        for row in db.session.execute(q.group_by(*group) if grouped else q):
+            dept, values = (row[0], row[1:]) if grouped else (None, row)
+            out[dept] = {key: {"n": values[4 * i], "mean": float(values[4 * i + 1])
+                               if values[4 * i + 1] is not None else None,
+                               "p50": values[4 * i + 2], "p90": values[4 * i + 3]}
+                         for i, key in enumerate(MINUTES)}
+        return out or ({} if grouped else {None: empty_stats()})
     for key, col in MINUTES.items():
-        vals = list(db.session.scalars(scoped(select(col).select_from(Assignment)).where(col.isnot(None))
-                                       .order_by(col)))
-        out.stats[key] = {"n": len(vals), "mean": statistics.fmean(vals) if vals else None,
-                          "p50": _pct(vals, 0.5), "p90": _pct(vals, 0.9)}
-    return out
+        q = scoped(select(*group, col).select_from(Assignment)).where(col.isnot(None)).order_by(*group, col)
+        rows = db.session.execute(q).all()
+        for dept, values in itertools.groupby(rows, key=lambda r: r[0] if grouped else None):
+            vals = [r[-1] for r in values]
+            stats = out.setdefault(dept, empty_stats())
+            stats[key] = {"n": len(vals), "mean": statistics.fmean(vals), "p50": _pct(vals, 0.5),
+                          "p90": _pct(vals, 0.9)}
+    return out or ({} if grouped else {None: empty_stats()})
+
+
+def durations(period: Period, s: Slice = Slice()) -> Durations:
+    """Average and percentile working times of assignments dispatched in the period.
+
+    The working minutes are stored on the assignment when it is signed, first contacted and
+    submitted (``lifecycle.working_minutes``), so this is one aggregate over the month's rows.
+    """
+    return Durations(stats=_stats_sql(period, s, grouped=False).get(None) or empty_stats())
+
+
+def durations_by_department(period: Period) -> dict[int, Durations]:
+    """:func:`durations` for every department with assignments dispatched in the period."""
+    return {d: Durations(stats=v) for d, v in _stats_sql(period, Slice(), grouped=True).items()}
 
 
 def _pct(sorted_values: list[float], q: float) -> float | None:

@@ -58,13 +58,13 @@ def _slice_args(s: Slice) -> dict:
 def dashboard():
     """The month's rates with drill-downs, volume, top categories and counties, and the ranking."""
     tz, period, s = current_app.config["TIMEZONE"], _period(), _slice()
-    figures = measures.compute_many((*RATE_KEYS, *OTHER_KEYS), period, s)
+    data = report.dashboard_data(period, s, (*RATE_KEYS, *OTHER_KEYS), tz)
     return render_template(
-        "audit/dashboard.html", period=period, previous=period.previous(tz), figures=figures, slice=s,
-        slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS,
-        durations=report.durations(period, s), ranking=report.ranking(period, period.previous(tz)),
-        volume=report.volume_by_day(period, tz), top_categories=report.top_categories(period),
-        top_districts=report.top_districts(period), weights=report.weights())
+        "audit/dashboard.html", period=period, previous=period.previous(tz), figures=data["figures"], slice=s,
+        slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS, durations=data["durations"],
+        ranking=report.ranking(period, period.previous(tz)), volume=data["volume"],
+        top_categories=data["top_categories"], top_districts=data["top_districts"], weights=report.weights(),
+        computed_at=data["computed_at"])
 
 
 @bp.route("/drill")
@@ -97,15 +97,13 @@ def department():
     if not dept_id:
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
-    own = measures.compute_many(keys, period, Slice(department_id=dept_id))
-    city = measures.compute_many(keys, period)
+    data = report.department_data(period, dept_id, keys)
     from hotline.extensions import db
     from hotline.directory.models import Department
 
-    return render_template("audit/department.html", period=period, own=own, city=city, keys=keys,
-                           dept=db.session.get(Department, dept_id),
-                           durations=report.durations(period, Slice(department_id=dept_id)),
-                           city_durations=report.durations(period))
+    return render_template("audit/department.html", period=period, own=data["own"], city=data["city"], keys=keys,
+                           dept=db.session.get(Department, dept_id), durations=data["durations"],
+                           city_durations=data["city_durations"], computed_at=data["computed_at"])
 
 
 @bp.route("/ranking/report")
@@ -113,7 +111,7 @@ def department():
 def ranking_report():
     """The print-ready monthly ranking (排名通报) for city leaders."""
     tz, period = current_app.config["TIMEZONE"], _period()
-    city = measures.compute_many((*RATE_KEYS, "on_the_spot"), period)
+    city = report.city_figures(period, (*RATE_KEYS, "on_the_spot"))
     return render_template("audit/ranking_report.html", period=period, ranking=report.ranking(period, period.previous(tz)),
                            city=city, weights=report.weights(), generated=utcnow())
 

@@ -153,6 +153,10 @@ class Assignment(db.Model):
         Index("ix_assignments_dept_status_warn", "department_id", "status", "resolve_warn_at"),
         Index("ix_assignments_dept_status_submitted", "department_id", "status", "submitted_at", "id"),
         Index("ix_assignments_dispatched_at", "dispatched_at"),
+        # The on-time measure's month range. BRIN on PostgreSQL: tiny, serves range filters, and cannot
+        # serve ORDER BY, so the queue pages' "ORDER BY resolve_due_at LIMIT" plans cannot be drawn to it
+        # (a plain B-tree here made them walk the whole history: docs/BENCHMARKS.md).
+        Index("ix_assignments_resolve_due_range", "resolve_due_at", postgresql_using="brin"),
         CheckConstraint("extension_count BETWEEN 0 AND 10", name="extension_count_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

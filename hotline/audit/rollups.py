@@ -1,0 +1,213 @@
+"""Closed months' figures, precomputed by a job and kept correct after late events.
+
+A month is rolled up once it is **closed** (it ended) and **settled**: no assignment dispatched
+in it still waits for a sign-for or contact limit that has not passed, so none of its figures
+changes any more with the passing of time — only with a late event (a callback, a reopen, a
+late submission, a return, an approved extension …). Every such change is logged in
+``audit_changes`` by a ``before_flush`` hook in the same transaction as the change, naming the
+earliest month it can touch (a ticket's received month, an assignment's dispatch month, a
+callback's month); a rollup of that month or any later one is **stale** while such a row exists,
+and the dashboard then computes the month live. The job (:func:`refresh`) reads the change rows,
+recomputes every rolled-up month they touch, and deletes exactly the rows it read — a change it
+did not see (committed while it ran) stays, so the month stays stale until the next run.
+See docs/MEASURES.md, "What is precomputed".
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import and_, delete, event as sa_event, func, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.audit import measures
+from hotline.audit.measures import Figure, Slice
+from hotline.audit.models import AuditChange, AuditRollup
+from hotline.audit.periods import Period
+from hotline.db import utcnow
+from hotline.extensions import db
+from hotline.tickets.models import Assignment, Callback, Extension, Ticket
+from hotline.tickets.states import AssignmentState
+
+MARKED = "audit_change_marked"
+ALL_KEYS = tuple(measures.MEASURES)
+DEPARTMENT_KEYS = tuple(k for k, m in measures.MEASURES.items() if m.entity != "ticket")
+
+
+def _tz() -> str:
+    return current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai"
+
+
+def _instant(session: Session, obj) -> datetime | None:
+    """The earliest instant whose month a change to ``obj`` can touch (None: not a measured row)."""
+    if isinstance(obj, Ticket):
+        return obj.received_at
+    if isinstance(obj, Assignment):
+        return obj.dispatched_at
+    if isinstance(obj, Callback):
+        return obj.at
+    if isinstance(obj, Extension) and obj.assignment_id is not None:
+        with session.no_autoflush:
+            a = session.get(Assignment, obj.assignment_id)
+        return a.dispatched_at if a is not None else None
+    return None
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _log_late_changes(session: Session, _context, _instances) -> None:
+    """Log a change to a row of a closed month, in the transaction that makes it."""
+    earliest = None
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        instant = _instant(session, obj)
+        if instant is not None and (earliest is None or instant < earliest):
+            earliest = instant
+    if earliest is None:
+        return
+    tz = _tz()
+    if earliest >= Period.containing(utcnow(), tz).start:
+        return  # the current month is never rolled up
+    month = Period.containing(earliest, tz).label
+    marked = session.info.get(MARKED)
+    if marked is not None and marked <= month:
+        return  # this transaction already logged this month or an earlier one
+    session.info[MARKED] = month
+    session.add(AuditChange(month=month))
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_marked(session: Session) -> None:
+    session.info.pop(MARKED, None)
+
+
+def settled(period: Period, now: datetime) -> bool:
+    """Whether the month's figures no longer depend on ``now`` (it ended and no limit is pending)."""
+    if now < period.end:
+        return False
+    pending = select(Assignment.id).where(
+        Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
+        Assignment.status != AssignmentState.returned,
+        or_(and_(Assignment.signed_at.is_(None), Assignment.sign_due_at > now),
+            and_(Assignment.first_contact_at.is_(None), Assignment.contact_due_at > now))).limit(1)
+    return db.session.scalar(pending) is None
+
+
+def compute(period: Period, now: datetime) -> dict:
+    """Every figure the dashboard, the department view and the ranking read, as plain JSON."""
+    from hotline.audit import report
+
+    tz = _tz()
+    figures = measures.compute_many(ALL_KEYS, period, as_of=now)
+    departments = measures.by_department_many(DEPARTMENT_KEYS, period, as_of=now)
+    return {
+        "as_of": now.isoformat(),
+        "figures": {k: [f.hits, f.base] for k, f in figures.items()},
+        "departments": {k: {str(d): [f.hits, f.base] for d, f in by.items()} for k, by in departments.items()},
+        "durations": report.durations(period).stats,
+        "department_durations": {str(d): v.stats for d, v in report.durations_by_department(period).items()},
+        "volume": report.volume_by_day(period, tz),
+        "top_categories": [[c.id, n] for c, n in report.top_categories(period)],
+        "top_districts": [[d.id, n] for d, n in report.top_districts(period)],
+    }
+
+
+@dataclass
+class Rollup:
+    """A fresh rollup of one month, read as the live functions' return values."""
+
+    row: AuditRollup
+
+    @property
+    def computed_at(self) -> datetime:
+        """When the figures were computed (nothing that could change them happened since)."""
+        return self.row.computed_at
+
+    def figures(self, keys) -> dict[str, Figure]:
+        """The city's figures."""
+        return {k: Figure(*self.row.data["figures"][k]) for k in keys}
+
+    def department_figures(self, keys, department_id: int) -> dict[str, Figure]:
+        """One department's figures (assignment and callback measures)."""
+        deps = self.row.data["departments"]
+        return {k: Figure(*deps[k].get(str(department_id), (0, 0))) for k in keys}
+
+    def by_department(self, keys) -> dict[str, dict[int, Figure]]:
+        """Every department's figures, as :func:`measures.by_department_many`."""
+        deps = self.row.data["departments"]
+        return {k: {int(d): Figure(*v) for d, v in deps[k].items()} for k in keys}
+
+    def durations(self, department_id: int | None = None):
+        """The working-time statistics of the city or of one department."""
+        from hotline.audit.report import Durations, empty_stats
+
+        if department_id is None:
+            return Durations(stats=self.row.data["durations"])
+        return Durations(stats=self.row.data["department_durations"].get(str(department_id)) or empty_stats())
+
+    def volume(self) -> list[tuple[str, int]]:
+        """Tickets received per day."""
+        return [(d, n) for d, n in self.row.data["volume"]]
+
+    def top(self, name: str, model) -> list[tuple[object, int]]:
+        """Top categories or districts, with their current names."""
+        pairs = self.row.data[name]
+        rows = {m.id: m for m in db.session.scalars(select(model).where(model.id.in_([i for i, _ in pairs])))}
+        return [(rows[i], n) for i, n in pairs if i in rows]
+
+
+def fresh(period: Period, s: Slice = Slice()) -> Rollup | None:
+    """The month's rollup if it exists, covers the slice and no late change has touched it since."""
+    if s != Slice() and s != Slice(department_id=s.department_id):
+        return None
+    row = db.session.get(AuditRollup, period.label)
+    if row is None:
+        return None
+    stale = db.session.scalar(select(AuditChange.id).where(AuditChange.month <= period.label).limit(1))
+    return None if stale is not None else Rollup(row)
+
+
+def _months(first: datetime, now: datetime, tz: str) -> list[Period]:
+    """Every closed month from the one containing ``first`` to the one before ``now``'s."""
+    out, period, current = [], Period.containing(first, tz), Period.containing(now, tz)
+    while period.start < current.start:
+        out.append(period)
+        period = Period.containing(period.end, tz)
+    return out
+
+
+def refresh(now: datetime | None = None) -> list[str]:
+    """Roll up every closed, settled month that has no rollup or a stale one; returns the months done."""
+    now = now or utcnow()
+    tz = _tz()
+    changes = db.session.execute(select(AuditChange.id, AuditChange.month)).all()
+    first = db.session.scalar(select(func.min(Ticket.received_at)))
+    existing = set(db.session.scalars(select(AuditRollup.month)))
+    db.session.rollback()
+    if first is None:
+        return []
+    earliest_change = min((m for _, m in changes), default=None)
+    done: list[str] = []
+    for period in _months(first, now, tz):
+        touched = earliest_change is not None and period.label >= earliest_change
+        if period.label in existing and not touched:
+            continue
+        if not settled(period, now):
+            continue
+        started = time.perf_counter()
+        data = compute(period, now)
+        db.session.merge(AuditRollup(month=period.label, computed_at=now, data=data,
+                                     seconds=round(time.perf_counter() - started, 3)))
+        db.session.commit()
+        done.append(period.label)
+    rolled = existing | set(done)
+    # A change row is handled when every rolled-up month it touches was recomputed in this run.
+    handled = [cid for cid, month in changes if all(m in done for m in rolled if m >= month)]
+    for i in range(0, len(handled), 1000):
+        db.session.execute(delete(AuditChange).where(AuditChange.id.in_(handled[i:i + 1000])))
+    db.session.commit()
+    return done
