@@ -27,6 +27,7 @@ def create_app(config: object | str | None = None) -> Flask:
         app.config.update(config)
 
     from hotline import models  # noqa: F401  registers every table
+    from hotline.audit import rollups  # noqa: F401  registers the late-change log (every process writes it)
     from hotline.db import render_item
     from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
     from hotline.i18n import select_locale, select_timezone

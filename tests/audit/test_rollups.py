@@ -164,3 +164,17 @@ def test_the_department_view_and_the_ranking_read_the_rollup(october, client, lo
         own = measures.compute_many(("response", "sign_on_time"), period,
                                     measures.Slice(department_id=dept.id))
         assert data["own"] == own and data["computed_at"] is not None
+
+
+def test_every_process_that_builds_the_app_logs_late_changes(database_url, redis_url):
+    """A worker that never imports the audit still logs late changes: the hook is registered by create_app."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from hotline import create_app; create_app(); "
+            "from sqlalchemy import event; from sqlalchemy.orm import Session; "
+            "m = sys.modules.get('hotline.audit.rollups'); "
+            "print(bool(m) and event.contains(Session, 'before_flush', m._log_late_changes))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    assert out.stdout.strip().splitlines()[-1] == "True", out.stderr
