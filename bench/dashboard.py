@@ -15,7 +15,8 @@ statements of its last run are re-executed on the driver and timed alone (*SQL s
 rest is Python (building rows, the working-clock arithmetic of ``durations``, rendering).
 ``--explain`` adds the plan of the page's slowest statement.
 
-The page is measured twice: **live** (no rollup of the month: what a month costs while a late
+The monthly ranking report (``GET /audit/ranking/report?month=…``, 排名通报) is timed the same
+way. The page is measured twice: **live** (no rollup of the month: what a month costs while a late
 event has made its rollup stale, and what the current month always costs), then with the month's
 **rollup** (``hotline.audit.rollups``: computed here as the job would, timed as ``rollup``) — what
 a closed month costs normally. The rollup row is removed again at the end. Prints one JSON line.
@@ -143,11 +144,16 @@ def _run(app, args, dialect: str) -> dict:
         engine = db.engine
         _drop_rollup(db, month)  # the live page first
     record["page"] = _page(app, db, engine, month, args)  # outside any app context: each request pushes its own
+    report_url = f"/audit/ranking/report?month={month}"
+    record["report_page"] = _page(app, db, engine, month, args, url=report_url)
     log(f"page GET /audit/?month={month} live: cold {record['page']['cold_s']} s, warm {record['page']['warm_s']} s")
     with app.app_context():
         record["rollup"] = _roll_up(app, db, period)
         log(f"rollup of {month} computed in {record['rollup']['compute_s']} s")
     record["page_rollup"] = _page(app, db, engine, month, args, rolled=True)
+    record["report_page_rollup"] = _page(app, db, engine, month, args, rolled=True, url=report_url)
+    log(f"ranking report {report_url}: live warm {record['report_page']['warm_s']} s, "
+        f"with the rollup warm {record['report_page_rollup']['warm_s']} s")
     log(f"page with the month's rollup: cold {record['page_rollup']['cold_s']} s, "
         f"warm {record['page_rollup']['warm_s']} s")
     with app.app_context():
@@ -188,7 +194,7 @@ def _roll_up(app, db, period) -> dict:
     return {"settled": settled, "settled_s": round(settled_s, 4), "compute_s": round(compute_s, 4)}
 
 
-def _page(app, db, engine, month: str, args, rolled: bool = False) -> dict:
+def _page(app, db, engine, month: str, args, rolled: bool = False, url: str | None = None) -> dict:
     client = app.test_client()
     page = client.get("/login")
     m = CSRF.search(page.get_data(as_text=True))
@@ -198,7 +204,8 @@ def _page(app, db, engine, month: str, args, rolled: bool = False) -> dict:
                                        "csrf_token": m.group(1) or m.group(2)})
     if resp.status_code != 302:
         raise SystemExit(f"supervisor login failed ({resp.status_code}): was the history loaded by bench.generate?")
-    url = f"/audit/?month={month}"
+    dashboard = url is None
+    url = url or f"/audit/?month={month}"
     runs, stmts, execs, size = [], [], [], 0
     for _ in range(args.repeat):
         with StatementLog(engine) as log_:
@@ -209,7 +216,7 @@ def _page(app, db, engine, month: str, args, rolled: bool = False) -> dict:
             log_.stop()
         if resp.status_code != 200:
             raise SystemExit(f"GET {url} answered {resp.status_code}")
-        if rolled != (b'id="precomputed"' in body):
+        if dashboard and rolled != (b'id="precomputed"' in body):
             raise SystemExit(f"GET {url}: expected the {'rolled-up' if rolled else 'live'} page")
         stmts, execs, size = log_.statements, log_.executions, len(body)
     warm = runs[1:] or runs
@@ -219,11 +226,11 @@ def _page(app, db, engine, month: str, args, rolled: bool = False) -> dict:
         out["sql_s"] = round(_raw_sql_seconds(db, stmts), 4)
         top = sorted(execs, key=lambda s: -s[2])[:3]
         out["slowest_statements"] = [{"s": round(s, 4), "sql": compact_sql(st)[:240]} for st, _p, s in top]
-        if args.explain and top and not rolled:
+        if args.explain and top and not rolled and dashboard:
             lines = explain(db, top[0][0], top[0][1])
             out["explain"] = {"plan": lines, "key_lines": key_plan_lines(lines) if db.engine.dialect.name ==
                               "postgresql" else lines, "sql": compact_sql(top[0][0])[:400]}
-    if args.profile and not rolled:
+    if args.profile and not rolled and dashboard:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001)
