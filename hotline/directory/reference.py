@@ -71,7 +71,7 @@ class CategoryRef:
     code: str
     name_zh: str
     name_en: str
-    keywords: str
+    keywords: str | None
     is_misconduct: bool
     departments: tuple[str, ...]
     has_policy: bool
@@ -152,7 +152,7 @@ def _load(token: str | None) -> Snapshot:
             .outerjoin(TimeLimitPolicy, Category.policy_id == TimeLimitPolicy.id)
             .where(Category.active).order_by(Category.position)):
         categories[row[1]] = CategoryRef(
-            id=row[0], code=row[1], name_zh=row[2], name_en=row[3], keywords=row[4] or "",
+            id=row[0], code=row[1], name_zh=row[2], name_en=row[3], keywords=row[4],
             is_misconduct=bool(row[5]), departments=tuple(links.get(row[0], ())), has_policy=row[6] is not None,
             policy_limits=copy.deepcopy(row[7]))
     departments = {

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import get_locale
-from sqlalchemy import select
-
-from hotline.directory.models import Category, Department, District
-from hotline.extensions import db
+from hotline.directory import reference
 from hotline.labels import intake_error_text
 from hotline.tickets.forms import choices
 from hotline.tickets.identity import (
@@ -16,20 +13,22 @@ from hotline.tickets.services import IntakeData, IntakeError
 
 
 def fill_choices(form, *, lead_blank: str | None = None) -> None:
-    """Districts, categories and departments for the selects, in the user's language."""
+    """Districts, categories and departments for the selects, in the user's language (from the
+    process's reference data: active departments by kind and name, districts by position, active
+    categories by position)."""
     locale = str(get_locale())
-    depts = db.session.scalars(select(Department).where(Department.active)
-                               .order_by(Department.kind, Department.name_zh)).all()
+    ref = reference.snapshot()
+    depts = ref.departments.values()
     dept_choices = choices([(d.code, d.name(locale)) for d in depts])
     if hasattr(form, "lead"):
         form.lead.choices = choices([("", lead_blank or _("— choose —"))]) + dept_choices
     if hasattr(form, "co_handlers"):
         form.co_handlers.choices = dept_choices
     if hasattr(form, "district"):
-        districts = db.session.scalars(select(District).order_by(District.position, District.id)).all()
+        districts = ref.districts.values()
         form.district.choices = choices([("", _("— not given —"))] + [(d.code, d.name(locale)) for d in districts])
     if hasattr(form, "category"):
-        cats = db.session.scalars(select(Category).where(Category.active).order_by(Category.position)).all()
+        cats = ref.categories.values()
         form.category.choices = choices([("", _("— choose —"))] + [(c.code, c.name(locale)) for c in cats])
         form.category_keywords = {c.code: f"{c.name_zh} {c.name_en} {c.keywords}" for c in cats}
 

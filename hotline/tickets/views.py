@@ -26,8 +26,7 @@ STAFF = ("operator", "supervisor", "admin")
 @roles_required("operator")
 def intake():
     """Enter a call; on save the ticket is routed and dispatched at once."""
-    form = IntakeForm()
-    fill_choices(form, lead_blank=_("— as proposed —"))
+    form = IntakeForm()  # no select validates its choice: they are filled only to show the form
     if request.method == "GET":
         form.intake_key.data = uuid.uuid4().hex
     elif form.validate_on_submit():
@@ -39,6 +38,7 @@ def intake():
         else:
             flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
             return redirect(url_for(".detail", number=ticket.number))
+    fill_choices(form, lead_blank=_("— as proposed —"))
     proposal = None
     if request.method == "POST":
         proposal = services.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
