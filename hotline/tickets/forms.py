@@ -1,12 +1,15 @@
 """The intake form (受理登记) and its validation: everything typed survives an error."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.widgets import Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from hotline.tickets.identity import (
@@ -37,6 +40,27 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+@lru_cache(maxsize=4096)
+def _option_html(value: str, label: str, selected: bool):
+    return Select.render_option(Choice(value=value, label=label, selected=selected, render_kw={}))
+
+
+class OptionCachingSelect(Select):
+    """WTForms' select, with each plain ``<option>`` rendered once per process.
+
+    The department, category and district selects have a hundred-odd options; rendering
+    them was the larger part of showing the intake form. The HTML is WTForms' own (the
+    cache calls :meth:`Select.render_option`); options with attributes or non-``str``
+    labels (lazy translations, markup) are rendered every time.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or type(choice.value) is not str or type(choice.label) is not str:
+            return super().render_option(choice, **kwargs)
+        return _option_html(choice.value, choice.label, bool(choice.selected))
+
+
 def single_line(value):
     """Strip control characters and surrounding whitespace from a one-line field."""
     return clean_text(value, multiline=False) if isinstance(value, str) else value
@@ -63,9 +87,9 @@ class IntakeForm(FlaskForm):
     enterprise_name = StringField(_l("Enterprise"), filters=[single_line],
                                   validators=[Length(max=200, message=_l("At most %(max)d characters."))],
                                   render_kw={"autocomplete": "off", "list": "enterprise-options"})
-    district = SelectField(_l("County or district"), validate_choice=False)
+    district = SelectField(_l("County or district"), validate_choice=False, widget=OptionCachingSelect())
     kind = SelectField(_l("Kind"), choices=choices(KINDS), default="complaint")
-    category = SelectField(_l("Category"), validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False, widget=OptionCachingSelect())
     urgency = SelectField(_l("Urgency"), choices=choices(URGENCIES), default="normal")
     subject = StringField(_l("Subject"), filters=[single_line], validators=[
         DataRequired(message=_l("Please give the matter a short subject.")),
@@ -80,8 +104,9 @@ class IntakeForm(FlaskForm):
         Length(max=3000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})
     repeat_of = StringField()  # rendered as the repeat candidates' radio buttons
     new_facts = BooleanField(_l("The caller brings new facts"))
-    lead = SelectField(_l("Lead department (override)"), validate_choice=False)
-    co_handlers = SelectMultipleField(_l("Co-handling departments (override)"), validate_choice=False)
+    lead = SelectField(_l("Lead department (override)"), validate_choice=False, widget=OptionCachingSelect())
+    co_handlers = SelectMultipleField(_l("Co-handling departments (override)"), validate_choice=False,
+                                      widget=OptionCachingSelect(multiple=True))
     override_reason = StringField(_l("Reason for the override"), filters=[single_line], validators=[
         Length(max=200, message=_l("At most %(max)d characters."))])
     submit = SubmitField(_l("Save and dispatch"))
