@@ -46,6 +46,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="plan of the page's slowest statement")
     parser.add_argument("--profile", metavar="FILE", help="pyinstrument text profile of one page request")
+    parser.add_argument("--roll-up-previous", action="store_true",
+                        help="also roll up the month before (the ranking's change reads it), as the job would")
     args = parser.parse_args(argv)
     return _run(make_app(args.database_url), args, dialect_of(args.database_url))
 
@@ -143,11 +145,14 @@ def _run(app, args, dialect: str) -> dict:
         log("slowest components (warm): " + ", ".join(f"{k} {v['warm_s']} s" for k, v in slow))
         engine = db.engine
         _drop_rollup(db, month)  # the live page first
+        _drop_rollup(db, previous.label)
     record["page"] = _page(app, db, engine, month, args)  # outside any app context: each request pushes its own
     report_url = f"/audit/ranking/report?month={month}"
     record["report_page"] = _page(app, db, engine, month, args, url=report_url)
     log(f"page GET /audit/?month={month} live: cold {record['page']['cold_s']} s, warm {record['page']['warm_s']} s")
     with app.app_context():
+        if args.roll_up_previous:
+            record["rollup_previous"] = _roll_up(app, db, previous)
         record["rollup"] = _roll_up(app, db, period)
         log(f"rollup of {month} computed in {record['rollup']['compute_s']} s")
     record["page_rollup"] = _page(app, db, engine, month, args, rolled=True)
@@ -158,6 +163,7 @@ def _run(app, args, dialect: str) -> dict:
         f"warm {record['page_rollup']['warm_s']} s")
     with app.app_context():
         _drop_rollup(db, month)
+        _drop_rollup(db, previous.label)
     emit(record)
     return record
 
