@@ -777,9 +777,12 @@ def plot_dashboard(rows: list[dict], path: Path) -> bool:
         if not mine:
             continue
         xs = [x["history_tickets"] for x in mine]
-        for label, key, style, dy in (("page, warm", lambda x: x["page"]["warm_s"], "-", -11),
-                                      ("page, cold", lambda x: x["page"]["cold_s"], ":", 5),
-                                      ("durations, warm", lambda x: x["components"]["durations"]["warm_s"], "--", 5)):
+        series = [("live page, warm", lambda x: x["page"]["warm_s"], "-", -11),
+                  ("live page, cold", lambda x: x["page"]["cold_s"], ":", 5),
+                  ("durations, warm", lambda x: x["components"]["durations"]["warm_s"], "--", 5)]
+        if all(x.get("page_rollup") for x in mine):
+            series.append(("page with the month's rollup, warm", lambda x: x["page_rollup"]["warm_s"], "-.", -11))
+        for label, key, style, dy in series:
             ys = [key(x) for x in mine]
             ax.plot(xs, ys, marker + style, label=f"{database}: {label}")
             for a, b in zip(xs, ys):
