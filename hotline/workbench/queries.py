@@ -65,22 +65,45 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return instant, number
 
 
+#: The statuses each queue holds. A queue of several statuses is read one status at a time, so each
+#: read walks ``ix_assignments_dept_status_due`` in due order instead of sorting every open row of
+#: the department (docs/BENCHMARKS.md, "Queue page").
+QUEUE_STATUSES = {
+    "to_sign": (AssignmentState.dispatched,),
+    "in_progress": (AssignmentState.signed, AssignmentState.contacted),
+    "due_soon": OPEN,
+    "overdue": OPEN,
+    "submitted": (AssignmentState.submitted,),
+}
+
+
 def queue_page(department_id: int, queue: str, now: datetime, cursor: str | None = None) -> QueuePage:
     """Assignments of a queue ordered by resolution due time, then id (keyset pagination)."""
     descending = queue == "submitted"
     order_col = Assignment.submitted_at if descending else Assignment.resolve_due_at
-    query = (select(Assignment).join(Assignment.ticket)
-             .where(Assignment.department_id == department_id, queue_condition(queue, now))
-             .options(contains_eager(Assignment.ticket), selectinload(Assignment.department)))
+    conds = [Assignment.department_id == department_id, queue_condition(queue, now)]
     after = parse_cursor(cursor)
     if after:
         due, ident = after
         if descending:
-            query = query.where(or_(order_col < due, and_(order_col == due, Assignment.id < ident)))
+            conds.append(or_(order_col < due, and_(order_col == due, Assignment.id < ident)))
         else:
-            query = query.where(or_(order_col > due, and_(order_col == due, Assignment.id > ident)))
+            conds.append(or_(order_col > due, and_(order_col == due, Assignment.id > ident)))
     order = (order_col.desc(), Assignment.id.desc()) if descending else (order_col, Assignment.id)
-    rows = list(db.session.scalars(query.order_by(*order).limit(PAGE_SIZE + 1)))
+    full = (select(Assignment).join(Assignment.ticket)
+            .options(contains_eager(Assignment.ticket), selectinload(Assignment.department)))
+    statuses = QUEUE_STATUSES[queue]
+    if len(statuses) == 1:
+        rows = list(db.session.scalars(full.where(*conds).order_by(*order).limit(PAGE_SIZE + 1)))
+    else:
+        keys = []
+        for status in statuses:  # each one an index-ordered range, at most a page and one
+            keys += db.session.execute(select(order_col, Assignment.id).where(*conds, Assignment.status == status)
+                                       .order_by(*order).limit(PAGE_SIZE + 1)).all()
+        keys.sort(key=lambda k: (k[0] is None, k[0], k[1]), reverse=descending)
+        ids = [k[1] for k in keys[:PAGE_SIZE + 1]]
+        found = {a.id: a for a in db.session.scalars(full.where(Assignment.id.in_(ids)))} if ids else {}
+        rows = [found[i] for i in ids if i in found]
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     last = rows[-1] if rows else None
