@@ -68,3 +68,37 @@ def test_ticket_number_is_unique_in_the_schema(app, column):
     indexes = sa.inspect(db.engine).get_indexes("tickets")
     assert any(u["column_names"] == [column] for u in uniques) or \
         any(i["column_names"] == [column] and i["unique"] for i in indexes)
+
+
+def test_stored_minutes_migration_downgrades_and_backfills_a_database_with_data(database_url, redis_url, tmp_path,
+                                                                                 _schema):
+    """Down to before 7c1e2a9d5b40 and up again over real rows: the backfill equals what the services store."""
+    from hotline.demo.seed import seed_reference
+    from hotline.tickets.models import Assignment, Callback
+    from tests.audit.test_rollups import _ticket, _work
+    from tests.escalation.conftest import local
+
+    with _empty_database(database_url, tmp_path) as url:
+        app = create_app(_TestConfig(url, redis_url))
+        directory = str(ROOT / "migrations")
+        with app.app_context():
+            upgrade(directory=directory)
+            seed_reference()
+            for i, category in enumerate(("refusal", "factor_supply", "unpaid_debts")):
+                t = _ticket(local(2026, 10, 12 + i, 9, 0), f"1380000000{i}", category=category)
+                _work(t, 12 + i, callback="satisfied" if i != 1 else "unsatisfied")
+
+            def stored():
+                db.session.remove()
+                return ({a.id: (a.sign_minutes, a.contact_minutes, a.submit_minutes)
+                         for a in db.session.scalars(sa.select(Assignment))},
+                        {c.id: (c.department_id, c.reply_solved) for c in db.session.scalars(sa.select(Callback))})
+
+            before = stored()
+            assert any(v[0] for v in before[0].values()) and before[1]
+            db.session.remove()
+            downgrade(directory=directory, revision="4039de7ef246")
+            upgrade(directory=directory)
+            assert stored() == before
+            db.session.remove()
+            db.engine.dispose()

@@ -17,6 +17,9 @@ class AuditRollup(db.Model):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM in the city's time
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)  # how long the computation took
+    # Bumped by every save; a run saves only over the version it read, so of two overlapping runs the
+    # one that read an older state cannot overwrite a newer result.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict] = mapped_column(JSON)
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, delete, event as sa_event, func, or_, select
+from sqlalchemy import and_, delete, event as sa_event, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit import measures
@@ -33,6 +34,7 @@ from hotline.tickets.models import Assignment, Callback, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
 MARKED = "audit_change_marked"
+LAST_HOUR = timedelta(hours=1)
 ALL_KEYS = tuple(measures.MEASURES)
 DEPARTMENT_KEYS = tuple(k for k, m in measures.MEASURES.items() if m.entity != "ticket")
 
@@ -69,8 +71,10 @@ def _log_late_changes(session: Session, _context, _instances) -> None:
     if earliest is None:
         return
     tz = _tz()
-    if earliest >= Period.containing(utcnow(), tz).start:
-        return  # the current month is never rolled up
+    now = utcnow()
+    current = Period.containing(now, tz)
+    if earliest >= current.start and current.end - now > LAST_HOUR:
+        return  # the current month is never rolled up (in its last hour, log anyway: the commit may come after midnight)
     month = Period.containing(earliest, tz).label
     marked = session.info.get(MARKED)
     if marked is not None and marked <= month:
@@ -181,12 +185,17 @@ def _months(first: datetime, now: datetime, tz: str) -> list[Period]:
 
 
 def refresh(now: datetime | None = None) -> list[str]:
-    """Roll up every closed, settled month that has no rollup or a stale one; returns the months done."""
+    """Roll up every closed, settled month that has no rollup or a stale one; returns the months done.
+
+    Safe when two runs overlap (the cron job and ``hotline audit-rollups``, two workers): a month is
+    saved only over the version this run read, so an older computation never replaces a newer one;
+    a month this run could not save keeps its change rows, so it stays live until the next run.
+    """
     now = now or utcnow()
     tz = _tz()
+    existing = dict(db.session.execute(select(AuditRollup.month, AuditRollup.version)).all())
     changes = db.session.execute(select(AuditChange.id, AuditChange.month)).all()
     first = db.session.scalar(select(func.min(Ticket.received_at)))
-    existing = set(db.session.scalars(select(AuditRollup.month)))
     db.session.rollback()
     if first is None:
         return []
@@ -200,14 +209,32 @@ def refresh(now: datetime | None = None) -> list[str]:
             continue
         started = time.perf_counter()
         data = compute(period, now)
-        db.session.merge(AuditRollup(month=period.label, computed_at=now, data=data,
-                                     seconds=round(time.perf_counter() - started, 3)))
-        db.session.commit()
-        done.append(period.label)
-    rolled = existing | set(done)
+        if _save(period.label, existing.get(period.label), data, now, round(time.perf_counter() - started, 3)):
+            done.append(period.label)
+    rolled = set(existing) | set(done)
     # A change row is handled when every rolled-up month it touches was recomputed in this run.
     handled = [cid for cid, month in changes if all(m in done for m in rolled if m >= month)]
     for i in range(0, len(handled), 1000):
         db.session.execute(delete(AuditChange).where(AuditChange.id.in_(handled[i:i + 1000])))
     db.session.commit()
     return done
+
+
+def _save(month: str, version: int | None, data: dict, now: datetime, seconds: float) -> bool:
+    """Store a month's rollup over ``version`` (None: there was none); False if another run got there first."""
+    if version is None:
+        try:
+            db.session.execute(insert(AuditRollup).values(month=month, computed_at=now, data=data, seconds=seconds,
+                                                          version=1))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True
+    saved = db.session.execute(update(AuditRollup).where(AuditRollup.month == month, AuditRollup.version == version)
+                               .values(computed_at=now, data=data, seconds=seconds, version=version + 1))
+    if saved.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True

@@ -56,26 +56,33 @@ def upgrade():
 
 
 def _backfill_minutes(bind):
-    """Working minutes for assignments that already signed, contacted or submitted."""
-    rows = bind.execute(sa.text(
-        "SELECT id, dispatched_at, signed_at, first_contact_at, submitted_at FROM assignments "
-        "WHERE signed_at IS NOT NULL OR first_contact_at IS NOT NULL OR submitted_at IS NOT NULL")).all()
-    if not rows:
-        return
+    """Working minutes for assignments that already signed, contacted or submitted (in batches by id).
+
+    Uses the application's working clock (the calendar as the admins keep it), as the services do.
+    """
     from hotline.escalation.calendar import working_clock
 
-    clock = working_clock()
+    clock = None
     update = sa.text("UPDATE assignments SET sign_minutes = :s, contact_minutes = :c, submit_minutes = :m "
                      "WHERE id = :id")
+    select = sa.text("SELECT id, dispatched_at, signed_at, first_contact_at, submitted_at FROM assignments "
+                     "WHERE id > :last AND (signed_at IS NOT NULL OR first_contact_at IS NOT NULL "
+                     "OR submitted_at IS NOT NULL) ORDER BY id LIMIT :n")
 
     def minutes(start, instant):
         if instant is None:
             return None
         return max(0.0, clock.working_minutes_between(_instant(start), _instant(instant)))
 
-    for i in range(0, len(rows), BATCH):
+    last = 0
+    while True:
+        rows = bind.execute(select, {"last": last, "n": BATCH}).all()
+        if not rows:
+            return
+        clock = clock or working_clock()
         bind.execute(update, [{"id": r[0], "s": minutes(r[1], r[2]), "c": minutes(r[1], r[3]),
-                               "m": minutes(r[1], r[4])} for r in rows[i:i + BATCH]])
+                               "m": minutes(r[1], r[4])} for r in rows])
+        last = rows[-1][0]
 
 
 def _instant(value):
@@ -94,6 +101,12 @@ def downgrade():
         batch_op.drop_column('reply_solved')
         batch_op.drop_column('department_id')
 
+    if op.get_bind().dialect.name == "sqlite":
+        # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch rebuild of assignments would drop the
+        # table that contact attempts, extensions and events point at, which foreign keys refuse.
+        for column in ('submit_minutes', 'contact_minutes', 'sign_minutes'):
+            op.execute(f'ALTER TABLE assignments DROP COLUMN {column}')
+        return
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_column('submit_minutes')
         batch_op.drop_column('contact_minutes')

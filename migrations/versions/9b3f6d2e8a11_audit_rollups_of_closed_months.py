@@ -21,6 +21,7 @@ def upgrade():
                     sa.Column('month', sa.String(length=7), nullable=False),
                     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
                     sa.Column('seconds', sa.Float(), nullable=False),
+                    sa.Column('version', sa.Integer(), nullable=False),
                     sa.Column('data', sa.JSON(), nullable=False),
                     sa.PrimaryKeyConstraint('month'))
     op.create_table('audit_changes',

@@ -178,3 +178,36 @@ def test_every_process_that_builds_the_app_logs_late_changes(database_url, redis
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url})
     assert out.stdout.strip().splitlines()[-1] == "True", out.stderr
+
+
+def test_overlapping_runs_never_leave_an_older_rollup_served(october, monkeypatch):
+    """Run 1 computes October; a late event; run 2 handles it and saves; run 1 must not save over it."""
+    period, tickets = october
+    original = rollups.compute
+    state = {"inner": False}
+
+    def slow_compute(p, now):
+        data = original(p, now)
+        if not state["inner"]:
+            state["inner"] = True
+            _at(local(2026, 11, 21, 10, 0), lifecycle.record_callback, tickets[2].id, reached=True, solved=False,
+                satisfaction="unsatisfied", comment="", actor=None)
+            with time_machine.travel(local(2026, 11, 21, 10, 5), tick=False):
+                assert rollups.refresh() == [OCT]  # the second run handles the late event
+        return data
+
+    monkeypatch.setattr(rollups, "compute", slow_compute)
+    with time_machine.travel(local(2026, 11, 21, 9, 0), tick=False):
+        assert rollups.refresh() == []  # the first run lost the race: it saves nothing
+    monkeypatch.setattr(rollups, "compute", original)
+    with time_machine.travel(local(2026, 11, 21, 11, 0), tick=False):
+        assert _rolled(period) == _live(period)
+        assert measures.compute("reopen", period).hits == 1
+
+
+def test_a_change_in_the_last_hour_of_the_month_is_logged(app):
+    """A transaction flushed before midnight may commit after it, when the month is already closed."""
+    seed_reference()
+    t = _ticket(local(2026, 10, 31, 22, 30), "13800000001")
+    _at(local(2026, 10, 31, 23, 30), lifecycle.sign_for, t.assignments[0].id, actor=None)
+    assert db.session.scalar(select(func.count()).select_from(AuditChange)) >= 1
