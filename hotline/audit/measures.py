@@ -197,7 +197,7 @@ class Figure:
         return self.hits / self.base if self.base else None
 
 
-def _ticket_columns(entity: str, s: Slice) -> bool:
+def needs_ticket_join(entity: str, s: Slice) -> bool:
     """Whether a slice filters on ticket columns that an assignment or callback must be joined for."""
     return entity != "ticket" and any((s.district_id, s.category_id, s.kind, s.channel, s.rule))
 
@@ -225,7 +225,7 @@ def _counts(keys, period: Period, s: Slice, as_of: datetime | None, by_departmen
         if by_department and dept is None:
             raise ValueError(f"{[m.key for m in ms]} are not attributed to departments")
         q = select(*([dept] if by_department else []), *columns).select_from(model)
-        if _ticket_columns(entity, s):
+        if needs_ticket_join(entity, s):
             q = q.join(Ticket, Ticket.id == model.ticket_id)
         q = q.where(SCOPES[scope](period), *slice_conditions(entity, s))
         if by_department:

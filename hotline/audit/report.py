@@ -149,7 +149,7 @@ def _stats_sql(period: Period, s: Slice, grouped: bool) -> dict:
     group = [Assignment.department_id] if grouped else []
 
     def scoped(q):
-        if measures._ticket_columns("assignment", s):
+        if measures.needs_ticket_join("assignment", s):
             q = q.join(Ticket, Ticket.id == Assignment.ticket_id)
         return q.where(*conds)
 

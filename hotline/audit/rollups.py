@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit import measures
-from hotline.audit.measures import Figure, Slice
+from hotline.audit.measures import Figure
 from hotline.audit.models import AuditChange, AuditRollup
 from hotline.audit.periods import Period
 from hotline.db import utcnow
@@ -164,10 +164,9 @@ class Rollup:
         return [(rows[i], n) for i, n in pairs if i in rows]
 
 
-def fresh(period: Period, s: Slice = Slice()) -> Rollup | None:
-    """The month's rollup if it exists, covers the slice and no late change has touched it since."""
-    if s != Slice() and s != Slice(department_id=s.department_id):
-        return None
+def fresh(period: Period) -> Rollup | None:
+    """The month's rollup if it exists and no late change has touched it since (the whole city and
+    every department; other slices are always computed live)."""
     row = db.session.get(AuditRollup, period.label)
     if row is None:
         return None
