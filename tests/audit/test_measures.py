@@ -185,12 +185,12 @@ def test_a_handler_sees_only_its_department_in_drill_downs(month, client, login)
 
 
 def test_an_assignment_still_within_its_limit_is_not_yet_judged(month):
-    from hotline.db import utcnow
-
-    t = _ticket(utcnow() - timedelta(minutes=30), "13800000009")
-    f = measures.compute("response", month)
-    assert f.base == 0 and f.rate is None  # neither contacted nor late yet
-    a = t.assignments[0]
-    lifecycle.sign_for(a.id, actor=None)
-    lifecycle.record_contact(a.id, at=utcnow(), method="phone", reached=True, summary="已联系", actor=None)
-    assert (measures.compute("response", month).hits, measures.compute("response", month).base) == (1, 1)
+    now = local(2026, 11, 16, 10, 0)  # inside the month, whatever today's date is
+    t = _ticket(now - timedelta(minutes=30), "13800000009")
+    with time_machine.travel(now, tick=False):
+        f = measures.compute("response", month)
+        assert f.base == 0 and f.rate is None  # neither contacted nor late yet
+        a = t.assignments[0]
+        lifecycle.sign_for(a.id, actor=None, now=now)
+        lifecycle.record_contact(a.id, at=now, method="phone", reached=True, summary="已联系", actor=None, now=now)
+        assert (measures.compute("response", month).hits, measures.compute("response", month).base) == (1, 1)
