@@ -16,6 +16,7 @@ TICKET_STATES = {
 ASSIGNMENT_STATES = {
     "dispatched": _l("To sign for"), "signed": _l("Signed for"), "contacted": _l("Caller contacted"),
     "submitted": _l("Reply submitted"), "returned": _l("Returned"),
+    "withdrawn": _l("Withdrawn (the lead returned the ticket)"),
 }
 
 DEPARTMENT_KINDS = {
@@ -33,6 +34,7 @@ def role_label(role: str) -> str:
 NOTIFICATIONS = {
     "calendar_missing": _l("The working calendar for %(year)s is missing: an administrator must enter it."),
     "new_assignment": _l("New assignment: ticket %(ticket)s."),
+    "assignment_withdrawn": _l("Ticket %(ticket)s: the lead department returned it; your part is withdrawn."),
     "co_handler_submitted": _l("Ticket %(ticket)s: a co-handler submitted its part."),
     "extension_requested": _l("Ticket %(ticket)s: an extension of %(days)s working days awaits your decision."),
     "extension_decided": _l("Ticket %(ticket)s: your extension request was decided."),
@@ -72,8 +74,16 @@ REASONS = {
     "report_kind": _l("A report of misconduct goes to the discipline commission."),
     "misconduct_category": _l("The category “%(category)s” concerns an official's own misconduct."),
     "confidential_requested": _l("The caller asked for confidentiality."),
-    "confidential_by_rule": _l("Reports are confidential by rule."),
+    "confidential_by_rule": _l("Matters for the discipline commission are confidential by rule."),
     "category_default": _l("“%(department)s” handles the category “%(category)s” by default."),
+    "respondent_leads": _l("The caller complains about “%(department)s”: it answers for its own conduct and "
+                           "leads."),
+    "place_leads": _l("The matter lies in %(district)s: “%(department)s” leads (属地管理)."),
+    "competent_bureau_leads": _l("The category “%(category)s” is led by its competent bureau wherever it "
+                                 "happens: “%(department)s” leads."),
+    "rehandle_last_lead": _l("“%(department)s” led the last round of ticket %(ticket)s and answers again."),
+    "repeat_resolved_in_chain": _l("Ticket %(linked)s belongs to a repeat chain whose current ticket is "
+                                   "%(ticket)s: the repeat is handled there."),
     "keyword_match": _l("The word “%(keyword)s” points to “%(department)s”."),
     "multiple_departments": _l("%(count)s departments are involved; “%(lead)s” leads."),
     "repeat_open_no_new_facts": _l("Repeat of open ticket %(ticket)s with no new facts (complaint no. "
@@ -120,6 +130,11 @@ def _department_names(params: dict) -> dict:
     if "category" in out:
         category = category_by_code(out["category"])
         out["category"] = category.name(locale) if category else out["category"]
+    if "district" in out:
+        from hotline.directory import reference
+
+        district = reference.snapshot().districts.get(out["district"])
+        out["district"] = district.name(locale) if district else out["district"]
     return out
 
 
@@ -162,7 +177,8 @@ EVENTS = {
     "answer_on_spot": _l("Answered on the spot"), "merge": _l("Merged into an open ticket"),
     "repeat_merged": _l("A repeat call was merged into this ticket"),
     "supervision_opened": _l("Put under supervision"), "identity_viewed": _l("Identity viewed"),
-    "assignment_returned": _l("Returned by a department"), "all_returned": _l("All departments returned it"),
+    "assignment_returned": _l("Returned by a department"),
+    "assignment_withdraw": _l("Part withdrawn: the lead returned the ticket"), "all_returned": _l("All departments returned it"),
     "redispatch_note": _l("Re-dispatch note"),
     "assignment_sign": _l("Signed for"), "start": _l("Handling started"),
     "assignment_record_contact": _l("Contact attempt recorded"), "assignment_return": _l("Returned by a department"),

@@ -23,6 +23,39 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_configure(config):
+    """With ``HOTLINE_TEST_CLOCK`` set (an ISO date or instant), the whole run starts on that day,
+    the clock ticking from there, so a date can never turn the suite red (CI runs the date-bound
+    packages again at 2027-06-15 and 2030-02-10: years the bundled holiday data does not know)."""
+    shifted = os.environ.get("HOTLINE_TEST_CLOCK")
+    if shifted:
+        import time_machine
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        instant = datetime.fromisoformat(shifted)
+        if instant.tzinfo is None:
+            instant = instant.replace(hour=instant.hour or 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+        config._hotline_clock = time_machine.travel(instant, tick=True)
+        config._hotline_clock.start()
+
+
+def pytest_collection_modifyitems(config, items):
+    """With the clock moved, a test whose other processes (RQ workers) read the real clock cannot
+    agree with it about what is due: it is skipped in that run, and runs in every other."""
+    if os.environ.get("HOTLINE_TEST_CLOCK"):
+        skip = pytest.mark.skip(reason="its worker processes read the real clock (HOTLINE_TEST_CLOCK is set)")
+        for item in items:
+            if item.get_closest_marker("real_clock_processes"):
+                item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    """Say when the run's clock was moved."""
+    shifted = os.environ.get("HOTLINE_TEST_CLOCK")
+    return f"hotline: clock moved to {shifted} (HOTLINE_TEST_CLOCK)" if shifted else None
+
+
 def on_postgres() -> bool:
     """Whether this run targets PostgreSQL."""
     return os.environ.get("DATABASE_URL", "").startswith("postgres")

@@ -19,7 +19,7 @@ def test_seed_loads_linfen_and_running_it_twice_adds_nothing(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts["districts"] == 18 and counts["categories"] == 14
+    assert counts["districts"] == 18 and counts["categories"] == 15
     assert counts["users"] == len(data.DEMO_USERS)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output

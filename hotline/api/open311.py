@@ -86,6 +86,8 @@ def service_definition(code: str, locale: str) -> dict:
                    values=[(k, str(v)) for k, v in URGENCIES.items()]),
         _attribute("confidential", "singlevaluelist", _("The caller asks for confidentiality"), 6,
                    values=[("false", _("No")), ("true", _("Yes"))]),
+        _attribute("respondent", "string", _("Body complained about (被反映单位)"), 7,
+                   datatype_description="A department code or name from the directory; at most 120 characters."),
     ]
     return {"service_code": category.code, "attributes": attributes}
 
@@ -156,13 +158,15 @@ def intake_data(form, token: str) -> intake.IntakeData:
         errors.append(("attribute[confidential]", "Either true or false."))
     if len(attr("enterprise_name")) > 200:
         errors.append(("attribute[enterprise_name]", "At most 200 characters."))
+    if len(attr("respondent")) > 120:
+        errors.append(("attribute[respondent]", "At most 120 characters."))
     if errors:
         raise ApiError(400, "invalid_request", "The request has errors.",
                        errors=[{"pointer": f"#/{f}", "detail": d} for f, d in errors])
     return intake.IntakeData(
         channel="api", kind=kind, subject=subject, description=description, category_code=category.code,
         caller_name=name, caller_phone=phone, enterprise_name=attr("enterprise_name"), credit_code=credit_code,
-        district_code=district, urgency=urgency, confidential=confidential == "true",
+        district_code=district, respondent=attr("respondent"), urgency=urgency, confidential=confidential == "true",
         idempotency_key=TOKEN_KEY.format(token))
 
 

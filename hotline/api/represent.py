@@ -91,6 +91,7 @@ def ticket_json(ticket: Ticket) -> dict:
         "category": ticket.category.code if ticket.category else None,
         "subject": ticket.subject, "description": ticket.description,
         "district": ticket.district.code if ticket.district else None, "urgency": str(ticket.urgency),
+        "respondent": ticket.respondent_name or None,
         "confidential": ticket.confidential, **_identity(ticket),
         "routing_rule": str(ticket.routing_rule) if ticket.routing_rule else None,
         "supervision_level": ticket.supervision_level,

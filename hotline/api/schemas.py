@@ -35,7 +35,12 @@ TICKET_CREATE = {
         "enterprise_name": {"type": "string", "maxLength": 200},
         "credit_code": {"type": "string", "maxLength": 30,
                         "description": "Unified social credit code (GB 32100-2015), check character verified."},
-        "district": {**CODE, "description": "County or district code, e.g. `kaifaqu`."},
+        "district": {**CODE, "description": "County or district code, e.g. `kaifaqu`: its government or zone "
+                                            "committee leads a matter located there (属地)."},
+        "respondent": {"type": "string", "maxLength": 120,
+                       "description": "The body the caller complains about (被反映单位): a department code or "
+                                      "name from the directory leads and answers for itself; other text is "
+                                      "recorded only."},
         "urgency": {"enum": [u.value for u in Urgency], "default": "normal"},
         "confidential": {"type": "boolean", "default": False},
         "lead": {**CODE, "description": "Override the proposed lead department (needs override_reason)."},
@@ -118,6 +123,7 @@ TICKET = {
         "subject": {"type": "string"},
         "description": {"type": "string"},
         "district": {"type": ["string", "null"]},
+        "respondent": {"type": ["string", "null"], "description": "The body complained about (被反映单位)."},
         "urgency": {"enum": [u.value for u in Urgency]},
         "confidential": {"type": "boolean"},
         "identity_masked": {"type": "boolean", "description": "True for a confidential ticket: the caller "

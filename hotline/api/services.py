@@ -202,7 +202,8 @@ def intake_data(body: dict, idempotency_key: str | None) -> intake.IntakeData:
         channel=body.get("channel") or "api", kind=kind, subject=subject, description=description,
         category_code=text("category") or None, caller_name=text("caller_name"), caller_phone=phone,
         enterprise_name=text("enterprise_name"), credit_code=credit_code, district_code=district,
-        urgency=body.get("urgency") or "normal", confidential=bool(body.get("confidential")), lead=lead,
+        respondent=text("respondent"), urgency=body.get("urgency") or "normal",
+        confidential=bool(body.get("confidential")), lead=lead,
         co_handlers=co_handlers, override_reason=text("override_reason"), repeat_of=text("repeat_of") or None,
         new_facts=bool(body.get("new_facts")), idempotency_key=idempotency_key)
 

@@ -14,7 +14,7 @@ Tables, in load order:
     the development zone's committee and the 17 county governments. ``kind`` is one of
     ``DEPARTMENT_KINDS``; ``district_code`` is None for a city-wide body.
 ``CATEGORIES``
-    The 14 default categories of DOMAIN.md, in its order. ``departments`` lists the default
+    The 15 default categories of DOMAIN.md, in its order. ``departments`` lists the default
     departments, the lead (主办) first and co-handlers (协办) after it. Misconduct categories
     (``is_misconduct``) default to a confidential report (举报) for the discipline commission.
 ``ROUTING_RULES``
@@ -143,6 +143,7 @@ class DemoTicket:
     enterprise_name: str | None = None
     credit_code: str | None = None
     district_code: str
+    respondent: str | None = None  # 被反映单位: a department code the caller complains about
     urgency: str = "normal"
     confidential: bool = False
     answered_on_spot: bool = False
@@ -301,15 +302,27 @@ CATEGORIES = (
         "部门之间或部门内部互相推诿扯皮，或故意刁难办事的企业和群众。",
     ),
     Category(
-        "bribery_fees",
-        "吃拿卡要、乱收费乱罚款乱摊派",
-        "Bribe-seeking, arbitrary fees, fines or levies",
+        "bribery",
+        "吃拿卡要",
+        "Bribe-seeking (吃拿卡要)",
         True,
         "report",
-        # Misconduct by officials: the discipline commission alone.
+        # An official's own misconduct: the discipline commission alone, confidential.
         ("discipline",),
-        ("吃拿卡要", "索要", "好处费", "乱收费", "乱罚款", "摊派", "购物卡"),
-        "工作人员索要、收受财物，或者违规收费、罚款、摊派。",
+        ("吃拿卡要", "索要", "好处费", "吃请", "购物卡", "红包"),
+        "工作人员利用职务便利索要、收受财物，或者接受吃请。",
+    ),
+    Category(
+        "arbitrary_fees",
+        "乱收费、乱罚款、乱摊派",
+        "Arbitrary fees, fines or levies",
+        False,
+        "complaint",
+        # A complaint against the body that charged: it answers (name it as the respondent);
+        # market regulation is the fallback and co-handles price matters by keyword.
+        ("market",),
+        ("乱收费", "乱罚款", "摊派", "收费", "罚款", "退费"),
+        "违规收费、罚款、摊派，或者超标准、超范围收费。由收费单位答复，价格问题由市场监管部门协办。",
     ),
     Category(
         "private_gain",
@@ -430,6 +443,7 @@ ROUTING_RULES = (
     RoutingRule("social_insurance", ("社保", "养老保险", "工资", "用工", "招工"), "hrss", 90),
     RoutingRule("business_licence", ("营业执照", "注册登记", "变更登记", "经营异常"), "market", 80),
     RoutingRule("credit", ("贷款", "融资", "贴息", "续贷", "抽贷", "担保"), "finance_regulator", 80),
+    RoutingRule("price", ("收费标准", "乱收费", "多收费", "重复收费", "明码标价", "价格"), "market", 75),
     RoutingRule("arrears", ("工程款", "货款", "拖欠", "欠款"), "finance", 70),
     RoutingRule("investment", ("招商引资", "投资协议", "项目落地"), "investment", 70),
     RoutingRule("industry", ("技改", "技术改造", "焦化", "专精特新"), "industry", 60),
@@ -507,7 +521,7 @@ DEMO_TICKETS = (
         enterprise_name="临汾市华晟珠宝有限公司",
         credit_code="91141000MA0HJ4K20C",
         district_code="kaifaqu",
-        departments=("devzone", "finance_regulator"),
+        # No override: the place leads (the development zone), the credit need adds finance regulation.
         story="closed_satisfied",
     ),
     DemoTicket(
@@ -854,7 +868,7 @@ DEMO_TICKETS = (
         days_ago=6,
         channel="phone",
         kind="report",
-        category_code="bribery_fees",
+        category_code="bribery",
         subject="安全检查人员暗示企业送购物卡",
         description=(
             "来电人反映，上周某乡镇综合行政执法队两名工作人员到企业进行安全检查，检查后暗示企业“表示表示”，"
@@ -868,6 +882,26 @@ DEMO_TICKETS = (
         district_code="hongtong",
         confidential=True,
         story="submitted",
+    ),
+    DemoTicket(
+        key="quwo-fee-refund",
+        days_ago=5,
+        channel="phone",
+        kind="complaint",
+        category_code="arbitrary_fees",
+        subject="已缴纳的城市基础设施配套费被重复收取，要求退还",
+        description=(
+            "来电人系曲沃县恒泰建材有限公司负责人，企业新建仓库办理施工许可时，县住建局要求缴纳城市基础设施配套费"
+            "18.6万元，企业此前签订出让合同时已经缴纳过同一费用，属于重复收费。企业提出退费申请一个多月无人答复，"
+            "请求退还重复收取的费用。"
+        ),
+        caller_name="郭志刚",
+        caller_phone="13600001041",
+        enterprise_name="曲沃县恒泰建材有限公司",
+        credit_code="91141021MA0L7QH52T",
+        district_code="quwo",
+        respondent="housing",
+        story="signed",
     ),
     DemoTicket(
         key="yaodu-rough-seizure",

@@ -37,6 +37,7 @@ def intake_data(t: data.DemoTicket, numbers: dict[str, str]) -> services.IntakeD
         channel=t.channel, kind=t.kind, subject=t.subject, description=t.description,
         category_code=t.category_code, caller_name=t.caller_name, caller_phone=t.caller_phone,
         enterprise_name=t.enterprise_name or "", credit_code=t.credit_code, district_code=t.district_code,
+        respondent=t.respondent or "",
         urgency=t.urgency, confidential=t.confidential, answered_on_spot=t.answered_on_spot,
         answer=t.answer or "", lead=lead, co_handlers=co, override_reason=OVERRIDE_REASON if lead else "",
         repeat_of=numbers.get(t.repeat_of) if t.repeat_of else None, new_facts=t.new_facts,

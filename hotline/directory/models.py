@@ -79,6 +79,9 @@ class Category(db.Model):
     description_zh: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(Text, default="")
     is_misconduct: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 属地管理: a matter with a place is led by that county's or zone's government (True), or by the
+    # category's competent bureau wherever it happens (False: e.g. a tax refund goes to the tax bureau)
+    territorial: Mapped[bool] = mapped_column(Boolean, default=True)
     default_kind: Mapped[str] = mapped_column(String(20), default="complaint")
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("time_limit_policies.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -43,6 +43,7 @@ class DepartmentRef:
     name_zh: str
     name_en: str
     kind: DepartmentKind
+    district_id: int | None = None
 
     def name(self, locale: str) -> str:
         """The department's name in ``locale``."""
@@ -76,6 +77,7 @@ class CategoryRef:
     departments: tuple[str, ...]
     has_policy: bool
     policy_limits: Mapping[str, Any] | None = field(default=None, compare=False)
+    territorial: bool = True
 
     def name(self, locale: str) -> str:
         """The category's name in ``locale``."""
@@ -84,7 +86,8 @@ class CategoryRef:
     @property
     def facts(self) -> CategoryFacts:
         """The routing module's view of the category."""
-        return CategoryFacts(code=self.code, is_misconduct=self.is_misconduct, departments=self.departments)
+        return CategoryFacts(code=self.code, is_misconduct=self.is_misconduct, departments=self.departments,
+                             territorial=self.territorial)
 
 
 @dataclass
@@ -99,6 +102,25 @@ class Snapshot:
     discipline_department: str | None
     clock: WorkingClock
     _policies: dict[str, Policy] = field(default_factory=dict)
+
+    def place(self, district_code: str | None) -> DepartmentRef | None:
+        """The government or zone committee of a county, district or development zone (属地), if active."""
+        district = self.districts.get(district_code) if district_code else None
+        if district is None:
+            return None
+        return next((d for d in self.departments.values() if d.district_id == district.id
+                     and d.kind in (DepartmentKind.COUNTY, DepartmentKind.DEVELOPMENT_ZONE)), None)
+
+    def respondent(self, typed: str | None) -> DepartmentRef | None:
+        """The active department a typed respondent (被反映单位) names: its code, Chinese or English name."""
+        key = (typed or "").strip()
+        if not key:
+            return None
+        if key in self.departments:
+            return self.departments[key]
+        folded = key.casefold()
+        return next((d for d in self.departments.values()
+                     if d.name_zh == key or d.name_en.casefold() == folded), None)
 
     def policy(self, category: CategoryRef | None) -> Policy:
         """The category's time-limit policy, or the defaults (as ``services.policy_for``)."""
@@ -148,17 +170,18 @@ def _load(token: str | None) -> Snapshot:
     categories = {}
     for row in session.execute(
             select(Category.id, Category.code, Category.name_zh, Category.name_en, Category.keywords,
-                   Category.is_misconduct, TimeLimitPolicy.id, TimeLimitPolicy.limits)
+                   Category.is_misconduct, TimeLimitPolicy.id, TimeLimitPolicy.limits, Category.territorial)
             .outerjoin(TimeLimitPolicy, Category.policy_id == TimeLimitPolicy.id)
             .where(Category.active).order_by(Category.position)):
         categories[row[1]] = CategoryRef(
             id=row[0], code=row[1], name_zh=row[2], name_en=row[3], keywords=row[4],
             is_misconduct=bool(row[5]), departments=tuple(links.get(row[0], ())), has_policy=row[6] is not None,
-            policy_limits=copy.deepcopy(row[7]))
+            policy_limits=copy.deepcopy(row[7]), territorial=row[8] is not False)
     departments = {
-        r.code: DepartmentRef(id=r.id, code=r.code, name_zh=r.name_zh, name_en=r.name_en, kind=r.kind)
+        r.code: DepartmentRef(id=r.id, code=r.code, name_zh=r.name_zh, name_en=r.name_en, kind=r.kind,
+                              district_id=r.district_id)
         for r in session.execute(select(Department.id, Department.code, Department.name_zh, Department.name_en,
-                                        Department.kind).where(Department.active)
+                                        Department.kind, Department.district_id).where(Department.active)
                                  .order_by(Department.kind, Department.name_zh))}
     districts = {
         r.code: DistrictRef(id=r.id, code=r.code, name_zh=r.name_zh, name_en=r.name_en)

@@ -88,6 +88,9 @@ class IntakeForm(FlaskForm):
                                   validators=[Length(max=200, message=_l("At most %(max)d characters."))],
                                   render_kw={"autocomplete": "off", "list": "enterprise-options"})
     district = SelectField(_l("County or district"), validate_choice=False, widget=OptionCachingSelect())
+    respondent = StringField(_l("Body complained about (被反映单位)"), filters=[single_line],
+                             validators=[Length(max=120, message=_l("At most %(max)d characters."))],
+                             render_kw={"autocomplete": "off", "list": "respondent-options"})
     kind = SelectField(_l("Kind"), choices=choices(KINDS), default="complaint")
     category = SelectField(_l("Category"), validate_choice=False, widget=OptionCachingSelect())
     urgency = SelectField(_l("Urgency"), choices=choices(URGENCIES), default="normal")

@@ -24,6 +24,8 @@ def fill_choices(form, *, lead_blank: str | None = None) -> None:
         form.lead.choices = choices([("", lead_blank or _("— choose —"))]) + dept_choices
     if hasattr(form, "co_handlers"):
         form.co_handlers.choices = dept_choices
+    if hasattr(form, "respondent"):  # suggestions from the directory, in the user's language
+        form.respondent_options = [d.name(locale) for d in depts]
     if hasattr(form, "district"):
         districts = ref.districts.values()
         form.district.choices = choices([("", _("— not given —"))] + [(d.code, d.name(locale)) for d in districts])
@@ -40,7 +42,7 @@ def intake_data(form) -> IntakeData:
         description=form.description.data, category_code=form.category.data or None,
         caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
         enterprise_name=form.enterprise_name.data or "", credit_code=form.credit_code.data or None,
-        district_code=form.district.data or None, urgency=form.urgency.data,
+        district_code=form.district.data or None, respondent=form.respondent.data or "", urgency=form.urgency.data,
         confidential=bool(form.confidential.data), answered_on_spot=bool(form.answered_on_spot.data),
         answer=form.answer.data or "", lead=form.lead.data or None,
         co_handlers=tuple(c for c in (form.co_handlers.data or ()) if c),
@@ -62,6 +64,7 @@ def lenient_intake_data(form) -> IntakeData:
         channel=form.channel.data or "phone", kind=form.kind.data or "complaint",
         subject=text(form.subject.data), description=text(form.description.data),
         category_code=form.category.data or None, caller_phone=_lenient(normalize_phone, form.caller_phone.data),
+        district_code=form.district.data or None, respondent=text(form.respondent.data),
         enterprise_name=text(form.enterprise_name.data), credit_code=_lenient(validate_credit_code,
                                                                               form.credit_code.data),
         urgency=form.urgency.data or "normal", confidential=bool(form.confidential.data),

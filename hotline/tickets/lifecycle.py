@@ -24,8 +24,8 @@ from hotline.tickets.services import (
     lock_ticket, make_assignments, notify_new_assignments, policy_for, start_timers,
 )
 from hotline.tickets.states import (
-    AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState, assignment_transition,
-    ticket_transition,
+    LIVE_ASSIGNMENT_STATES, AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState,
+    assignment_transition, ticket_transition,
 )
 
 CONTACT_METHODS = ("phone", "visit", "sms", "via_centre", "other")
@@ -174,7 +174,7 @@ def _check_extension(ticket: Ticket, a: Assignment, days: int) -> None:
 
 
 def _recompute_resolve_due(ticket: Ticket, a: Assignment) -> None:
-    joint = any(x.role == AssignmentRole.CO and x.dispatched_at == a.dispatched_at for x in ticket.assignments) or \
+    joint = any(x.role == AssignmentRole.CO and x.round == a.round for x in ticket.assignments) or \
         a.role == AssignmentRole.CO
     due = assignment_deadlines(policy_for(ticket.category), request_clock(), dispatched_at=a.dispatched_at,
                                urgency=ticket.urgency, joint=joint, co_handler=a.role == AssignmentRole.CO,
@@ -186,8 +186,10 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
                       now: datetime | None = None) -> Assignment:
     """退单: return a misrouted assignment with grounds, within the return window.
 
-    When the lead returns, or every assignment of the current dispatch has been
-    returned, the ticket goes back to the operators for re-dispatch.
+    A co-handler's return ends its own part; the lead carries on.  The lead's return sends
+    the whole ticket back to the operators for re-dispatch: every other live part of the
+    round is withdrawn (an event each).  When every part of the round has been returned,
+    the ticket goes back too.
     """
     now = now or utcnow()
     ticket, a = _locked_assignment(assignment_id)
@@ -195,7 +197,18 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
     _assignment_step(ticket, a, AssignmentAction.return_, actor, now, {"grounds": (grounds or "").strip()},
                      now=now, return_due_at=a.return_due_at, grounds=grounds)
     a.returned_at, a.return_grounds = now, grounds.strip()
-    current = [x for x in ticket.assignments if x.dispatched_at == a.dispatched_at]
+    current = [x for x in ticket.assignments if x.round == a.round]
+    if a.role == AssignmentRole.LEAD:
+        for other in current:
+            if other.status in LIVE_ASSIGNMENT_STATES:
+                before = other.status
+                other.status = assignment_transition(before, AssignmentAction.withdraw, Role.system)
+                events.record(ticket, "assignment_withdraw", actor_id=None, at=now, assignment_id=other.id,
+                              from_state=before, to_state=other.status,
+                              data={"department": other.department.code, "because": "lead_returned",
+                                    "lead": a.department.code})
+                notify_department(other.department_id, kind="assignment_withdrawn", ticket_id=ticket.id,
+                                  data={"ticket": ticket.number})
     if ticket.status != TicketState.returned and (
             a.role == AssignmentRole.LEAD or all(x.status == AssignmentState.returned for x in current)):
         # without its lead the matter cannot be resolved: back to the operators to re-dispatch
@@ -206,8 +219,8 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
 
 def pending_co_handlers(ticket: Ticket, lead: Assignment) -> list[Assignment]:
     """The lead's co-handlers (same round of dispatch) who have not submitted their part."""
-    return [x for x in ticket.assignments if x.role == AssignmentRole.CO and x.dispatched_at == lead.dispatched_at
-            and x.status not in (AssignmentState.submitted, AssignmentState.returned)]
+    return [x for x in ticket.assignments if x.role == AssignmentRole.CO and x.round == lead.round
+            and x.status in LIVE_ASSIGNMENT_STATES]
 
 
 def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User | None,
@@ -230,8 +243,7 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
         ticket.resolved_at = now
         ticket.callback_due_at = callback_due(policy_for(ticket.category), request_clock(), now)
     else:
-        lead = next((x for x in ticket.assignments if x.role == AssignmentRole.LEAD
-                     and x.dispatched_at == a.dispatched_at), None)
+        lead = next((x for x in ticket.assignments if x.role == AssignmentRole.LEAD and x.round == a.round), None)
         if lead is not None:
             notify_department(lead.department_id, kind="co_handler_submitted", ticket_id=ticket.id,
                               data={"ticket": ticket.number, "department": a.department.code})
@@ -280,8 +292,7 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
 
 def judged_lead(ticket: Ticket) -> Assignment | None:
     """The lead assignment of the current round whose reply a callback judges (the latest submitted)."""
-    rnd = ticket.reopen_count + 1
-    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD and a.round == rnd
+    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD and a.round == ticket.round
              and a.status == AssignmentState.submitted]
     return max(leads, key=lambda a: a.id) if leads else None
 
@@ -299,7 +310,7 @@ def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> No
 
 def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> list[Assignment]:
     """重办: back to the same lead with a fresh clock, under supervision one level up."""
-    lead = max((a for a in ticket.assignments if a.role == AssignmentRole.LEAD), key=lambda a: a.id)
+    lead = max((a for a in ticket.assignments if a.role == AssignmentRole.LEAD), key=lambda a: (a.round, a.id))
     false_closure = bool(not_solved and lead.reply_solved)
     ticket.false_closure = ticket.false_closure or false_closure
     ticket.reopen_count += 1

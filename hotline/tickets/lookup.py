@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from hotline.directory.models import Category, CategoryDepartment, Department, DepartmentKind, RoutingRule
 from hotline.extensions import db
 from hotline.tickets import repeats
-from hotline.tickets.models import Callback, MatterChain, Satisfaction, Ticket
+from hotline.tickets.models import Assignment, AssignmentRole, Callback, MatterChain, Satisfaction, Ticket
 from hotline.tickets.routing import CategoryFacts, KeywordRule, RepeatLink
 
 CANDIDATE_SCAN_LIMIT = 200
@@ -86,12 +86,28 @@ def repeat_candidates(new: repeats.NewMatter, *, now: datetime, window_days: int
 
 
 def repeat_link(number: str, new_facts: bool) -> RepeatLink | None:
-    """The routing module's view of a confirmed repeat of ticket ``number``."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
-    if ticket is None:
+    """The routing module's view of a confirmed repeat of ticket ``number``.
+
+    The link is resolved within the ticket's chain (:func:`repeats.chain_target`): a repeat
+    belongs to the chain's open ticket, and a merged ticket stands for its chain's latest one.
+    """
+    linked = db.session.execute(select(Ticket.id, Ticket.number, Ticket.status, Ticket.received_at,
+                                       Ticket.merged_into_id, Ticket.chain_id)
+                                .where(Ticket.number == number)).one_or_none()
+    if linked is None:
         return None
-    if ticket.merged_into_id:  # a merged ticket stands for the one it was merged into
-        ticket = db.session.get(Ticket, ticket.merged_into_id)
+    chain_id = linked.chain_id
+    if chain_id is None and linked.merged_into_id:  # merged before chains were recorded on both sides
+        chain_id = db.session.scalar(select(Ticket.chain_id).where(Ticket.id == linked.merged_into_id))
+    members = _chain_members(chain_id) if chain_id else []
+    if not members and linked.merged_into_id:
+        members = [_member(db.session.execute(select(
+            Ticket.number, Ticket.status, Ticket.received_at, Ticket.merged_into_id)
+            .where(Ticket.id == linked.merged_into_id)).one())]
+    me = repeats.ChainMember(number=linked.number, status=str(linked.status), received_at=linked.received_at,
+                             merged=linked.merged_into_id is not None)
+    target, how = repeats.chain_target(me, members)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == target.number))
     chain = db.session.get(MatterChain, ticket.chain_id) if ticket.chain_id else None
     last = db.session.scalar(select(Callback).where(Callback.ticket_id == ticket.id, Callback.reached)
                              .order_by(Callback.at.desc()).limit(1))
@@ -99,7 +115,29 @@ def repeat_link(number: str, new_facts: bool) -> RepeatLink | None:
     return RepeatLink(ticket_number=ticket.number, ticket_status=str(ticket.status),
                       chain_id=chain.id if chain else None, chain_repeat_count=chain.repeat_count if chain else 1,
                       chain_supervision_level=chain.supervision_level if chain else ticket.supervision_level,
-                      new_facts=new_facts, last_callback_unsatisfied=unsatisfied)
+                      new_facts=new_facts, last_callback_unsatisfied=unsatisfied,
+                      last_lead=last_lead(chain.id if chain else None, ticket.id),
+                      linked_number=linked.number, resolution=how)
+
+
+def _member(row) -> repeats.ChainMember:
+    return repeats.ChainMember(number=row[0], status=str(row[1]), received_at=row[2], merged=row[3] is not None)
+
+
+def _chain_members(chain_id: int) -> list[repeats.ChainMember]:
+    rows = db.session.execute(select(Ticket.number, Ticket.status, Ticket.received_at, Ticket.merged_into_id)
+                              .where(Ticket.chain_id == chain_id))
+    return [_member(r) for r in rows]
+
+
+def last_lead(chain_id: int | None, ticket_id: int) -> str | None:
+    """The lead department of the last round dispatched in a chain (or of one ticket without a chain)."""
+    scope = Ticket.chain_id == chain_id if chain_id is not None else Ticket.id == ticket_id
+    return db.session.scalar(
+        select(Department.code).join(Assignment, Assignment.department_id == Department.id)
+        .join(Ticket, Assignment.ticket_id == Ticket.id)
+        .where(scope, Assignment.role == AssignmentRole.LEAD)
+        .order_by(Assignment.dispatched_at.desc(), Assignment.id.desc()).limit(1))
 
 
 def enterprises(query: str, limit: int = 10) -> list[tuple[str, str | None]]:

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,7 +15,10 @@ from hotline.directory.models import Category, Department, District
 from hotline.escalation.limits import Urgency
 from hotline.extensions import db
 from hotline.tickets.routing import Rule
-from hotline.tickets.states import AssignmentState, TicketState
+from hotline.tickets.states import LIVE_ASSIGNMENT_STATES, AssignmentState, TicketState
+
+#: SQL for "the assignment is live" (dispatched, signed or contacted), for partial indexes.
+LIVE_ASSIGNMENT_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(LIVE_ASSIGNMENT_STATES)))
 
 
 class Channel(enum.StrEnum):
@@ -109,6 +112,9 @@ class Ticket(db.Model):
     enterprise_norm: Mapped[str | None] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(18))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    # 被反映单位: the body the caller complains about, as typed, and the directory department it names
+    respondent_name: Mapped[str] = mapped_column(String(120), default="")
+    respondent_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.NORMAL)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[TicketState] = mapped_column(enum_column(TicketState, "ticket_state"))
@@ -117,6 +123,8 @@ class Ticket(db.Model):
     answer: Mapped[str] = mapped_column(Text, default="")
     supervision_level: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The current round: every dispatch, re-dispatch and reopen opens the next one (0: never dispatched).
+    round: Mapped[int] = mapped_column(Integer, default=0)
     chain_id: Mapped[int | None] = mapped_column(ForeignKey("matter_chains.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -133,6 +141,7 @@ class Ticket(db.Model):
 
     category: Mapped[Category | None] = relationship()
     district: Mapped[District | None] = relationship()
+    respondent_department: Mapped[Department | None] = relationship()
     operator: Mapped[User | None] = relationship()
     chain: Mapped[MatterChain | None] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(
@@ -146,6 +155,9 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("ticket_id", "department_id", "round"),
+        # A department holds at most one live assignment per ticket (the round invariant, in the database).
+        Index("uq_assignments_one_live_per_department", "ticket_id", "department_id", unique=True,
+              sqlite_where=text(LIVE_ASSIGNMENT_SQL), postgresql_where=text(LIVE_ASSIGNMENT_SQL)),
         Index("ix_assignments_dept_status_due", "department_id", "status", "resolve_due_at"),
         Index("ix_assignments_status_sign_due", "status", "sign_due_at"),
         Index("ix_assignments_status_contact_due", "status", "contact_due_at"),
@@ -163,7 +175,7 @@ class Assignment(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     role: Mapped[AssignmentRole] = mapped_column(enum_column(AssignmentRole, "assignment_role"))
-    round: Mapped[int] = mapped_column(Integer, default=1)
+    round: Mapped[int] = mapped_column(Integer, default=1)  # the ticket's round it was dispatched in
     status: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState, "assignment_state"))
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

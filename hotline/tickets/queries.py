@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.tickets.identity import InvalidCreditCode, InvalidPhone, normalize_phone, validate_credit_code
 from hotline.tickets.identity import normalize_enterprise_name
@@ -33,11 +34,37 @@ def ticket_or_404(number: str) -> Ticket:
     return ticket
 
 
+@dataclass(frozen=True)
+class HistoryItem:
+    """One event of a ticket's history with the department it concerns (its code, or None)."""
+
+    event: Event
+    department: str | None
+
+    @property
+    def by_system(self) -> str | None:
+        """Which background part acted when no person did: "escalation", "system", or None."""
+        if self.event.actor_id is not None:
+            return None
+        return "escalation" if self.event.action.startswith("escalation_") else "system"
+
+
+def history(ticket_id: int) -> list[HistoryItem]:
+    """A ticket's events in order, each naming its department: the one in the event's data, or
+    the department of the assignment it concerns (two departments' "sign-for breached" differ)."""
+    events = list(db.session.scalars(select(Event).where(Event.ticket_id == ticket_id)
+                                     .options(selectinload(Event.actor)).order_by(Event.seq)))
+    parts = dict(db.session.execute(select(Assignment.id, Department.code)
+                                    .join(Department, Assignment.department_id == Department.id)
+                                    .where(Assignment.ticket_id == ticket_id)).all())
+    return [HistoryItem(e, (e.data or {}).get("department") or parts.get(e.assignment_id)) for e in events]
+
+
 @dataclass
 class DetailView:
     """What the ticket page shows besides the ticket itself."""
 
-    events: list[Event]
+    events: list[HistoryItem]
     chain: list[Ticket]
     merged_into: Ticket | None
     cases: list = None
@@ -45,8 +72,7 @@ class DetailView:
 
 def detail_view(ticket: Ticket) -> DetailView:
     """History, the other tickets of its repeat chain, and the ticket it was merged into."""
-    events = list(db.session.scalars(select(Event).where(Event.ticket_id == ticket.id)
-                                     .options(selectinload(Event.actor)).order_by(Event.seq)))
+    events = history(ticket.id)
     chain = []
     if ticket.chain_id:
         chain = list(db.session.scalars(select(Ticket).where(Ticket.chain_id == ticket.chain_id,

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 __all__ = [
     "OPEN_STATUSES",
     "Candidate",
+    "ChainMember",
+    "chain_target",
     "NewMatter",
     "PastTicket",
     "is_repeat_of_open",
@@ -190,3 +192,35 @@ def rank_candidates(
 def is_repeat_of_open(candidate: Candidate) -> bool:
     """Whether the candidate's ticket is still open (its status is in OPEN_STATUSES)."""
     return candidate.ticket.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class ChainMember:
+    """A ticket of a repeat chain (屡诉链), as the database layer selects it."""
+
+    number: str
+    status: str
+    received_at: datetime
+    merged: bool  # merged (并单) into another ticket of the chain
+
+
+def chain_target(linked: ChainMember, chain: Iterable[ChainMember]) -> tuple[ChainMember, str]:
+    """The ticket a repeat of ``linked`` merges into or re-handles, and how it was found.
+
+    A chain has at most one ticket being worked on; a new call on the matter belongs there:
+
+    * the chain's open ticket (the latest one, merged tickets aside) → ``"chain_open"``
+      (``"linked"`` when that is the linked ticket itself);
+    * otherwise, when the linked ticket was itself merged, the chain's latest ticket that
+      was not merged (it is closed: the repeat re-handles it) → ``"chain_latest"``;
+    * otherwise the linked ticket → ``"linked"``.
+    """
+    members = [m for m in chain if not m.merged]
+    latest = lambda ms: max(ms, key=lambda m: (m.received_at, m.number))  # noqa: E731
+    open_members = [m for m in members if m.status in OPEN_STATUSES]
+    if open_members:
+        target = latest(open_members)
+        return target, ("linked" if target.number == linked.number else "chain_open")
+    if linked.merged and members:
+        return latest(members), "chain_latest"
+    return linked, "linked"

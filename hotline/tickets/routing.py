@@ -13,10 +13,23 @@ always says *why* it went where it went.
 2. 严肃查处 — a misconduct category, or a report (举报), goes to the discipline
    commission (纪委监委), always confidential, no co-handlers.  This takes
    precedence over a repeat link (noted as ``repeat_superseded_by_discipline``).
-3. 屡诉督办 — a confirmed repeat: merged (并单) into the earlier ticket while it is
-   open and there are no new facts; otherwise re-handled (重办) under supervision.
-4. 接诉即办 / 有诉联办 — category default departments, then keyword-table departments:
-   one department → ``on_receipt``; two or more → ``joint`` (first = lead, 主办).
+3. 屡诉督办 — a confirmed repeat: merged (并单) into the chain's open ticket while
+   there are no new facts; otherwise re-handled (重办) under supervision, by the
+   lead of the chain's last round (the body that failed answers again).
+4. 接诉即办 / 有诉联办 — who leads follows 属地管理、分级负责、谁主管谁负责, in order:
+
+   a. the respondent (被反映单位) the caller names, when it is in the directory: it
+      answers for its own conduct;
+   b. otherwise the place: the government or zone committee of the ticket's county,
+      district or development zone (属地), unless the category is set to be led by
+      its competent bureau wherever it happens (``CategoryFacts.territorial``);
+   c. otherwise the category's default department (行业主管), and failing that the
+      first keyword department.
+
+   When the respondent or the place leads, it takes the category default lead's
+   place; the category's other default departments and every keyword department
+   become co-handlers (协办).  One department → ``on_receipt``; two or more →
+   ``joint``.
 
 首接负责制 (the first department to receive a matter is responsible for it and may
 not pass it on) is enforced by the return window in ``hotline.tickets.states``,
@@ -64,6 +77,11 @@ REASON_CODES: tuple[str, ...] = (
     "confidential_requested",  # the caller asked for confidentiality
     "confidential_by_rule",  # discipline matters are always confidential
     "category_default",  # category, department: a default department of the category
+    "respondent_leads",  # department: the body complained about answers for its own conduct
+    "place_leads",  # department, district: the place's government or zone committee leads (属地)
+    "competent_bureau_leads",  # category, department: the category is led by its bureau wherever it happens
+    "rehandle_last_lead",  # department, ticket: the lead of the chain's last round answers again
+    "repeat_resolved_in_chain",  # linked, ticket, how: the linked ticket stands for its chain's ticket
     "keyword_match",  # keyword, department: the routing table matched the text
     "multiple_departments",  # count, lead: two or more departments → 有诉联办
     "repeat_open_no_new_facts",  # ticket, status, chain, complaint_number, supervision_level
@@ -118,6 +136,7 @@ class CategoryFacts:
     code: str
     is_misconduct: bool
     departments: tuple[str, ...]
+    territorial: bool = True  # the place leads (属地); False: the competent bureau leads everywhere
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,10 @@ class KeywordRule:
     priority: int = 0
 
 
+#: How a confirmed repeat's linked ticket was resolved to the ticket it merges into or re-handles.
+REPEAT_RESOLUTIONS: tuple[str, ...] = ("linked", "chain_open", "chain_latest")
+
+
 @dataclass(frozen=True)
 class RepeatLink:
     """A repeat (重复诉求) the operator confirmed; candidates are found elsewhere.
@@ -142,6 +165,12 @@ class RepeatLink:
     included (a first repeat: 1), so the new ticket is complaint number
     ``chain_repeat_count + 1``.  ``chain_id`` is None while the earlier ticket has
     no chain yet.
+
+    ``ticket_number`` is the ticket the repeat merges into or re-handles: the chain's
+    open ticket, or when the linked ticket was merged, the chain's latest ticket —
+    ``linked_number`` is what the operator chose and ``resolution`` (in
+    ``REPEAT_RESOLUTIONS``) says how one became the other.  ``last_lead`` is the lead
+    department of the chain's last round (None if the chain was never dispatched).
     """
 
     ticket_number: str
@@ -151,6 +180,9 @@ class RepeatLink:
     chain_supervision_level: int
     new_facts: bool
     last_callback_unsatisfied: bool
+    last_lead: str | None = None
+    linked_number: str | None = None
+    resolution: str = "linked"
 
 
 @dataclass(frozen=True)
@@ -164,6 +196,9 @@ class Matter:
     confidential_requested: bool
     answered_on_spot: bool
     urgency: str = "normal"
+    respondent: str | None = None  # 被反映单位: a directory department the caller complains about
+    place: str | None = None  # the government or zone committee of the matter's county or zone
+    place_district: str | None = None  # that county's or zone's code (for the reason shown)
 
 
 @dataclass(frozen=True)
@@ -284,29 +319,67 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _route_departments(
-    matter: Matter, rules: Sequence[KeywordRule]
-) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
-    """Category defaults, then keyword departments by priority (desc), deduplicated."""
-    departments: dict[str, None] = {}
-    reasons: list[Reason] = []
-    if matter.category is not None:
-        for dept in matter.category.departments:
-            if dept and dept not in departments:
-                departments[dept] = None
-                reasons.append(
-                    Reason.make("category_default", category=matter.category.code, department=dept)
-                )
+def _keyword_departments(matter: Matter, rules: Sequence[KeywordRule]) -> list[tuple[str, Reason]]:
+    """Keyword departments by priority (desc; table order within a priority), first match each."""
     text = _normalise(f"{matter.subject}\n{matter.description}")
+    found: list[tuple[str, Reason]] = []
     for rule in sorted(rules, key=lambda r: -r.priority):  # stable: table order within a priority
         keyword = next(
             (k for k in rule.keywords if k.strip() and _normalise(k.strip()) in text), None
         )
         if keyword is not None and rule.department:
-            departments.setdefault(rule.department, None)
-            reasons.append(
-                Reason.make("keyword_match", keyword=keyword.strip(), department=rule.department)
+            found.append(
+                (rule.department,
+                 Reason.make("keyword_match", keyword=keyword.strip(), department=rule.department))
             )
+    return found
+
+
+def _lead(matter: Matter, keyword_depts: Sequence[str]) -> tuple[str | None, Reason | None]:
+    """Who leads (see the module docstring, rule 4 a–c) and why; (None, None) if nobody."""
+    category = matter.category
+    defaults = tuple(d for d in (category.departments if category else ()) if d)
+    if matter.respondent:
+        return matter.respondent, Reason.make("respondent_leads", department=matter.respondent)
+    if matter.place and (category is None or category.territorial):
+        return matter.place, Reason.make(
+            "place_leads", department=matter.place, district=matter.place_district or "")
+    if defaults:
+        if matter.place and category is not None and not category.territorial:
+            return defaults[0], Reason.make(
+                "competent_bureau_leads", category=category.code, department=defaults[0])
+        return defaults[0], Reason.make("category_default", category=category.code, department=defaults[0])
+    if keyword_depts:
+        return keyword_depts[0], None  # its keyword_match reason is listed with the others
+    return None, None
+
+
+def _route_departments(
+    matter: Matter, rules: Sequence[KeywordRule], *, lead: str | None = None,
+    lead_reason: Reason | None = None,
+) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
+    """The lead first (given, or chosen by ``_lead``), then the co-handlers, with every reason.
+
+    Co-handlers are the category's default departments — without its default lead when
+    someone else leads — then the keyword departments, deduplicated.
+    """
+    keywords = _keyword_departments(matter, rules)
+    if lead is None:
+        lead, lead_reason = _lead(matter, [d for d, _ in keywords])
+    if lead is None:
+        return (), ()
+    departments: dict[str, None] = {lead: None}
+    reasons: list[Reason] = [lead_reason] if lead_reason is not None else []
+    category = matter.category
+    defaults = tuple(d for d in (category.departments if category else ()) if d)
+    replaced = defaults[:1] if defaults and defaults[0] != lead else ()
+    for dept in defaults:
+        if dept not in departments and dept not in replaced:
+            departments[dept] = None
+            reasons.append(Reason.make("category_default", category=category.code, department=dept))
+    for dept, reason in keywords:  # a replaced default lead still joins when the matter's words call for it
+        departments.setdefault(dept, None)
+        reasons.append(reason)
     return tuple(departments), tuple(reasons)
 
 
@@ -456,9 +529,19 @@ def decide(
     if matter.kind == "report" or (matter.category is not None and matter.category.is_misconduct):
         return _discipline(matter, repeat, discipline_department)
     level, repeat_reasons = _assess_repeat(repeat)
-    if repeat is not None and repeat_reasons[0].code == "repeat_open_no_new_facts":
+    if repeat is not None and repeat.resolution != "linked":
+        repeat_reasons = (Reason.make("repeat_resolved_in_chain", linked=repeat.linked_number,
+                                      ticket=repeat.ticket_number, how=repeat.resolution),
+                          *repeat_reasons)
+    if repeat is not None and repeat_reasons[-1].code == "repeat_open_no_new_facts":
         return _merge(matter, repeat, level, repeat_reasons)
-    departments, dept_reasons = _route_departments(matter, rules)
+    if repeat is not None and repeat.last_lead:
+        departments, dept_reasons = _route_departments(
+            matter, rules, lead=repeat.last_lead,
+            lead_reason=Reason.make("rehandle_last_lead", department=repeat.last_lead,
+                                    ticket=repeat.ticket_number))
+    else:
+        departments, dept_reasons = _route_departments(matter, rules)
     if not departments:
         raise RoutingError("no_department")
     if repeat is not None:
@@ -500,8 +583,11 @@ def override(
     override of ``merge`` / ``answered`` / ``discipline`` is an explicit re-route to
     departments — except that a confirmed repeat stays a repeat: overriding
     ``merge`` or ``rehandle`` gives ``rehandle`` and keeps the supervision level.
-    Confidentiality is never dropped.  The original reasons are kept and an
-    ``operator_override`` reason (by, reason, from_rule, lead, co_handlers) added.
+    Confidentiality the caller asked for, or that a report (举报) carries, is never
+    dropped; the confidentiality the discipline rule alone imposed goes with it when
+    the override routes the matter away from the discipline commission.  The original
+    reasons are kept and an ``operator_override`` reason (by, reason, from_rule, lead,
+    co_handlers) added.
     """
     lead, co_handlers = lead.strip(), tuple(c.strip() for c in co_handlers)
     _check_override(lead, co_handlers, by, reason)
@@ -518,13 +604,16 @@ def override(
         lead=lead,
         co_handlers=",".join(co_handlers),
     )
+    confidential = decision.confidential
+    if decision.rule == Rule.discipline and decision.lead not in departments:
+        confidential = bool({"confidential_requested", "report_kind"} & set(decision.reason_codes))
     return Decision(
         rule=rule,
         lead=lead,
         co_handlers=co_handlers,
         merge_into=None,
         supervision_level=decision.supervision_level,
-        confidential=decision.confidential,
+        confidential=confidential,
         joint_limits=len(departments) > 1,
         reasons=(*decision.reasons, note),
         overridden=True,

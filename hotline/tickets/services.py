@@ -26,8 +26,10 @@ from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
     Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
 )
-from hotline.tickets.routing import Decision, Matter, Rule, RoutingError, decide, override
-from hotline.tickets.states import AssignmentState, Role, TicketAction, TicketState, ticket_transition
+from hotline.tickets.routing import Decision, Matter, RepeatLink, Rule, RoutingError, decide, override
+from hotline.tickets.states import (
+    AssignmentState, Role, TicketAction, TicketState, check_round_invariant, ticket_transition,
+)
 
 
 class IntakeError(ValueError):
@@ -52,6 +54,7 @@ class IntakeData:
     enterprise_name: str = ""
     credit_code: str | None = None
     district_code: str | None = None
+    respondent: str = ""  # 被反映单位 as typed: a directory department's name or code, or free text
     urgency: str = "normal"
     confidential: bool = False
     answered_on_spot: bool = False
@@ -83,13 +86,21 @@ def new_matter(data: IntakeData) -> repeats.NewMatter:
 
 def route(data: IntakeData, operator_name: str) -> Decision:
     """Decide the routing of ``data`` (with the operator's override, if any)."""
+    return _route(data, operator_name)[0]
+
+
+def _route(data: IntakeData, operator_name: str) -> tuple[Decision, RepeatLink | None]:
+    """The routing decision and the confirmed repeat it followed (resolved within its chain)."""
     ref = reference.snapshot()
     category = ref.categories.get(data.category_code) if data.category_code else None
     if data.category_code and category is None:
         raise IntakeError("unknown_category", "category")
+    respondent, place = ref.respondent(data.respondent), ref.place(data.district_code)
     matter = Matter(kind=data.kind, category=category.facts if category else None, subject=data.subject,
                     description=data.description, confidential_requested=data.confidential,
-                    answered_on_spot=data.answered_on_spot, urgency=data.urgency)
+                    answered_on_spot=data.answered_on_spot, urgency=data.urgency,
+                    respondent=respondent.code if respondent else None, place=place.code if place else None,
+                    place_district=data.district_code if place else None)
     link = lookup.repeat_link(data.repeat_of, data.new_facts) if data.repeat_of else None
     if data.repeat_of and link is None:
         raise IntakeError("unknown_repeat", "repeat_of")
@@ -106,7 +117,7 @@ def route(data: IntakeData, operator_name: str) -> Decision:
                                 by=operator_name, reason=data.override_reason)
         except RoutingError as exc:
             raise IntakeError(exc.code, "co_handlers" if "co_handlers" in exc.code else "lead") from None
-    return decision
+    return decision, link
 
 
 def _empty_decision(data: IntakeData) -> Decision:
@@ -138,10 +149,10 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         if existing is not None:
             return existing
     reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
-    decision = route(data, operator_name)
+    decision, link = _route(data, operator_name)
     try:
         ticket = _new_ticket(data, decision, operator_id, now)
-        made = _act_on(ticket, decision, data, operator_id, now)
+        made = _act_on(ticket, decision, data, link, operator_id, now)
         if attribute is not None:
             attribute(ticket)
         _commit_keeping(ticket, *made)
@@ -189,13 +200,15 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
     category = ref.categories.get(data.category_code) if data.category_code else None
     district = ref.districts.get(data.district_code) if data.district_code else None
     district_id = district.id if district else None
+    respondent = ref.respondent(data.respondent)
     ticket = Ticket(
         number=numbers.allocate(now, current_app.config["TIMEZONE"]), idempotency_key=data.idempotency_key,
         channel=Channel(data.channel), kind=Kind(data.kind), category_id=category.id if category else None,
         subject=data.subject, description=data.description, caller_name=data.caller_name,
         caller_phone=data.caller_phone, enterprise_name=data.enterprise_name,
         enterprise_norm=normalize_enterprise_name(data.enterprise_name) or None, credit_code=data.credit_code,
-        district_id=district_id, urgency=Urgency(data.urgency), confidential=decision.confidential,
+        district_id=district_id, respondent_name=(respondent.name_zh if respondent else data.respondent.strip()),
+        respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency), confidential=decision.confidential,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
         dispatch_due_at=ticket_dispatch_due(ref.policy(category), request_clock(), now))
@@ -212,14 +225,14 @@ def policy_for(category) -> Policy:
     return Policy()
 
 
-def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, actor_id: int | None,
-            now: datetime) -> list[Assignment]:
+def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, link: RepeatLink | None,
+            actor_id: int | None, now: datetime) -> list[Assignment]:
     """Act on the routing; returns the assignments made (the new ticket's only ones)."""
     if decision.rule == Rule.answered:
         _transition(ticket, TicketAction.answer_on_spot, actor_id, now, {"answer": data.answer})
         ticket.closed_at, ticket.close_reason = now, "answered_on_spot"
         return []
-    earlier = _link_chain(ticket, decision, data) if data.repeat_of else None
+    earlier = _link_chain(ticket, decision, link) if link is not None else None
     if decision.rule == Rule.merge:
         _merge(ticket, earlier, decision, actor_id, now)
         return []
@@ -254,9 +267,10 @@ def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: i
 
 def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now: datetime,
                      new_ticket: bool = False, policy: Policy | None = None) -> list[Assignment]:
-    """New assignments (a fresh round per department) whose deadlines run from ``now``.
+    """Open the ticket's next round: new assignments whose deadlines run from ``now``.
 
     ``policy``: the ticket category's policy when the caller has it (else it is looked up).
+    Refuses (``round_invariant``) if a live assignment of an earlier round would remain.
     """
     depts = reference.snapshot().departments  # the active ones
     missing = [c for c in (lead, *co_handlers) if c not in depts]
@@ -264,17 +278,20 @@ def make_assignments(ticket: Ticket, lead: str, co_handlers, *, joint: bool, now
         raise IntakeError("unknown_department", "lead", departments=",".join(missing))
     policy, clock = policy if policy is not None else policy_for(ticket.category), request_clock()
     joint = joint or bool(co_handlers)
+    earlier = [] if new_ticket else list(ticket.assignments)  # a brand-new ticket has none: no load
+    ticket.round = (ticket.round or 0) + 1
     made = []
     for code in (lead, *co_handlers):
         role = AssignmentRole.LEAD if code == lead else AssignmentRole.CO
         due = assignment_deadlines(policy, clock, dispatched_at=now, urgency=ticket.urgency, joint=joint,
                                    co_handler=role == AssignmentRole.CO)
         made.append(Assignment(
-            ticket=ticket, department_id=depts[code].id, role=role, round=_round(ticket, depts[code].id, new_ticket),
+            ticket=ticket, department_id=depts[code].id, role=role, round=ticket.round,
             status=AssignmentState.dispatched, dispatched_at=now, sign_due_at=due.sign_due,
             sign_warn_at=due.sign_warn, contact_due_at=due.contact_due, contact_warn_at=due.contact_warn,
             return_due_at=due.return_due, resolve_due_at=due.resolve_due, resolve_warn_at=due.resolve_warn))
     db.session.add_all(made)
+    check_round_invariant(ticket.round, [(str(a.department_id), a.round, a.status) for a in (*earlier, *made)])
     return made
 
 
@@ -291,17 +308,11 @@ def notify_new_assignments(ticket: Ticket, assignments: list[Assignment]) -> Non
                      data={"ticket": ticket.number, "role": str(a.role)})
 
 
-def _round(ticket: Ticket, department_id: int, new_ticket: bool) -> int:
-    if new_ticket:
-        return 1  # a ticket created in this transaction has no earlier assignment
-    return 1 + sum(1 for a in ticket.assignments if a.department_id == department_id)
+def _link_chain(ticket: Ticket, decision: Decision, link: RepeatLink) -> Ticket:
+    """Join the confirmed repeat's chain (创建或加入重复诉求链), counting this complaint.
 
-
-def _link_chain(ticket: Ticket, decision: Decision, data: IntakeData) -> Ticket:
-    """Join the confirmed repeat's chain (创建或加入重复诉求链), counting this complaint."""
-    earlier = db.session.scalar(select(Ticket).where(Ticket.number == data.repeat_of))
-    if earlier.merged_into_id:
-        earlier = db.session.get(Ticket, earlier.merged_into_id)
+    ``link`` names the chain's ticket the repeat belongs to (already resolved within the chain)."""
+    earlier = db.session.scalar(select(Ticket).where(Ticket.number == link.ticket_number))
     earlier = lock_ticket(earlier.id)  # a handler or a worker may be writing its history right now
     chain = db.session.scalar(select(MatterChain).where(MatterChain.id == earlier.chain_id).with_for_update()
                               .execution_options(populate_existing=True)) if earlier.chain_id else None

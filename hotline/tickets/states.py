@@ -47,6 +47,15 @@ Assignment (派单) — one department's part, with its own clock from dispatch:
          │                                                                ▼  handlers submitted]
          └──────reopen (operator, system): 重办, fresh clock────────── submitted
 
+      dispatched, signed, contacted ──withdraw (system, operator)──▶ withdrawn
+         [terminal: the lead returned the whole ticket (joint handling), so every
+          other live part of that round ends; not a return by this department]
+
+Rounds.  Every dispatch, re-dispatch and reopen opens a new **round** of the ticket;
+its assignments carry the round number.  Invariant, always: every live assignment
+(dispatched, signed, contacted) belongs to the ticket's current round, and a
+department holds at most one live assignment per ticket (``check_round_invariant``).
+
 A co-handler's (协办) ``submit`` is its answer to the lead (主办); it is the same
 transition, without the co-handler guard.  Extensions (延期) and callbacks
 (回访) are events, not state changes, and are not in these tables.
@@ -66,6 +75,7 @@ from typing import Any, Generic, TypeVar
 
 __all__ = [
     "ASSIGNMENT_TRANSITIONS",
+    "LIVE_ASSIGNMENT_STATES",
     "OPEN_TICKET_STATES",
     "REFUSAL_CODES",
     "TERMINAL_TICKET_STATES",
@@ -82,6 +92,7 @@ __all__ = [
     "allowed_ticket_actions",
     "assignment_transition",
     "check_co_handlers_submitted",
+    "check_round_invariant",
     "check_return_grounds",
     "check_return_window",
     "ticket_transition",
@@ -110,6 +121,7 @@ class AssignmentState(StrEnum):
     contacted = "contacted"  # 已联系: first contact attempt with the caller (响应)
     submitted = "submitted"  # 已提交: reply submitted (办结 / co-handler's answer)
     returned = "returned"  # 已退单: returned as misrouted, with grounds
+    withdrawn = "withdrawn"  # 已撤回: ended because the lead returned the whole ticket
 
 
 class Role(StrEnum):
@@ -144,6 +156,7 @@ class AssignmentAction(StrEnum):
     return_ = "return"  # 退单
     submit = "submit"  # 提交答复
     reopen = "reopen"  # 重办
+    withdraw = "withdraw"  # 撤回: the lead's return ends the round's other live parts
 
 
 S = TypeVar("S", TicketState, AssignmentState)
@@ -178,6 +191,7 @@ REFUSAL_CODES: tuple[str, ...] = (
     "return_window_closed",  # params: return_due_at
     "return_grounds_required",
     "co_handlers_pending",  # params: missing (tuple of department codes)
+    "round_invariant",  # params: department, round, current_round
 )
 
 
@@ -220,7 +234,15 @@ ASSIGNMENT_TRANSITIONS: Mapping[
         (_A.contacted, _AA.record_contact): Transition(_A.contacted, _roles(_R.handler)),
         (_A.contacted, _AA.submit): Transition(_A.submitted, _roles(_R.handler)),
         (_A.submitted, _AA.reopen): Transition(_A.dispatched, _roles(_R.operator, _R.system)),
+        (_A.dispatched, _AA.withdraw): Transition(_A.withdrawn, _roles(_R.system, _R.operator)),
+        (_A.signed, _AA.withdraw): Transition(_A.withdrawn, _roles(_R.system, _R.operator)),
+        (_A.contacted, _AA.withdraw): Transition(_A.withdrawn, _roles(_R.system, _R.operator)),
     }
+)
+
+#: An assignment in one of these states still has work and a running clock (a "live" part).
+LIVE_ASSIGNMENT_STATES: frozenset[AssignmentState] = frozenset(
+    {AssignmentState.dispatched, AssignmentState.signed, AssignmentState.contacted}
 )
 
 #: States in which a ticket still needs work, a callback, or can take a merge.
@@ -294,6 +316,22 @@ def check_co_handlers_submitted(pending_co_handlers: Iterable[str]) -> None:
     missing = tuple(dict.fromkeys(pending_co_handlers))
     if missing:
         raise TransitionRefused("co_handlers_pending", missing=missing)
+
+
+def check_round_invariant(current_round: int, parts: Iterable[tuple[str, int, AssignmentState | str]]) -> None:
+    """The round invariant over a ticket's assignments, given as (department, round, state).
+
+    Every live assignment belongs to ``current_round`` and no department holds two live
+    assignments; raises ``TransitionRefused("round_invariant")`` naming the first offender.
+    """
+    seen: set[str] = set()
+    for department, rnd, state in parts:
+        if AssignmentState(state) not in LIVE_ASSIGNMENT_STATES:
+            continue
+        if rnd != current_round or department in seen:
+            raise TransitionRefused("round_invariant", department=department, round=rnd,
+                                    current_round=current_round)
+        seen.add(department)
 
 
 def assignment_transition(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from hotline.extensions import db
+from hotline.tickets import queries as ticket_queries
 from hotline.tickets.models import Assignment, Attachment, ContactAttempt, Event, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
@@ -130,6 +131,5 @@ def assignment_extras(assignment: Assignment) -> dict:
             Extension.assignment_id == assignment.id).order_by(Extension.requested_at))),
         "attachments": list(db.session.scalars(select(Attachment).where(
             Attachment.ticket_id == assignment.ticket_id).order_by(Attachment.created_at))),
-        "history": list(db.session.scalars(select(Event).where(Event.ticket_id == assignment.ticket_id)
-                                           .options(selectinload(Event.actor)).order_by(Event.seq))),
+        "history": ticket_queries.history(assignment.ticket_id),
     }

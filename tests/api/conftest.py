@@ -58,7 +58,7 @@ def make_ticket(city):
         fields = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
                       description="窗口以材料不全为由拒收申请，来电人电话13812345678，请尽快联系。",
                       caller_name="赵建国", caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司",
-                      credit_code=VALID_CODE, district_code="kaifaqu")
+                      credit_code=VALID_CODE)  # no district: the category default leads
         fields.update(overrides)
         return create_ticket(IntakeData(**fields), operator_id=None, operator_name="测试", now=now)
 
@@ -76,7 +76,7 @@ def ticket_body(**overrides) -> dict:
         "channel": "12345", "kind": "complaint", "category": "refusal", "subject": "申请被窗口拒收",
         "description": "窗口工作人员以材料不全为由拒收我公司的申请，没有一次性告知需要补充的材料。",
         "caller_name": "赵建国", "caller_phone": "138 1234 5678", "enterprise_name": "临汾市华晟珠宝有限公司",
-        "credit_code": VALID_CODE, "district": "kaifaqu",
+        "credit_code": VALID_CODE,  # no district: the category default (approval) leads
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}

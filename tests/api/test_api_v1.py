@@ -106,7 +106,7 @@ def test_invalid_bodies_are_422_with_a_pointer(client, operator_key, overrides, 
 
 
 def test_a_report_may_be_anonymous_and_is_masked(client, operator_key, make_key):
-    response = _create(client, operator_key, kind="report", category="bribery_fees", caller_name=None,
+    response = _create(client, operator_key, kind="report", category="bribery", caller_name=None,
                        caller_phone="13912345678", subject="索要好处费",
                        description="审批窗口工作人员暗示要好处费才能办理许可证。")
     assert response.status_code == 201
@@ -172,9 +172,9 @@ def test_each_key_has_its_own_rate_limit(client, make_key):
 
 
 def test_list_filters_and_cursor_pages(client, operator_key, make_ticket):
-    made = [make_ticket(subject=f"第{i}件") for i in range(5)]
-    report = make_ticket(kind="report", category_code="bribery_fees", confidential=True, subject="举报",
-                         description="窗口工作人员索要好处费，不给就不办理。")
+    made = [make_ticket(subject=f"第{i}件", district_code="kaifaqu") for i in range(5)]
+    report = make_ticket(kind="report", category_code="bribery", confidential=True, subject="举报",
+                         description="窗口工作人员索要好处费，不给就不办理。", district_code="kaifaqu")
     seen, cursor = [], None
     while True:
         query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
@@ -193,7 +193,7 @@ def test_list_filters_and_cursor_pages(client, operator_key, make_ticket):
         assert response.status_code == 200, response.get_json()
         return [t["number"] for t in response.get_json()["items"]]
 
-    assert numbers(kind="report") == numbers(category="bribery_fees") == numbers(department="discipline") == \
+    assert numbers(kind="report") == numbers(category="bribery") == numbers(department="discipline") == \
         [report.number]
     assert numbers(status="dispatched,closed", open="true", channel="phone", district="kaifaqu") == seen
     assert numbers(kind="", status="", cursor="", limit="", department="", open="") == seen  # empty = absent
@@ -314,3 +314,12 @@ def test_nul_characters_are_refused_not_stored(client, operator_key):
     response = _create(client, operator_key, subject="拒收\x00申请", co_handlers=["market\x00"], lead="approval",
                        override_reason="涉及\x00中介")
     assert response.status_code == 201 and response.get_json()["subject"] == "拒收申请"
+
+
+def test_create_with_a_district_or_a_respondent_routes_by_who_leads(client, operator_key):
+    placed = _create(client, operator_key, district="kaifaqu").get_json()
+    assert placed["lead_department"] == "devzone" and placed["district"] == "kaifaqu"
+    named = _create(client, operator_key, district="kaifaqu", respondent="finance_regulator",
+                    caller_phone="13812345679").get_json()
+    assert named["lead_department"] == "finance_regulator" and named["respondent"] == "市地方金融监管局"
+    _conforms("Ticket", named)

@@ -55,7 +55,7 @@ def test_services_and_definitions_through_georeport(city, live_server, fmt):
     client = GeoReport(f"{live_server}/open311/v2", output_format=fmt)
     services = client.get_service_list()
     codes = [s["service_code"] for s in services]
-    assert codes[:2] == ["refusal", "extra_steps"] and len(codes) == 14
+    assert codes[:2] == ["refusal", "extra_steps"] and len(codes) == 15
     refusal = services[0]
     assert refusal["service_name"] == "不予受理" and refusal["type"] == "realtime"
     assert refusal["metadata"] in (True, "true") and refusal["group"] == "投诉"
@@ -65,14 +65,15 @@ def test_services_and_definitions_through_georeport(city, live_server, fmt):
     assert definition["service_code"] == "refusal"
     attributes = definition["attributes"] if fmt == "json" else definition["attributes"]["attribute"]
     by_code = {a["code"]: a for a in attributes}
-    assert set(by_code) == {"subject", "enterprise_name", "credit_code", "district", "urgency", "confidential"}
+    assert set(by_code) == {"subject", "enterprise_name", "credit_code", "district", "urgency", "confidential",
+                            "respondent"}
     district_values = by_code["district"]["values"] if fmt == "json" else by_code["district"]["values"]["value"]
     assert {"key": "kaifaqu", "name": "临汾经济开发区"} in [dict(v) for v in district_values]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_requests_through_georeport(city, live_server, make_ticket, fmt):
-    open_ticket = make_ticket()
+    open_ticket = make_ticket(district_code="kaifaqu")  # led by the zone's committee (属地)
     closed = make_ticket(subject="审批超时", category_code="deadline_missed",
                          description="项目审批超过承诺时限仍未办结，也没有说明理由，来电人13812345678。")
     _close(closed)
@@ -111,7 +112,7 @@ def test_requests_through_georeport(city, live_server, make_ticket, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_confidential_report_shows_state_only(city, client, make_ticket, fmt):
-    report = make_ticket(kind="report", category_code="bribery_fees", subject="窗口人员索要好处费",
+    report = make_ticket(kind="report", category_code="bribery", subject="窗口人员索要好处费",
                          description="办理许可证时窗口人员暗示需要好处费，我是临汾市华晟珠宝的赵建国，电话13812345678。",
                          confidential=True)
     assert report.confidential
@@ -156,7 +157,8 @@ def test_post_creates_a_routed_ticket(client, operator_key, fmt):
     assert ticket.channel == "api" and ticket.status == "dispatched" and ticket.operator_id is None
     assert ticket.caller_name == "赵建国" and ticket.caller_phone == "13812345678"
     assert ticket.district.code == "kaifaqu" and ticket.category.code == "refusal"
-    assert [a.department.code for a in ticket.assignments] == ["approval"]  # the same routing as the page
+    # the same routing as the page: the matter lies in the development zone, so its committee leads
+    assert [a.department.code for a in ticket.assignments] == ["devzone"]
     assert ticket.subject.startswith("窗口工作人员拒收")
 
     token = response.headers["Open311-Token"]
@@ -193,7 +195,7 @@ def test_post_validation_errors_are_400_with_every_problem(client, operator_key,
 
 def test_a_complaint_needs_name_and_phone_a_report_does_not(client, operator_key):
     assert _post(client, api_key=operator_key, phone=None).status_code == 400
-    report = _post(client, api_key=operator_key, service_code="bribery_fees", phone=None, first_name=None,
+    report = _post(client, api_key=operator_key, service_code="bribery", phone=None, first_name=None,
                    last_name=None, description="窗口工作人员暗示要好处费才给办理许可证。")
     assert report.status_code == 201
     ticket = db.session.scalars(select(Ticket)).one()
@@ -287,3 +289,13 @@ def test_wrong_method_and_public_rate_limit(client, app, city):
     app.config["OPEN311_RATE_LIMIT"] = "2 per minute"
     assert [client.get("/open311/v2/services.xml").status_code for _ in range(3)] == [200, 200, 429]
     assert _errors(client.get("/open311/v2/services.xml"), "xml")[0][0] == 429
+
+
+def test_a_respondent_attribute_leads_like_the_intake_page(client, operator_key):
+    response = _post(client, api_key=operator_key, **{"attribute[respondent]": "市市场监督管理局"})
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    ticket = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+    assert ticket.respondent_department.code == "market"
+    assert [a.department.code for a in ticket.assignments] == ["market"]
+    definition = client.get("/open311/v2/services/refusal.json").get_json()
+    assert "respondent" in [a["code"] for a in definition["attributes"]]

@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline import ROOT
@@ -32,6 +33,7 @@ def _late_tickets(n: int) -> list[Ticket]:
                           operator_id=None, operator_name="王丽", now=past) for i in range(n)]
 
 
+@pytest.mark.real_clock_processes
 def test_racing_workers_and_sweep_escalate_each_step_exactly_once(app, database_url, redis_url, tmp_path):
     _late_tickets(4)
     items = engine.due_items(utcnow())

@@ -50,7 +50,7 @@ def form_data(**overrides) -> dict:
     data = {
         "intake_key": uuid.uuid4().hex, "channel": "phone", "caller_phone": "138 1234 5678",
         "caller_name": "赵建国", "credit_code": VALID_CODE, "enterprise_name": "临汾市华晟珠宝有限公司",
-        "district": "kaifaqu", "kind": "complaint", "category": "refusal", "urgency": "normal",
+        "kind": "complaint", "category": "refusal", "urgency": "normal",  # no district: the category leads
         "subject": "申请被窗口拒收",
         "description": "窗口工作人员以材料不全为由拒收我公司的申请，但没有一次性告知需要补充什么材料，已经跑了三趟。",
     }

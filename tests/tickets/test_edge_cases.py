@@ -50,16 +50,19 @@ def test_the_leads_return_sends_a_joint_ticket_back(operator):
     lifecycle.return_assignment(lead.id, grounds="主办应为供电公司", actor=None)
     db.session.refresh(ticket)
     assert ticket.status == "returned"
-    redispatch(ticket, "power", (), note="改由供电公司主办", actor_id=operator.id)
+    assert co.status == "withdrawn"  # the co-handler's part ends with the lead's return
+    [new] = redispatch(ticket, "power", (), note="改由供电公司主办", actor_id=operator.id)
     db.session.refresh(ticket)
     assert ticket.status == "dispatched"
+    live = [a for a in ticket.assignments if a.status in ("dispatched", "signed", "contacted")]
+    assert live == [new] and new.round == ticket.round == 2
 
 
 def test_an_extension_after_a_single_department_redispatch_keeps_the_five_day_limit(operator, make_user):
     supervisor = make_user("supervisor")
     ticket = _ticket(operator, category_code="factor_supply", subject="电力增容")
-    for a in ticket.assignments:
-        lifecycle.return_assignment(a.id, grounds="非本单位", actor=None)
+    lead = next(a for a in ticket.assignments if a.role == "lead")
+    lifecycle.return_assignment(lead.id, grounds="非本单位", actor=None)  # the whole ticket goes back
     [new] = redispatch(ticket, "housing", (), note="燃气", actor_id=operator.id)
     before = new.resolve_due_at
     lifecycle.sign_for(new.id, actor=None)

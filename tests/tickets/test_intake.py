@@ -69,7 +69,7 @@ def test_inquiry_answered_on_the_spot_is_closed_and_never_dispatched(operator_cl
 
 
 def test_a_report_goes_to_the_discipline_commission_and_is_confidential(operator_client):
-    post_intake(operator_client, kind="report", category="bribery_fees", caller_name="", caller_phone="",
+    post_intake(operator_client, kind="report", category="bribery", caller_name="", caller_phone="",
                 subject="检查人员索要好处费", description="市场检查时执法人员暗示要送购物卡才能少罚款，时间是上周三下午。")
     ticket = _ticket()
     assert ticket.routing_rule == "discipline" and ticket.confidential

@@ -30,7 +30,7 @@ def _intake(operator, **overrides):
     fields = dict(channel="phone", kind="complaint", subject="申请被窗口拒收", category_code="refusal",
                   description="窗口工作人员以材料不全为由拒收我公司的申请，没有一次性告知需要补充什么材料。",
                   caller_name="赵建国", caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司",
-                  credit_code=VALID_CODE, district_code="kaifaqu")
+                  credit_code=VALID_CODE)
     fields.update(overrides)
     return create_ticket(IntakeData(**fields), operator_id=operator.id, operator_name=operator.display_name,
                          now=NOW)

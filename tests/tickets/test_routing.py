@@ -155,6 +155,53 @@ CASES = [
      ("repeat_after_close", "repeat_new_facts", "category_default", "keyword_match",
       "multiple_departments")),
 ]
+# 属地管理、分级负责、谁主管谁负责: who leads when the caller names a body or the matter has a place.
+FACTOR_NDRC = CategoryFacts("factor_supply", False, ("ndrc",))
+TAX_REFUND = CategoryFacts("tax_refund", False, ("tax",), territorial=False)
+CASES += [
+    ("respondent_answers_for_itself", matter(respondent="housing", place="county"),
+     None, Rule.on_receipt, "housing", (), None, 0, False, False, ("respondent_leads",)),
+    ("place_leads_and_keyword_co_handles",  # the jewellery maker in the development zone
+     matter(category=FACTOR_NDRC, place="zone", place_district="kaifaqu",
+            description="园区厂房迟迟未验收；缺少流动资金，贷款未获批"),
+     None, Rule.joint, "zone", ("finance",), None, 0, False, True,
+     ("place_leads", "keyword_match", "multiple_departments")),
+    ("place_leads_default_co_handlers_stay", matter(category=FACTOR, place="county"),
+     None, Rule.joint, "county", ("finance",), None, 0, False, True,
+     ("place_leads", "category_default", "multiple_departments")),
+    ("place_is_the_default_lead", matter(category=FACTOR, place="zone"),
+     None, Rule.joint, "zone", ("finance",), None, 0, False, True,
+     ("place_leads", "category_default", "multiple_departments")),
+    ("competent_bureau_leads_wherever", matter(category=TAX_REFUND, place="county"),
+     None, Rule.on_receipt, "tax", (), None, 0, False, False, ("competent_bureau_leads",)),
+    ("replaced_default_lead_joins_by_keyword",
+     matter(category=CategoryFacts("arrears", False, ("finance",)), place="county", description="贷款还不上"),
+     None, Rule.joint, "county", ("finance",), None, 0, False, True,
+     ("place_leads", "keyword_match", "multiple_departments")),
+    ("place_without_category", matter(category=None, place="county", description="用水困难"),
+     None, Rule.joint, "county", ("water",), None, 0, False, True,
+     ("place_leads", "keyword_match", "multiple_departments")),
+    ("discipline_precedes_respondent", matter(category=BRIBE, respondent="housing", place="county"),
+     None, Rule.discipline, DISCIPLINE, (), None, 0, True, False,
+     ("misconduct_category", "confidential_by_rule")),
+    ("rehandle_goes_to_the_last_lead", matter(place="county"),
+     repeat(ticket_status="closed", last_lead="housing"),
+     Rule.rehandle, "housing", (), None, 1, False, False,
+     ("repeat_after_close", "rehandle_last_lead")),
+    ("rehandle_last_lead_keeps_keyword_co_handlers", matter(description="还需要贷款"),
+     repeat(ticket_status="closed", last_lead="zone"),
+     Rule.rehandle, "zone", ("finance",), None, 1, False, True,
+     ("repeat_after_close", "rehandle_last_lead", "keyword_match", "multiple_departments")),
+    ("merged_link_resolves_to_the_chain_open_ticket", matter(),
+     repeat(ticket_number="LF-3", linked_number="LF-2", resolution="chain_open"),
+     Rule.merge, None, (), "LF-3", 1, False, False,
+     ("repeat_resolved_in_chain", "repeat_open_no_new_facts")),
+    ("merged_link_resolves_to_the_chain_latest_ticket", matter(),
+     repeat(ticket_number="LF-1", ticket_status="closed", linked_number="LF-2", resolution="chain_latest",
+            last_lead="zone"),
+     Rule.rehandle, "zone", (), None, 1, False, False,
+     ("repeat_resolved_in_chain", "repeat_after_close", "rehandle_last_lead")),
+]
 RULES_WITH_LATIN = (*RULES, KeywordRule(("abc",), "abc_dept"))
 
 
@@ -281,10 +328,13 @@ def test_no_department_when_keyword_has_no_match_even_with_other_rules():
         (run(matter(kind="inquiry", answered_on_spot=True)), "approval", (), Rule.on_receipt, 0),
         (run(matter(), repeat(chain_repeat_count=2)), "approval", (), Rule.rehandle, 2),
         (run(matter(), repeat(ticket_status="closed")), "zone", ("power",), Rule.rehandle, 1),
-        (run(matter(category=BRIBE)), "market", (), Rule.on_receipt, 0),
+        (run(matter(category=BRIBE, confidential_requested=True)), "market", (), Rule.on_receipt, 0),
+        (run(matter(kind="report", category=BRIBE)), "market", (), Rule.on_receipt, 0),
+        (run(matter(category=BRIBE)), DISCIPLINE, ("market",), Rule.joint, 0),
     ],
     ids=["on_receipt_to_other", "to_joint", "answered_rerouted", "merge_becomes_rehandle",
-         "rehandle_kept", "discipline_rerouted_stays_confidential"],
+         "rehandle_kept", "discipline_rerouted_requested_stays_confidential",
+         "report_rerouted_stays_confidential", "discipline_kept_as_lead_stays_confidential"],
 )
 def test_override_valid(original, lead, co, rule, level):
     d = override(original, lead=lead, co_handlers=co, by="op-7", reason="  市民补充了情况 ")
@@ -431,3 +481,12 @@ def test_decision_invariants(kind, cat_depts, misconduct, text, confidential, ha
         assert d.rule in (Rule.on_receipt, Rule.joint)
         assert d.departments[: len(set(cat_depts))] == tuple(dict.fromkeys(cat_depts))
     json.dumps(d.to_dict())
+
+
+def test_override_away_from_discipline_drops_the_rule_s_confidentiality():
+    """A fee complaint filed under a misconduct category and re-routed to the charging body is
+    no longer confidential: only the discipline rule made it so."""
+    original = run(matter(category=BRIBE))
+    assert original.confidential is True
+    d = override(original, lead="market", co_handlers=(), by="op-7", reason="收费问题，不是索贿")
+    assert d.confidential is False and d.rule is Rule.on_receipt

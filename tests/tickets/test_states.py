@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hotline.tickets.states import (
+    check_round_invariant,
     ASSIGNMENT_TRANSITIONS,
     OPEN_TICKET_STATES,
     REFUSAL_CODES,
@@ -61,6 +62,12 @@ EXPECTED_ASSIGNMENT = {
     ("contacted", "submit", "handler"): "submitted",
     ("submitted", "reopen", "operator"): "dispatched",
     ("submitted", "reopen", "system"): "dispatched",
+    ("dispatched", "withdraw", "system"): "withdrawn",
+    ("dispatched", "withdraw", "operator"): "withdrawn",
+    ("signed", "withdraw", "system"): "withdrawn",
+    ("signed", "withdraw", "operator"): "withdrawn",
+    ("contacted", "withdraw", "system"): "withdrawn",
+    ("contacted", "withdraw", "operator"): "withdrawn",
 }
 
 
@@ -78,7 +85,7 @@ def test_enum_values_are_db_values():
         "merged", "answered",
     ]
     assert [s.value for s in AssignmentState] == [
-        "dispatched", "signed", "contacted", "submitted", "returned",
+        "dispatched", "signed", "contacted", "submitted", "returned", "withdrawn",
     ]
     assert [r.value for r in Role] == ["operator", "handler", "supervisor", "admin", "system"]
     assert AssignmentAction.return_.value == "return"
@@ -316,7 +323,7 @@ def test_co_handler_submit_and_lead_submit_when_all_answered():
 def test_refusal_codes_documented():
     assert set(REFUSAL_CODES) == {
         "not_allowed_in_state", "role_not_allowed", "return_window_closed",
-        "return_grounds_required", "co_handlers_pending",
+        "return_grounds_required", "co_handlers_pending", "round_invariant",
     }
 
 
@@ -357,3 +364,21 @@ def test_allowed_assignment_actions_hide_return_after_window():
         TicketAction.close,
         TicketAction.reopen,
     )
+
+
+# ---- the round invariant ---------------------------------------------------------------
+
+
+def test_round_invariant_holds_for_live_parts_of_the_current_round():
+    check_round_invariant(2, [("devzone", 1, "returned"), ("finance", 1, "withdrawn"),
+                              ("devzone", 2, "dispatched"), ("finance", 2, "signed"), ("tax", 1, "submitted")])
+
+
+@pytest.mark.parametrize("parts", [
+    [("finance", 1, "signed"), ("devzone", 2, "dispatched")],  # a live part left from round 1
+    [("devzone", 2, "dispatched"), ("devzone", 2, "contacted")],  # one department, two live parts
+])
+def test_round_invariant_refuses_stale_or_doubled_live_parts(parts):
+    with pytest.raises(TransitionRefused) as info:
+        check_round_invariant(2, parts)
+    assert info.value.code == "round_invariant"
