@@ -107,11 +107,16 @@ def test_callbacks_reopen_and_false_closure(month):
 def test_inquiries_are_outside_the_complaint_bases(month):
     _ticket(local(2026, 11, 2, 9, 0), "13800000001", kind="inquiry", category=None, answered_on_spot=True,
             answer="已当场解答")
+    _handle(_ticket(local(2026, 11, 2, 9, 0), "13800000003", kind="inquiry"), timedelta(hours=1))  # dispatched
     _ticket(local(2026, 11, 2, 9, 0), "13800000002")
-    assert measures.compute("response", month).base == 1
-    assert measures.compute("repeat", month).base == 1
-    spot = measures.compute("on_the_spot", month)
-    assert (spot.hits, spot.base) == (1, 1)
+    with time_machine.travel(local(2026, 12, 10, 9, 0), tick=False):
+        assert measures.compute("response", month).base == 1  # the dispatched inquiry's assignment is not in it
+        assert measures.compute("sign_on_time", month).base == 1
+        assert measures.compute("repeat", month).base == 1
+        spot = measures.compute("on_the_spot", month)
+        assert (spot.hits, spot.base) == (1, 2)
+        assert measures.compute("inquiry_dispatched", month).hits == 1
+    # the whole month with inquiries answered, dispatched, called back: tests/audit/test_inquiries.py
 
 
 def _mixed_month():
