@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from hotline.audit import exports, measures, report, rollups
 from hotline.audit.measures import COMPLAINT_KEYS, COMPLAINT_KINDS, INQUIRY_KEYS, MEASURES, Slice
