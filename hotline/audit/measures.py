@@ -4,9 +4,14 @@ A measure counts rows of one entity — assignments, callbacks or tickets — in
 period: its **base** (the denominator) and its **hits** (the numerator, a subset of
 the base). The figure, the drill-down list and the export all come from
 :func:`query`, so they always agree. A rate with an empty base is ``None`` and is
-shown as "—", never as 0 %. Inquiries are never dispatched and have no callbacks,
-so they are outside every assignment and callback base; the ticket measures name
-their kinds explicitly. See docs/MEASURES.md.
+shown as "—", never as 0 %.
+
+Every measure names the ticket kinds it counts. The complaint measures count rows of
+complaint-kind tickets only (complaint, report, help request, suggestion): an inquiry
+(咨询) is in none of their bases, whether it was answered on the spot or dispatched —
+its assignments and callbacks included. Inquiries have their own measures
+(:data:`INQUIRY_KEYS`: received, answered on the spot, dispatched, closed), reported
+apart. See docs/MEASURES.md.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from hotline.tickets.models import (
 from hotline.tickets.states import AssignmentState, TicketState
 
 COMPLAINT_KINDS = (Kind.COMPLAINT, Kind.REPORT, Kind.HELP, Kind.SUGGESTION)
+INQUIRY_KINDS = (Kind.INQUIRY,)
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,9 @@ class Measure:
     """One measure: the entity it counts, its base in a period, and its hit condition.
 
     The base is ``scope`` (the indexed range a period selects, shared by the measures of one
-    :data:`SCOPES` group so they are counted in one scan) and ``extra`` (the rest of the condition).
+    :data:`SCOPES` group so they are counted in one scan), ``kinds`` (the kinds of the tickets whose
+    rows are counted: the complaint kinds unless the measure is about inquiries) and ``extra`` (the
+    rest of the condition).
     """
 
     key: str
@@ -52,12 +60,24 @@ class Measure:
     scope: str  # a key of SCOPES
     extra: object = field(repr=False)  # (period, as_of) -> SQL condition or None
     hit: object = field(repr=False)  # () -> SQL condition
+    kinds: tuple[Kind, ...] = COMPLAINT_KINDS
+
+    @property
+    def about_inquiries(self) -> bool:
+        """Whether the measure counts inquiries (reported apart) rather than complaints."""
+        return self.kinds == INQUIRY_KINDS
+
+    def own(self, period: Period, as_of: datetime, with_kinds: bool = True):
+        """The base's condition beyond the scope's range: the ticket kinds and ``extra``."""
+        extra = self.extra(period, as_of)
+        if not with_kinds:
+            return extra
+        kinds = Ticket.kind.in_(self.kinds)
+        return kinds if extra is None else and_(kinds, extra)
 
     def base(self, period: Period, as_of: datetime):
-        """The base condition: the scope's range and the measure's own condition."""
-        extra = self.extra(period, as_of)
-        scope = SCOPES[self.scope](period)
-        return scope if extra is None else and_(scope, extra)
+        """The base condition: the scope's range, the ticket kinds and the measure's own condition."""
+        return and_(SCOPES[self.scope](period), self.own(period, as_of))
 
 
 def _dispatched_in(p: Period):
@@ -65,7 +85,8 @@ def _dispatched_in(p: Period):
 
 
 def _not_returned():
-    return Assignment.status != AssignmentState.returned
+    """Neither returned by its department nor withdrawn by the lead's return (joint handling)."""
+    return Assignment.status.notin_((AssignmentState.returned, AssignmentState.withdrawn))
 
 
 def _approved_extension():
@@ -83,61 +104,82 @@ SCOPES = {
 
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("response", "assignment",
-            "响应率: assignments whose first recorded contact came by their contact limit ÷ assignments "
-            "dispatched in the period whose outcome is known — contacted, or past the limit — (returned "
-            "assignments excluded).", "assignment_dispatched",
+            "响应率: assignments of complaint-kind tickets (no inquiry) whose first recorded contact came by "
+            "their contact limit ÷ those dispatched in the period whose outcome is known — contacted, or past "
+            "the limit — (returned and withdrawn assignments excluded).", "assignment_dispatched",
             lambda p, now: and_(_not_returned(),
                                 (Assignment.first_contact_at.isnot(None)) | (Assignment.contact_due_at <= now)),
             lambda: Assignment.first_contact_at <= Assignment.contact_due_at),
     Measure("sign_on_time", "assignment",
-            "Sign-for on time: assignments signed by their sign-for limit ÷ assignments dispatched in the "
-            "period that are signed or past the limit (returned assignments excluded).", "assignment_dispatched",
+            "Sign-for on time: assignments of complaint-kind tickets (no inquiry) signed by their sign-for "
+            "limit ÷ those dispatched in the period that are signed or past the limit (returned assignments "
+            "excluded).", "assignment_dispatched",
             lambda p, now: and_(_not_returned(),
                                 (Assignment.signed_at.isnot(None)) | (Assignment.sign_due_at <= now)),
             lambda: Assignment.signed_at <= Assignment.sign_due_at),
     Measure("on_time", "assignment",
-            "按期办结率: assignments submitted by their resolution due time (moved by approved extensions) "
-            "÷ assignments whose due time fell in the period and is past, or that were submitted (returned "
-            "ones excluded). A reopened ticket's new round is a new assignment and counts again.", "assignment_due",
+            "按期办结率: assignments of complaint-kind tickets (no inquiry) submitted by their resolution due "
+            "time (moved by approved extensions) ÷ those whose due time fell in the period and is past, or that "
+            "were submitted (returned and withdrawn ones excluded). A reopened ticket's new round is a new assignment and "
+            "counts again.", "assignment_due",
             lambda p, now: and_(_not_returned(),
                                 (Assignment.submitted_at.isnot(None)) | (Assignment.resolve_due_at <= now)),
             lambda: Assignment.submitted_at <= Assignment.resolve_due_at),
     Measure("return", "assignment",
-            "退单率: assignments returned ÷ assignments dispatched in the period.", "assignment_dispatched",
+            "退单率: assignments of complaint-kind tickets (no inquiry) returned ÷ those dispatched in the "
+            "period.", "assignment_dispatched",
             lambda p, now: None, lambda: Assignment.status == AssignmentState.returned),
     Measure("extension", "assignment",
-            "Extension rate: assignments with at least one approved extension ÷ assignments dispatched in "
-            "the period.", "assignment_dispatched",
+            "Extension rate: assignments of complaint-kind tickets (no inquiry) with at least one approved "
+            "extension ÷ those dispatched in the period.", "assignment_dispatched",
             lambda p, now: None, _approved_extension),
     Measure("resolution", "callback",
-            "解决率: callbacks in the period that reached the caller and where the caller says solved ÷ "
-            "callbacks that reached the caller.", "callback_reached",
+            "解决率: callbacks of complaint-kind tickets (no inquiry) in the period that reached the caller "
+            "and where the caller says solved ÷ those that reached the caller.", "callback_reached",
             lambda p, now: None, lambda: Callback.solved.is_(True)),
     Measure("satisfaction", "callback",
-            "满意率: reached callbacks in the period with satisfied or basically satisfied ÷ reached callbacks.",
+            "满意率: reached callbacks of complaint-kind tickets (no inquiry) in the period with satisfied or "
+            "basically satisfied ÷ those reached callbacks.",
             "callback_reached", lambda p, now: None,
             lambda: Callback.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASIC])),
     Measure("false_closure", "callback",
-            "False closures: reached callbacks in the period where the department had submitted the matter "
-            "as solved but the caller says not solved ÷ reached callbacks.", "callback_reached",
+            "False closures: reached callbacks of complaint-kind tickets (no inquiry) in the period where the "
+            "department had submitted the matter as solved but the caller says not solved ÷ those reached "
+            "callbacks.", "callback_reached",
             lambda p, now: None, lambda: and_(Callback.solved.is_(False), Callback.reply_solved.is_(True))),
     Measure("reopen", "ticket",
-            "重办率: tickets resolved in the period (or reopened in it) that have been reopened ÷ those tickets.",
+            "重办率: complaint-kind tickets (no inquiry) dispatched, received before the period's end and "
+            "active in it (not merged), that have been reopened ÷ those tickets.",
             "ticket_active",
-            lambda p, now: and_(Ticket.kind.in_(COMPLAINT_KINDS),
-                                Ticket.status.notin_([TicketState.answered, TicketState.merged]),
+            lambda p, now: and_(Ticket.status.notin_([TicketState.answered, TicketState.merged]),
                                 Ticket.dispatched_at.isnot(None)),
             lambda: Ticket.reopen_count > 0),
     Measure("repeat", "ticket",
-            "重复诉求率: tickets received in the period that a caller confirmed as a repeat of an earlier "
-            "matter ÷ tickets received (inquiries excluded).", "ticket_received",
-            lambda p, now: Ticket.kind.in_(COMPLAINT_KINDS),
+            "重复诉求率: complaint-kind tickets (no inquiry) received in the period that a caller confirmed "
+            "as a repeat of an earlier matter ÷ those tickets.", "ticket_received",
+            lambda p, now: None,
             lambda: and_(Ticket.chain_id.isnot(None), Ticket.routing_rule.in_(["merge", "rehandle"]))),
+    # Inquiries (咨询), reported apart: one base, inquiries received in the period; each row of the
+    # inquiry table is one hit condition over it.
     Measure("on_the_spot", "ticket",
-            "直办率: inquiries received in the period answered on the spot ÷ inquiries received.",
-            "ticket_received", lambda p, now: Ticket.kind == Kind.INQUIRY,
-            lambda: Ticket.status == TicketState.answered),
+            "直办率: inquiries received in the period answered on the spot (closed during the call, never "
+            "dispatched) ÷ inquiries received.",
+            "ticket_received", lambda p, now: None,
+            lambda: Ticket.status == TicketState.answered, kinds=INQUIRY_KINDS),
+    Measure("inquiry_dispatched", "ticket",
+            "Inquiries received in the period that were dispatched to a department (not answered on the "
+            "spot) ÷ inquiries received.",
+            "ticket_received", lambda p, now: None,
+            lambda: Ticket.dispatched_at.isnot(None), kinds=INQUIRY_KINDS),
+    Measure("inquiry_closed", "ticket",
+            "Inquiries received in the period that are closed now — answered on the spot, or dispatched and "
+            "closed after the callback (or unreachable) — ÷ inquiries received.",
+            "ticket_received", lambda p, now: None,
+            lambda: Ticket.status.in_([TicketState.answered, TicketState.closed]), kinds=INQUIRY_KINDS),
 )}
+COMPLAINT_KEYS = tuple(k for k, m in MEASURES.items() if not m.about_inquiries)
+#: The inquiry table: received (the shared base), answered on the spot, dispatched, closed.
+INQUIRY_KEYS = tuple(k for k, m in MEASURES.items() if m.about_inquiries)
 
 
 def department_column(entity: str):
@@ -197,16 +239,13 @@ class Figure:
         return self.hits / self.base if self.base else None
 
 
-def needs_ticket_join(entity: str, s: Slice) -> bool:
-    """Whether a slice filters on ticket columns that an assignment or callback must be joined for."""
-    return entity != "ticket" and any((s.district_id, s.category_id, s.kind, s.channel, s.rule))
-
-
 def _counts(keys, period: Period, s: Slice, as_of: datetime | None, by_department: bool):
     """Base and hit counts of several measures, one statement per scope (one scan of its range).
 
     Yields ``(department_id or None, {key: Figure})`` rows. The conditions are exactly those of
-    :func:`query`, so every figure equals the length of its drill-down list.
+    :func:`query`, so every figure equals the length of its drill-down list. Assignments and
+    callbacks are joined to their ticket for its kind; when every measure of a scope counts the same
+    kinds, the kind is a condition of the scan, otherwise of each measure's count.
     """
     now = as_of or utcnow()
     groups: dict[str, list[Measure]] = {}
@@ -215,19 +254,21 @@ def _counts(keys, period: Period, s: Slice, as_of: datetime | None, by_departmen
     for scope, ms in groups.items():
         entity = ms[0].entity
         model = _entity(entity)
+        shared = len({m.kinds for m in ms}) == 1
         columns = []
         for m in ms:
-            extra = m.extra(period, now)
-            base = func.count() if extra is None else func.count().filter(extra)
-            hit = func.count().filter(m.hit() if extra is None else and_(extra, m.hit()))
+            own = m.own(period, now, with_kinds=not shared)
+            base = func.count() if own is None else func.count().filter(own)
+            hit = func.count().filter(m.hit() if own is None else and_(own, m.hit()))
             columns += [base, hit]
         dept = department_column(entity) if by_department else None
         if by_department and dept is None:
             raise ValueError(f"{[m.key for m in ms]} are not attributed to departments")
         q = select(*([dept] if by_department else []), *columns).select_from(model)
-        if needs_ticket_join(entity, s):
+        if model is not Ticket:
             q = q.join(Ticket, Ticket.id == model.ticket_id)
-        q = q.where(SCOPES[scope](period), *slice_conditions(entity, s))
+        q = q.where(SCOPES[scope](period), *([Ticket.kind.in_(ms[0].kinds)] if shared else []),
+                    *slice_conditions(entity, s))
         if by_department:
             q = q.group_by(dept)
         for row in db.session.execute(q):

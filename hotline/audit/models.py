@@ -20,6 +20,10 @@ class AuditRollup(db.Model):
     # Bumped by every save; a run saves only over the version it read, so of two overlapping runs the
     # one that read an older state cannot overwrite a newer result.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Which definitions of the measures computed ``data`` (rollups.DEFINITION). A rollup of other
+    # definitions is never served and is recomputed by the next run; rows from before this column
+    # existed are definition 1 (inquiries still inside the complaint measures).
+    definition: Mapped[int] = mapped_column(Integer, server_default="1")
     data: Mapped[dict] = mapped_column(JSON)
 
 

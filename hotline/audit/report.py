@@ -14,7 +14,7 @@ from hotline.audit.periods import Period
 from hotline.directory.models import Category, Department, District
 from hotline.escalation.models import Setting
 from hotline.extensions import db
-from hotline.tickets.models import Assignment, Kind, Ticket
+from hotline.tickets.models import Assignment, Ticket
 
 DEFAULT_WEIGHTS = {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
 WEIGHTS_KEY = "score_weights"
@@ -145,13 +145,11 @@ def _stats_sql(period: Period, s: Slice, grouped: bool) -> dict:
     values. Both use the same nearest-rank definition (:func:`_pct`).
     """
     conds = [Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
-             *measures.slice_conditions("assignment", s)]
+             Ticket.kind.in_(measures.COMPLAINT_KINDS), *measures.slice_conditions("assignment", s)]
     group = [Assignment.department_id] if grouped else []
 
     def scoped(q):
-        if measures.needs_ticket_join("assignment", s):
-            q = q.join(Ticket, Ticket.id == Assignment.ticket_id)
-        return q.where(*conds)
+        return q.join(Ticket, Ticket.id == Assignment.ticket_id).where(*conds)
 
     out: dict = {}
     if db.engine.dialect.name == "postgresql":
@@ -179,7 +177,8 @@ def _stats_sql(period: Period, s: Slice, grouped: bool) -> dict:
 
 
 def durations(period: Period, s: Slice = Slice()) -> Durations:
-    """Average and percentile working times of assignments dispatched in the period.
+    """Average and percentile working times of assignments of complaint-kind tickets (no inquiry)
+    dispatched in the period.
 
     The working minutes are stored on the assignment when it is signed, first contacted and
     submitted (``lifecycle.working_minutes``), so this is one aggregate over the month's rows.
@@ -224,9 +223,10 @@ def volume_by_day(period: Period, tz: str) -> list[tuple[str, int]]:
 
 
 def top(period: Period, column, model, limit: int = 8) -> list[tuple[object, int]]:
-    """The most frequent categories or districts of complaints received in the period."""
+    """The most frequent categories or districts of complaint-kind tickets (no inquiry) received in the period."""
     q = (select(model, func.count()).join(Ticket, column == model.id)
-         .where(Ticket.received_at >= period.start, Ticket.received_at < period.end, Ticket.kind != Kind.INQUIRY)
+         .where(Ticket.received_at >= period.start, Ticket.received_at < period.end,
+                Ticket.kind.in_(measures.COMPLAINT_KINDS))
          .group_by(model.id).order_by(func.count().desc()).limit(limit))
     return [(m, n) for m, n in db.session.execute(q)]
 

@@ -10,6 +10,8 @@ callback's month); a rollup of that month or any later one is **stale** while su
 and the dashboard then computes the month live. The job (:func:`refresh`) reads the change rows,
 recomputes every rolled-up month they touch, and deletes exactly the rows it read — a change it
 did not see (committed while it ran) stays, so the month stays stale until the next run.
+A rollup records the :data:`DEFINITION` it was computed with; one of other definitions (computed
+before a measure changed) is never served and is recomputed by the next run.
 See docs/MEASURES.md, "What is precomputed".
 """
 from __future__ import annotations
@@ -34,6 +36,11 @@ from hotline.tickets.models import Assignment, Callback, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
 MARKED = "audit_change_marked"
+#: The definitions of the measures a rollup is computed with. Bump it whenever a measure's base or
+#: hit, a duration or the layout of ``compute``'s data changes. 1: before inquiries were taken out of
+#: the complaint measures; 2: inquiries apart (in no complaint measure, their own table); 3: parts
+#: withdrawn by the lead's return (joint handling) are left out like returned ones.
+DEFINITION = 3
 LAST_HOUR = timedelta(hours=1)
 ALL_KEYS = tuple(measures.MEASURES)
 DEPARTMENT_KEYS = tuple(k for k, m in measures.MEASURES.items() if m.entity != "ticket")
@@ -95,7 +102,7 @@ def settled(period: Period, now: datetime) -> bool:
         return False
     pending = select(Assignment.id).where(
         Assignment.dispatched_at >= period.start, Assignment.dispatched_at < period.end,
-        Assignment.status != AssignmentState.returned,
+        Assignment.status.notin_((AssignmentState.returned, AssignmentState.withdrawn)),
         or_(and_(Assignment.signed_at.is_(None), Assignment.sign_due_at > now),
             and_(Assignment.first_contact_at.is_(None), Assignment.contact_due_at > now))).limit(1)
     return db.session.scalar(pending) is None
@@ -166,9 +173,10 @@ class Rollup:
 
 def fresh(period: Period) -> Rollup | None:
     """The month's rollup if it exists and no late change has touched it since (the whole city and
-    every department; other slices are always computed live)."""
+    every department; other slices are always computed live). A rollup computed with other
+    definitions of the measures (:data:`DEFINITION`) is not served."""
     row = db.session.get(AuditRollup, period.label)
-    if row is None:
+    if row is None or row.definition != DEFINITION:
         return None
     stale = db.session.scalar(select(AuditChange.id).where(AuditChange.month <= period.label).limit(1))
     return None if stale is not None else Rollup(row)
@@ -184,7 +192,8 @@ def _months(first: datetime, now: datetime, tz: str) -> list[Period]:
 
 
 def refresh(now: datetime | None = None) -> list[str]:
-    """Roll up every closed, settled month that has no rollup or a stale one; returns the months done.
+    """Roll up every closed, settled month that has no rollup, a stale one or one computed with other
+    definitions of the measures; returns the months done.
 
     Safe when two runs overlap (the cron job and ``hotline audit-rollups``, two workers): a month is
     saved only over the version this run read, so an older computation never replaces a newer one;
@@ -192,7 +201,12 @@ def refresh(now: datetime | None = None) -> list[str]:
     """
     now = now or utcnow()
     tz = _tz()
-    existing = dict(db.session.execute(select(AuditRollup.month, AuditRollup.version)).all())
+    existing, outdated = {}, set()
+    for month, version, definition in db.session.execute(
+            select(AuditRollup.month, AuditRollup.version, AuditRollup.definition)):
+        existing[month] = version
+        if definition != DEFINITION:
+            outdated.add(month)
     changes = db.session.execute(select(AuditChange.id, AuditChange.month)).all()
     first = db.session.scalar(select(func.min(Ticket.received_at)))
     db.session.rollback()
@@ -202,7 +216,7 @@ def refresh(now: datetime | None = None) -> list[str]:
     done: list[str] = []
     for period in _months(first, now, tz):
         touched = earliest_change is not None and period.label >= earliest_change
-        if period.label in existing and not touched:
+        if period.label in existing and not touched and period.label not in outdated:
             continue
         if not settled(period, now):
             continue
@@ -224,14 +238,15 @@ def _save(month: str, version: int | None, data: dict, now: datetime, seconds: f
     if version is None:
         try:
             db.session.execute(insert(AuditRollup).values(month=month, computed_at=now, data=data, seconds=seconds,
-                                                          version=1))
+                                                          version=1, definition=DEFINITION))
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             return False
         return True
     saved = db.session.execute(update(AuditRollup).where(AuditRollup.month == month, AuditRollup.version == version)
-                               .values(computed_at=now, data=data, seconds=seconds, version=version + 1))
+                               .values(computed_at=now, data=data, seconds=seconds, version=version + 1,
+                                       definition=DEFINITION))
     if saved.rowcount != 1:
         db.session.rollback()
         return False

@@ -8,18 +8,44 @@ from flask import (
     stream_with_context, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from hotline.audit import exports, measures, report
-from hotline.audit.measures import MEASURES, Slice
+from hotline.audit.measures import INQUIRY_KEYS, MEASURES, Figure, Slice
 from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.http import id_arg
+from hotline.labels import measure_label
 from hotline.security import roles_required
 
 bp = Blueprint("audit", __name__)
 RATE_KEYS = ("response", "sign_on_time", "on_time", "resolution", "satisfaction")
-OTHER_KEYS = ("return", "extension", "reopen", "repeat", "false_closure", "on_the_spot")
+OTHER_KEYS = ("return", "extension", "reopen", "repeat", "false_closure")
+# The inquiry table (咨询, reported apart): its rows, each drilling down to the tickets it counts.
+INQUIRY_ROWS = (
+    (_l("Inquiries received"), "on_the_spot", "base"),
+    (_l("Answered on the spot"), "on_the_spot", "hit"),
+    (_l("Dispatched to a department"), "inquiry_dispatched", "hit"),
+    (_l("Closed (on the spot or after dispatch)"), "inquiry_closed", "hit"),
+)
+INQUIRY_MEASURE_LABELS = {"inquiry_dispatched": _l("Inquiries dispatched"), "inquiry_closed": _l("Inquiries closed")}
+
+
+def _label(key: str) -> str:
+    """A measure's name (the inquiry measures' names are kept here until hotline.labels has them)."""
+    return str(INQUIRY_MEASURE_LABELS[key]) if key in INQUIRY_MEASURE_LABELS else measure_label(key)
+
+
+def inquiry_table(figures: dict[str, Figure]) -> list[dict]:
+    """The inquiry table's rows: label, the measure and part to drill into, the count, and its share of
+    the inquiries received (None on the first row)."""
+    rows = []
+    for label, key, part in INQUIRY_ROWS:
+        f = figures[key]
+        rows.append({"label": label, "measure": key, "part": part, "count": f.base if part == "base" else f.hits,
+                     "share": None if part == "base" else f})
+    return rows
 
 
 def _period() -> Period:
@@ -58,10 +84,11 @@ def _slice_args(s: Slice) -> dict:
 def dashboard():
     """The month's rates with drill-downs, volume, top categories and counties, and the ranking."""
     tz, period, s = current_app.config["TIMEZONE"], _period(), _slice()
-    data = report.dashboard_data(period, s, (*RATE_KEYS, *OTHER_KEYS), tz)
+    data = report.dashboard_data(period, s, (*RATE_KEYS, *OTHER_KEYS, *INQUIRY_KEYS), tz)
     return render_template(
         "audit/dashboard.html", period=period, previous=period.previous(tz), figures=data["figures"], slice=s,
-        slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS, durations=data["durations"],
+        slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS,
+        inquiries=inquiry_table(data["figures"]), durations=data["durations"],
         ranking=report.ranking(period, period.previous(tz)), volume=data["volume"],
         top_categories=data["top_categories"], top_districts=data["top_districts"], weights=report.weights(),
         computed_at=data["computed_at"])
@@ -77,8 +104,8 @@ def drill():
     period, s = _period(), _own_slice(_slice())
     rows = exports.rows(key, period, s, part, limit=exports.PAGE_LIMIT)
     total = exports.count(key, period, s, part)
-    return render_template("audit/drill.html", measure=MEASURES[key], part=part, period=period, rows=rows,
-                           total=total, args={**request.args})
+    return render_template("audit/drill.html", measure=MEASURES[key], label=_label(key), part=part, period=period,
+                           rows=rows, total=total, args={**request.args})
 
 
 def _own_slice(s: Slice) -> Slice:
@@ -111,9 +138,10 @@ def department():
 def ranking_report():
     """The print-ready monthly ranking (排名通报) for city leaders."""
     tz, period = current_app.config["TIMEZONE"], _period()
-    city = report.city_figures(period, (*RATE_KEYS, "on_the_spot"))
+    city = report.city_figures(period, (*RATE_KEYS, *INQUIRY_KEYS))
     return render_template("audit/ranking_report.html", period=period, ranking=report.ranking(period, period.previous(tz)),
-                           city=city, weights=report.weights(), generated=utcnow())
+                           city=city, inquiries=inquiry_table(city), slice_args={}, weights=report.weights(),
+                           generated=utcnow())
 
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

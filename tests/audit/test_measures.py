@@ -107,11 +107,16 @@ def test_callbacks_reopen_and_false_closure(month):
 def test_inquiries_are_outside_the_complaint_bases(month):
     _ticket(local(2026, 11, 2, 9, 0), "13800000001", kind="inquiry", category=None, answered_on_spot=True,
             answer="已当场解答")
+    _handle(_ticket(local(2026, 11, 2, 9, 0), "13800000003", kind="inquiry"), timedelta(hours=1))  # dispatched
     _ticket(local(2026, 11, 2, 9, 0), "13800000002")
-    assert measures.compute("response", month).base == 1
-    assert measures.compute("repeat", month).base == 1
-    spot = measures.compute("on_the_spot", month)
-    assert (spot.hits, spot.base) == (1, 1)
+    with time_machine.travel(local(2026, 12, 10, 9, 0), tick=False):
+        assert measures.compute("response", month).base == 1  # the dispatched inquiry's assignment is not in it
+        assert measures.compute("sign_on_time", month).base == 1
+        assert measures.compute("repeat", month).base == 1
+        spot = measures.compute("on_the_spot", month)
+        assert (spot.hits, spot.base) == (1, 2)
+        assert measures.compute("inquiry_dispatched", month).hits == 1
+    # the whole month with inquiries answered, dispatched, called back: tests/audit/test_inquiries.py
 
 
 def _mixed_month():
@@ -194,3 +199,16 @@ def test_an_assignment_still_within_its_limit_is_not_yet_judged(month):
         lifecycle.sign_for(a.id, actor=None, now=now)
         lifecycle.record_contact(a.id, at=now, method="phone", reached=True, summary="已联系", actor=None, now=now)
         assert (measures.compute("response", month).hits, measures.compute("response", month).base) == (1, 1)
+
+
+def test_a_part_withdrawn_by_the_lead_s_return_is_not_judged(month):
+    """A co-handler's part ended by the lead's return is neither late nor on time: like a return, it
+    leaves the response, sign-for and on-time bases (and is no return of that department)."""
+    t = _ticket(local(2026, 11, 2, 9, 0), "13800000001", category="unpaid_debts")
+    lead, co = t.assignments[:2]
+    lifecycle.return_assignment(lead.id, grounds="不属本单位", actor=None, now=local(2026, 11, 2, 9, 30))
+    assert co.status == "withdrawn"
+    with time_machine.travel(local(2026, 11, 30, 12, 0), tick=False):
+        for key in ("response", "sign_on_time"):
+            assert measures.compute(key, month).base == 0, key
+        assert (measures.compute("return", month).hits, measures.compute("return", month).base) == (1, 2)
