@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import csrf_from
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _late_ticket(phone="13800000001", category="refusal") -> Ticket:
@@ -72,7 +75,8 @@ def test_notice_interview_and_clearing_a_level_three_case(supervisor_client):
     refused = _post(supervisor_client, f"{page}/clear", page, "clear", reason="已办结")
     assert refused.status_code == 409  # level 3 results in an interview first
     _post(supervisor_client, f"{page}/interview", page, "interview", participants="市行政审批服务管理局分管副局长",
-          held_at="2026-11-27T15:00", outcome="责令限期整改")
+          held_at=(utcnow() - timedelta(days=1)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
+          outcome="责令限期整改")  # yesterday, whatever today is
     assert _post(supervisor_client, f"{page}/clear", page, "clear", reason="已整改到位").status_code == 302
     db.session.refresh(case)
     assert case.status == "cleared" and case.close_reason == "已整改到位"
