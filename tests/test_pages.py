@@ -50,3 +50,11 @@ def test_home_shows_role_fitted_navigation(client, make_user, login):
     html = client.get("/").get_data(as_text=True)
     assert "/admin/users" not in html
     assert handler.department.name_zh in html
+
+
+def test_the_favicon_is_linked_and_served(client):
+    login_page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon"' in login_page and "favicon.svg" in login_page
+    assert client.get("/static/favicon.svg").status_code == 200
+    legacy = client.get("/favicon.ico")
+    assert legacy.status_code == 301 and legacy.headers["Location"].endswith("/static/favicon.svg")

@@ -31,3 +31,9 @@ def notifications_read():
     """Mark every notification as read."""
     notification_service.mark_all_read(current_user.id)
     return redirect(url_for(".notifications"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers that ask for /favicon.ico get the icon the pages link to (no 404 in the console)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
