@@ -2,7 +2,7 @@
 
 Times, for the latest full month of the history (``--month`` to choose another), every figure the
 dashboard view (``hotline.audit.views.dashboard``) computes, each as its own call:
-``measures.compute_many`` of the eleven keys (one statement per scope; each scope is also timed
+``measures.compute_many`` of the dashboard's keys (complaint measures and the inquiry table) (one statement per scope; each scope is also timed
 alone as ``scope:…``, not counted in the sum), ``report.ranking`` (this month and the previous
 one, per department), ``report.durations`` (working minutes from dispatch to sign, contact and
 submit), ``report.volume_by_day``, ``report.top_categories``, ``report.top_districts`` and
@@ -35,7 +35,8 @@ from bench.common import (
 )
 
 RATE_KEYS = ("response", "sign_on_time", "on_time", "resolution", "satisfaction")
-OTHER_KEYS = ("return", "extension", "reopen", "repeat", "false_closure", "on_the_spot")
+OTHER_KEYS = ("return", "extension", "reopen", "repeat", "false_closure",
+              "on_the_spot", "inquiry_dispatched", "inquiry_closed")  # the inquiry table's own rows
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -192,7 +193,8 @@ def _roll_up(app, db, period) -> dict:
     t = time.perf_counter()
     data = rollups.compute(period, now)
     compute_s = time.perf_counter() - t
-    db.session.merge(AuditRollup(month=period.label, computed_at=now, data=data, seconds=round(compute_s, 3)))
+    db.session.merge(AuditRollup(month=period.label, computed_at=now, data=data, seconds=round(compute_s, 3),
+                                 definition=rollups.DEFINITION))
     db.session.commit()
     changes = db.session.scalar(select(func.count()).select_from(AuditChange))
     if changes:

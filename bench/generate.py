@@ -86,7 +86,7 @@ TICKET_COLUMNS = (
     "urgency", "confidential", "status", "routing_rule", "routing", "answer", "supervision_level",
     "reopen_count", "chain_id", "merged_into_id", "operator_id", "received_at", "dispatch_due_at",
     "dispatched_at", "resolved_at", "callback_due_at", "closed_at", "close_reason", "false_closure",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "respondent_name", "respondent_department_id", "round",
 )
 ASSIGNMENT_COLUMNS = (
     "id", "ticket_id", "department_id", "role", "round", "status", "dispatched_at", "sign_due_at", "sign_warn_at",
@@ -751,6 +751,7 @@ class History:
             col(s.close if s.close is not None and s.close < end else None),
             s.close_reason if s.close is not None and s.close < end else None,
             s.false_closure_t is not None and s.false_closure_t < end, col(t0), col(evs[-1][0]),
+            "", None, len({a.steps[0][0] for a in s.asgs if a.steps[0][0] < end}),
         )
         out["tickets"].append(ticket_row)
         self.counts["tickets"] += 1
@@ -815,9 +816,10 @@ class History:
                 "resolve_due_at": after(base), "resolve_warn_at": after(int(base * ratio))}
 
     def _assign(self, s: Story, code: str, role: str, t: int, urgency: str, joint: bool) -> Assignment:
-        """``make_assignments``: a fresh round per department, deadlines from ``t``."""
+        """``make_assignments``: the ticket's round of the dispatch at ``t`` (one per dispatch instant),
+        deadlines from ``t``."""
         dept = self.refs["department_ids"][code]
-        rnd = 1 + sum(1 for x in s.asgs if x.dept == dept)
+        rnd = len({x.steps[0][0] for x in s.asgs} | {t})
         a = Assignment(self.next_id["assignments"], dept, code, role, rnd)
         self.next_id["assignments"] += 1
         a.steps.append((t, None, "dispatched", self._deadlines(t, urgency, joint, role == "co"), None))
