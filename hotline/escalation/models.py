@@ -1,4 +1,5 @@
-"""Supervision (督办) cases, their actions, exactly-once escalation steps, the working calendar, deadline recomputations."""
+"""Supervision (督办) cases and their actions, exactly-once escalation steps, the working calendar,
+deadline recomputations."""
 from __future__ import annotations
 
 import enum

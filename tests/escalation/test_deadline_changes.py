@@ -79,6 +79,11 @@ def test_ticket_and_case_deadlines_count_from_their_own_start():
                                  dispatch_due_at=at(2026, 12, 21, 9, 0), resolved_at=at(2026, 12, 30, 16, 0),
                                  callback_due_at=at(2027, 1, 1, 16, 0))
     assert [(c.step, c.new_due) for c in moved] == [("callback", at(2027, 1, 4, 16, 0))]
+    waiting = rules.ticket_changes(ticket_id=2, status="received", policy=Policy(), clock=NEW_YEAR_OFF,
+                                   now=at(2026, 12, 31, 17, 30), received_at=at(2026, 12, 31, 17, 0),
+                                   dispatch_due_at=at(2027, 1, 1, 11, 0), resolved_at=None, callback_due_at=None)
+    assert [(c.step, c.old_due, c.new_due) for c in waiting] == [  # half a working day from reception
+        ("dispatch", at(2027, 1, 1, 11, 0), at(2027, 1, 4, 11, 0))]
     case = rules.case_change(case_id=3, level=2, opened_at=at(2026, 12, 29, 9, 0), due_at=at(2027, 1, 1, 9, 0),
                              policy=Policy(), clock=NEW_YEAR_OFF, now=at(2026, 12, 30, 9, 0))
     assert (case.target, case.level, case.new_due) == ("case", 2, at(2027, 1, 4, 9, 0))
