@@ -197,6 +197,7 @@ EVENTS = {
     "supervision_cleared": _l("Supervision cleared"),
     "api_call": _l("Done through the integration API"),
     "contact_attempt_unreached": _l("Contact attempt: caller not reached"),
+    "deadline_recomputed": _l("Deadlines recomputed"),
 }
 
 
@@ -230,9 +231,53 @@ def match_label(match) -> str:
     return _lookup(MATCHES, match)
 
 
-def event_label(action) -> str:
-    """A history event's name."""
-    return _lookup(EVENTS, action)
+def event_label(action, data: dict | None = None) -> str:
+    """A history event's name; with the event's ``data``, what it changed where the history says more."""
+    label = _lookup(EVENTS, action)
+    if action == "deadline_recomputed" and data:
+        return _("%(label)s (%(reason)s): %(changes)s", label=label, reason=recompute_reason(data.get("causes", [])),
+                 changes="; ".join(_deadline_change(c) for c in data.get("changes", [])))
+    return label
+
+
+DEADLINE_STEPS = {
+    "sign": _l("sign for by"), "contact": _l("contact by"), "return": _l("return allowed until"),
+    "resolve": _l("resolve by"), "dispatch": _l("dispatch by"), "callback": _l("call back by"),
+}
+
+
+def recompute_reason(causes) -> str:
+    """Why deadlines were recomputed, in the current language (causes as stored by the recomputation)."""
+    texts = []
+    for cause in causes:
+        kind = cause.get("kind")
+        if kind == "calendar":
+            texts.append(_("the working calendar of %(year)s changed", year=cause.get("year")))
+        elif kind == "hours":
+            texts.append(_("the working hours changed"))
+        elif kind == "policy":
+            texts.append(_("time-limit policy %(code)s changed", code=cause.get("code")))
+        elif kind == "categories":
+            texts.append(_("the time-limit policy of categories %(codes)s changed",
+                           codes="、".join(cause.get("codes", []))))
+    return "; ".join(texts) or "—"
+
+
+def _deadline_change(change: dict) -> str:
+    """One moved deadline: whose, which step, from when to when (local time)."""
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    def when(text):
+        return format_datetime(datetime.fromisoformat(text), "yyyy-MM-dd HH:mm") if text else "—"
+
+    if change.get("target") == "case":
+        step = _("supervision level %(level)s, clear by", level=change.get("level"))
+    else:
+        step = _lookup(DEADLINE_STEPS, change.get("step"))
+    whose = f"{department_name(change['department'])} " if change.get("department") else ""
+    return f"{whose}{step} {when(change.get('old_due'))} → {when(change.get('new_due'))}"
 
 
 def department_name(code: str) -> str:

@@ -154,13 +154,23 @@ def test_upload_with_bad_lines_changes_nothing_and_names_each_line(admin_client)
     assert clock.calendar.is_workday(date(2027, 1, 1)) and not clock.calendar.is_workday(date(2027, 2, 7))
 
 
-def test_good_upload_sets_the_clock_and_clears_the_warning(admin_client, admin):
+def test_good_upload_sets_the_clock_and_clears_the_warning_once_the_year_is_complete(admin_client, admin):
     with time_machine.travel(datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)):
         assert calendar_warning_years() == [2027]
     page = admin_client.get("/admin/settings/calendar?year=2027").get_data(as_text=True)
     assert 'data-year="2027"' in page
 
     response = _upload(admin_client, **{"upload-lines": GOOD_2027})
+    assert response.status_code == 302 and response.headers["Location"].endswith("year=2027")
+    # entered but not marked complete: a draft; 2027 still follows Monday–Friday and the warning stays
+    assert working_clock().calendar.is_workday(date(2027, 1, 1))
+    with time_machine.travel(datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)):
+        assert calendar_warning_years() == [2027]
+    page = admin_client.get("/admin/settings/calendar?year=2027").get_data(as_text=True)
+    assert 'data-year="2027"' in page and 'data-complete="no"' in page
+
+    response = _post(admin_client, "/admin/settings/calendar?year=2027", "/admin/settings/calendar/2027/complete",
+                     {"complete": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("year=2027")
 
     clock = working_clock()
@@ -173,7 +183,7 @@ def test_good_upload_sets_the_clock_and_clears_the_warning(admin_client, admin):
     assert {d.entered_by_id for d in db.session.scalars(select(CalendarDay))} == {admin.id}
 
     page = admin_client.get("/admin/settings/calendar?year=2027").get_data(as_text=True)
-    assert 'data-year="2027"' not in page
+    assert 'data-year="2027"' not in page and 'data-complete="yes"' in page
     for day in ("2027-01-01", "2027-02-07", "2027-10-09"):
         assert f'data-day="{day}"' in page
 
@@ -201,6 +211,9 @@ def test_admin_enters_and_removes_one_day(admin_client, admin):
     assert response.status_code == 302
     row = db.session.get(CalendarDay, date(2027, 10, 9))
     assert row.is_workday and row.note == "国庆调休" and row.entered_by_id == admin.id
+    assert not working_clock().calendar.is_workday(date(2027, 10, 9))  # a Saturday: 2027 is not complete yet
+    _post(admin_client, "/admin/settings/calendar?year=2027", "/admin/settings/calendar/2027/complete",
+          {"complete": "1"})
     assert working_clock().calendar.is_workday(date(2027, 10, 9))
     page = admin_client.get("/admin/settings/calendar?year=2027").get_data(as_text=True)
     assert 'data-day="2027-10-09"' in page and "source-admin" in page

@@ -2,6 +2,12 @@
 
 Plain functions taking plain values; each one that writes owns its transaction. The rules
 themselves stay in :mod:`hotline.escalation.clock` and :mod:`hotline.escalation.limits`.
+
+A change that alters the rules of time — the working hours, the days of a known year (bundled,
+or marked complete), a year's complete mark, a policy in use or a category's policy — records a
+deadline recomputation in the same transaction and enqueues it after the commit
+(:mod:`hotline.escalation.recompute`). Days entered for a year not yet marked complete are a
+draft: they change nothing until the year is marked complete.
 """
 from __future__ import annotations
 
@@ -20,10 +26,11 @@ from sqlalchemy import delete, func, select
 from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
-from hotline.escalation.calendar import WORKING_HOURS_KEY, work_calendar
+from hotline.escalation import recompute
+from hotline.escalation.calendar import WORKING_HOURS_KEY, work_calendar, year_is_known
 from hotline.escalation.clock import WorkingHours, default_official_years
 from hotline.escalation.limits import Policy
-from hotline.escalation.models import CalendarDay, Setting
+from hotline.escalation.models import CalendarDay, CalendarYear, Setting
 from hotline.extensions import db
 
 NOTE_MAX = 120  # length of CalendarDay.note
@@ -93,16 +100,28 @@ def parse_working_hours(text: str) -> WorkingHours:
         raise SettingsError("period_order", "periods") from None
 
 
-def save_working_hours(text: str) -> WorkingHours:
-    """Store the working hours in Setting ``working_hours`` as ``{"periods": "08:30-12:00,…"}``."""
+def _commit(cause: dict[str, Any] | None, user_id: int | None) -> None:
+    """Commit the change; when it altered the rules of time, with a recomputation enqueued after."""
+    run = recompute.request(cause, user_id) if cause else None
+    db.session.commit()
+    if run is not None:
+        recompute.start(run.id)
+
+
+def save_working_hours(text: str, user_id: int | None = None) -> WorkingHours:
+    """Store the working hours in Setting ``working_hours`` as ``{"periods": "08:30-12:00,…"}``.
+
+    New hours move the open deadlines (a recomputation is enqueued).
+    """
     hours = parse_working_hours(text)
     row = db.session.get(Setting, WORKING_HOURS_KEY)
+    before = WorkingHours.parse(row.value["periods"]).format() if row is not None else WorkingHours().format()
     value = {"periods": hours.format()}
     if row is None:
         db.session.add(Setting(key=WORKING_HOURS_KEY, value=value))
     else:
         row.value = value
-    db.session.commit()
+    _commit({"kind": "hours"} if hours.format() != before else None, user_id)
     return hours
 
 
@@ -127,13 +146,20 @@ class CalendarEntry:
 
 @dataclass(frozen=True)
 class YearCalendar:
-    """The effective calendar of a year, as the clock sees it, month by month."""
+    """The effective calendar of a year, as the clock sees it, month by month.
+
+    ``complete`` is the admin's mark (with who set or cleared it, and when); a year neither
+    ``bundled`` nor complete has no official data: its admin days are a draft.
+    """
 
     year: int
     bundled: bool
     has_official_data: bool
     admin_days: int
     months: list[tuple[int, list[CalendarEntry]]]
+    complete: bool = False
+    marked_by: str | None = None
+    marked_at: datetime | None = None
 
     @property
     def entries_count(self) -> int:
@@ -169,8 +195,11 @@ def year_calendar(year: int) -> YearCalendar:
         else:
             continue
         months[day.month].append(entry)
+    mark = db.session.execute(select(CalendarYear, User.display_name).outerjoin(
+        User, User.id == CalendarYear.changed_by_id).where(CalendarYear.year == year)).first()
     return YearCalendar(year, year in default_official_years(), calendar.has_official_data(year),
-                        len(admin), list(months.items()))
+                        len(admin), list(months.items()), complete=bool(mark and mark[0].complete),
+                        marked_by=mark[1] if mark else None, marked_at=mark[0].changed_at if mark else None)
 
 
 def _days_of(year: int) -> Iterator[date]:
@@ -180,25 +209,59 @@ def _days_of(year: int) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+def _year_days(year: int) -> dict[date, bool]:
+    """The admin-entered days of ``year``: day → working day."""
+    return dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_workday).where(
+        CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))).all())
+
+
+def _calendar_cause(year: int, before: dict[date, bool]) -> dict[str, Any] | None:
+    """The recomputation a change of ``year``'s days calls for: only in a known year, only if a day changed."""
+    db.session.flush()
+    if not year_is_known(year) or _year_days(year) == before:
+        return None
+    return {"kind": "calendar", "year": year}
+
+
 def set_calendar_day(day: date, is_workday: bool, note: str, user_id: int | None) -> CalendarDay:
     """Enter or change one day (working day or day off) and record who entered it."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise SettingsError("note_too_long", "note", max=NOTE_MAX)
+    before = _year_days(day.year)
     row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
     _fill(row, is_workday, note, user_id)
     db.session.add(row)
-    db.session.commit()
+    _commit(_calendar_cause(day.year, before), user_id)
     return row
 
 
-def remove_calendar_day(day: date) -> None:
+def remove_calendar_day(day: date, user_id: int | None = None) -> None:
     """Remove an admin-entered day; the official data (or Monday–Friday) applies again."""
     row = db.session.get(CalendarDay, day)
     if row is None:
         raise SettingsError("no_such_day", day=day)
+    before = _year_days(day.year)
     db.session.delete(row)
-    db.session.commit()
+    _commit(_calendar_cause(day.year, before), user_id)
+
+
+def set_year_complete(year: int, complete: bool, user_id: int | None) -> bool:
+    """Mark a year's entered calendar complete (its days then apply) or incomplete again (Monday–Friday).
+
+    Either way the rules of time change and the open deadlines are recomputed. Years the
+    bundled official data covers need no mark (``bundled_year``). Returns whether it changed.
+    """
+    if year in default_official_years():
+        raise SettingsError("bundled_year", year=year)
+    row = db.session.get(CalendarYear, year)
+    if row is not None and row.complete == complete or row is None and not complete:
+        return False
+    row = row or CalendarYear(year=year)
+    row.complete, row.changed_by_id, row.changed_at = complete, user_id, utcnow()
+    db.session.add(row)
+    _commit({"kind": "calendar", "year": year}, user_id)
+    return True
 
 
 def _fill(row: CalendarDay, is_workday: bool, note: str, user_id: int | None) -> None:
@@ -214,6 +277,7 @@ def upload_calendar(year: int, *, text: str | None = None, csv_bytes: bytes | No
     With ``replace`` the year's earlier admin days are removed first. Returns the day count.
     """
     lines = parse_calendar_csv(csv_bytes, year) if csv_bytes is not None else parse_calendar_text(text or "", year)
+    before = _year_days(year)
     if replace:
         db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
     existing = {row.day: row for row in db.session.scalars(
@@ -222,7 +286,7 @@ def upload_calendar(year: int, *, text: str | None = None, csv_bytes: bytes | No
         row = existing.get(entry.day) or CalendarDay(day=entry.day)
         _fill(row, entry.is_workday, entry.note, user_id)
         db.session.add(row)
-    db.session.commit()  # one transaction: every day of the upload, or (on any error) none
+    _commit(_calendar_cause(year, before), user_id)  # one transaction: every day of the upload, or none
     return len(lines)
 
 
@@ -425,8 +489,11 @@ def policies() -> list[tuple[TimeLimitPolicy, int]]:
 
 
 def save_policy(policy_id: int | None, *, code: str, name: str,
-                values: Mapping[str, float | int | None]) -> TimeLimitPolicy:
-    """Create (``policy_id`` None) or update a policy; codes are unique, limits validated."""
+                values: Mapping[str, float | int | None], user_id: int | None = None) -> TimeLimitPolicy:
+    """Create (``policy_id`` None) or update a policy; codes are unique, limits validated.
+
+    New limits for a policy that categories use move their open deadlines (a recomputation).
+    """
     code, name = (code or "").strip(), (name or "").strip()
     policy = db.session.get(TimeLimitPolicy, policy_id) if policy_id else TimeLimitPolicy()
     if policy is None:
@@ -438,11 +505,22 @@ def save_policy(policy_id: int | None, *, code: str, name: str,
     clash = db.session.scalar(select(TimeLimitPolicy.id).where(TimeLimitPolicy.code == code))
     if clash and clash != policy.id:
         raise SettingsError("duplicate_code", "code")
-    policy.limits = limits_from_values(values)
+    limits = limits_from_values(values)
+    moved = policy.id is not None and not _same_limits(policy.limits, limits) and \
+        db.session.scalar(select(Category.id).where(Category.policy_id == policy.id).limit(1)) is not None
+    policy.limits = limits
     policy.code, policy.name = code, name
     db.session.add(policy)
-    db.session.commit()
+    _commit({"kind": "policy", "policy_id": policy.id, "code": code} if moved else None, user_id)
     return policy
+
+
+def _same_limits(stored: Mapping[str, Any] | None, limits: Mapping[str, Any]) -> bool:
+    """Whether ``limits`` are the rules already stored (unreadable stored limits never are)."""
+    try:
+        return Policy.from_dict(stored or {}) == Policy.from_dict(limits)
+    except (ValueError, TypeError):
+        return False
 
 
 def categories() -> list[Category]:
@@ -451,17 +529,22 @@ def categories() -> list[Category]:
         select(Category).order_by(Category.active.desc(), Category.position, Category.id)))
 
 
-def assign_policies(assignments: Mapping[int, int | None]) -> int:
-    """Set each category's policy (None: the built-in defaults); returns how many changed."""
+def assign_policies(assignments: Mapping[int, int | None], user_id: int | None = None) -> int:
+    """Set each category's policy (None: the built-in defaults); returns how many changed.
+
+    The open deadlines of the changed categories' tickets are recomputed.
+    """
     known = set(db.session.scalars(select(TimeLimitPolicy.id)))
     unknown = {p for p in assignments.values() if p is not None} - known
     if unknown:
         raise SettingsError("no_such_policy")
-    changed = 0
-    rows = db.session.scalars(select(Category).where(Category.id.in_(list(assignments)))).all()
+    changed = []
+    rows = db.session.scalars(select(Category).where(Category.id.in_(list(assignments))).order_by(Category.id)).all()
     for category in rows:
         if category.policy_id != assignments[category.id]:
             category.policy_id = assignments[category.id]
-            changed += 1
-    db.session.commit()
-    return changed
+            changed.append(category)
+    cause = {"kind": "categories", "category_ids": [c.id for c in changed],
+             "codes": [c.code for c in changed]} if changed else None
+    _commit(cause, user_id)
+    return len(changed)

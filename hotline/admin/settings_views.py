@@ -19,8 +19,10 @@ from hotline.admin.settings_forms import (
 )
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
+from hotline.escalation import recompute
 from hotline.escalation.calendar import calendar_warning_years, working_hours
 from hotline.extensions import db
+from hotline.labels import recompute_reason
 from hotline.security import roles_required
 
 bp = Blueprint("settings", __name__)
@@ -35,6 +37,8 @@ ERRORS = {
     "bad_code": lambda p: _("Use lowercase letters, digits, '_' or '-' only."),
     "name_required": lambda p: _("Please enter a name."),
     "duplicate_code": lambda p: _("Another policy already uses this code."),
+    "bundled_year": lambda p: _("The official calendar of %(year)d is bundled with the system: it needs no mark.",
+                                year=p["year"]),
 }
 
 LINE_ERRORS = {
@@ -63,6 +67,12 @@ def _admins_only():
     """Every page here is for administrators."""
 
 
+@bp.context_processor
+def _recomputations():
+    """Every settings page shows the recomputations of deadlines still running and the latest finished."""
+    return {"recompute_runs": recompute.recent_runs(), "recompute_reason": recompute_reason}
+
+
 @bp.route("/")
 def index():
     """The settings start at the working calendar."""
@@ -81,7 +91,7 @@ def hours():
         form.periods.data = current.format()
     if form.validate_on_submit():
         try:
-            services.save_working_hours(form.periods.data)
+            services.save_working_hours(form.periods.data, user_id=current_user.id)
         except services.SettingsError as exc:
             form.periods.errors.append(ERRORS[exc.code](exc.params))
         else:
@@ -155,11 +165,31 @@ def calendar_day_remove(day: str):
     """Remove an admin-entered day; the official data or Monday–Friday applies again."""
     try:
         when = date.fromisoformat(day)
-        services.remove_calendar_day(when)
+        services.remove_calendar_day(when, user_id=current_user.id)
     except ValueError:  # a malformed date, or services.SettingsError: no such admin day
         abort(404)
     flash(_("%(day)s removed.", day=when.isoformat()), "success")
     return redirect(url_for(".calendar", year=when.year))
+
+
+@bp.route("/calendar/<int:year>/complete", methods=["POST"])
+def calendar_complete(year: int):
+    """Mark a year's calendar complete (its entered days apply) or incomplete again (Monday–Friday)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    complete = request.form.get("complete") == "1"
+    try:
+        changed = services.set_year_complete(year, complete, current_user.id)
+    except services.SettingsError as exc:
+        flash(ERRORS[exc.code](exc.params), "error")
+    else:
+        if changed and complete:
+            flash(_("%(year)d is marked complete: its days now apply to every deadline. Open deadlines are being "
+                    "recomputed.", year=year), "success")
+        elif changed:
+            flash(_("%(year)d is no longer marked complete: deadlines in %(year)d fall back to Monday–Friday. Open "
+                    "deadlines are being recomputed.", year=year), "success")
+    return redirect(url_for(".calendar", year=year))
 
 
 @bp.route("/calendar/upload", methods=["POST"])
@@ -241,7 +271,7 @@ def policy_form(policy_id: int | None = None):
         values = {f.name: form[f.name].data for f in services.POLICY_FIELDS}
         try:
             services.save_policy(policy.id if policy else None, code=form.code.data, name=form.name.data,
-                                 values=values)
+                                 values=values, user_id=current_user.id)
         except services.PolicyRefused as exc:
             db.session.rollback()
             _show_policy_errors(form, exc)
@@ -265,7 +295,8 @@ def category_policies():
                              [(p.id, f"{p.name} ({p.code})") for p, _count in services.policies()])
     form = category_policies_form(categories, policy_choices, str(get_locale()))
     if form.validate_on_submit():
-        changed = services.assign_policies({c.id: form[category_field_name(c.id)].data for c in categories})
+        changed = services.assign_policies({c.id: form[category_field_name(c.id)].data for c in categories},
+                                           user_id=current_user.id)
         flash(ngettext("%(num)d category changed.", "%(num)d categories changed.", changed), "success")
         return redirect(url_for(".category_policies"))
     rows = [(c, form[category_field_name(c.id)]) for c in categories]

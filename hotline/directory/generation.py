@@ -1,8 +1,9 @@
 """The reference-data generation: a token in ``settings`` that changes whenever reference data does.
 
 Processes keep the reference data (categories, departments, districts, policies, the routing
-table, the working calendar and hours) in memory (:mod:`hotline.directory.reference`) and
-check this one token per transaction to know whether their copy is still current.
+table, the working calendar with its years' complete marks, and the working hours) in memory
+(:mod:`hotline.directory.reference`) and check this one token per transaction to know whether
+their copy is still current.
 
 The token is a fresh random value, not a counter, so two databases (or one emptied and
 re-seeded) never share one. It is written in the same transaction as the change, by the
@@ -29,7 +30,7 @@ GENERATION_KEY = "reference_generation"
 #: Tables whose rows :mod:`hotline.directory.reference` caches.
 REFERENCE_TABLES = frozenset({
     "categories", "category_departments", "departments", "districts", "routing_rules",
-    "time_limit_policies", "calendar_days", "settings",
+    "time_limit_policies", "calendar_days", "calendar_years", "settings",
 })
 #: ``session.info`` key of the transaction's reference snapshot (dropped on every bump).
 SNAPSHOT_INFO_KEY = "reference_snapshot"

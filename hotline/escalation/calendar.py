@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.escalation.clock import WorkCalendar, WorkingClock, WorkingHours
-from hotline.escalation.models import CalendarDay, Setting
+from hotline.escalation.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
+from hotline.escalation.models import CalendarDay, CalendarYear, Setting
 from hotline.extensions import db
 
 WORKING_HOURS_KEY = "working_hours"
@@ -26,10 +27,38 @@ def working_hours() -> WorkingHours:
     return WorkingHours(periods=WorkingHours.parse(row.value["periods"]).periods, tz=tz)
 
 
+def complete_years() -> set[int] | None:
+    """The years an administrator marked complete.
+
+    None on a database older than the marks (an earlier migration that runs the clock): there,
+    as before the marks existed, every year with an entered day counts as complete.
+    """
+    if not sa_inspect(db.session.connection()).has_table(CalendarYear.__tablename__):
+        return None
+    return set(db.session.scalars(select(CalendarYear.year).where(CalendarYear.complete)))
+
+
+def year_is_known(year: int) -> bool:
+    """Whether ``year``'s calendar applies: bundled official data, or marked complete by an admin.
+
+    The days entered for any other year are a draft: the clock keeps Monday–Friday there.
+    """
+    return year in default_official_years() or year in (complete_years() or ())
+
+
 def work_calendar() -> WorkCalendar:
-    """The official calendar with every admin-entered day applied over it."""
-    overrides = {d: w for d, w in db.session.execute(select(CalendarDay.day, CalendarDay.is_workday))}
-    return WorkCalendar(overrides=overrides)
+    """The official calendar with the admin-entered days of known years applied over it.
+
+    Days entered for a year that is neither bundled nor marked complete are left out:
+    that year falls back to Monday–Friday until an admin marks it complete.
+    """
+    complete = complete_years()
+    official = default_official_years()
+    days = db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
+    if complete is None:
+        return WorkCalendar(overrides=dict(days), official_years=official)
+    overrides = {d: w for d, w in days if d.year in official or d.year in complete}
+    return WorkCalendar(overrides=overrides, official_years=official, known_years=complete)
 
 
 def working_clock() -> WorkingClock:

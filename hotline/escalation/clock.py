@@ -105,14 +105,20 @@ class WorkCalendar:
     Precedence: admin ``overrides`` (True = working day, False = day off),
     then the official calendar (holidays and make-up working days 调休) for
     ``official_years``, then a Monday–Friday fallback.
+
+    ``known_years`` are years an administrator marked complete: they count as
+    covered even where no override falls in them. Which overrides to apply is
+    the caller's choice (the database loader passes only the days of bundled or
+    complete years, so a year still being entered keeps the fallback).
     """
 
     def __init__(self, overrides: Mapping[dt.date, bool] | None = None,
-                 official_years: range | None = None) -> None:
+                 official_years: range | None = None, known_years: Iterable[int] = ()) -> None:
         self._overrides = dict(overrides or {})
         if official_years is None:
             official_years = default_official_years()
         self._official = official_years
+        self._known = frozenset(known_years)
         self._cache: dict[dt.date, bool] = {}
 
     def is_workday(self, day: dt.date) -> bool:
@@ -133,8 +139,8 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def has_official_data(self, year: int) -> bool:
-        """True if the official calendar or an admin override covers ``year``."""
-        return year in self._official or any(d.year == year for d in self._overrides)
+        """True if the official calendar, a complete mark or an admin override covers ``year``."""
+        return year in self._official or year in self._known or any(d.year == year for d in self._overrides)
 
     def missing_years(self, years: Iterable[int]) -> list[int]:
         """The years among ``years`` that fall back to Monday–Friday."""

@@ -56,7 +56,11 @@ def _supervisors() -> list[int]:
 
 
 def apply_assignment_step(assignment_id: int, step: Step, now: datetime | None = None) -> bool:
-    """Take an assignment's warning or breach step if it is due and not yet taken; True if taken."""
+    """Take an assignment's warning or breach step if it is due and not yet taken; True if taken.
+
+    A warning whose breach instant has also passed is recorded as settled without an event or a
+    notice, and the breach is taken in its place (True if that breach was taken now).
+    """
     now = now or utcnow()
     ticket_id = db.session.scalar(select(Assignment.ticket_id).where(Assignment.id == assignment_id))
     if ticket_id is None:
@@ -68,6 +72,12 @@ def apply_assignment_step(assignment_id: int, step: Step, now: datetime | None =
         db.session.rollback()
         return False
     due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
+    breach = ladder.superseding_breach(step, facts, now)
+    if breach is not None:  # late: the warning is settled unwritten, and the breach is taken instead
+        if not _record("assignment", a.id, str(step), {"due_at": due.isoformat(), "superseded_by": str(breach)}):
+            return False
+        db.session.commit()
+        return apply_assignment_step(assignment_id, breach, now)
     if not _record("assignment", a.id, str(step), {"due_at": due.isoformat()}):
         return False
     effect = ladder.assignment_effect(step, facts)

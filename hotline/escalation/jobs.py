@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import redis
 
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
-from hotline.escalation import engine, ladder
+from hotline.escalation import engine, ladder, recompute
 from hotline.escalation.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
@@ -92,7 +93,33 @@ def schedule_assignment_timers(assignments) -> int:
     A timer that fires after the assignment moved on, or after an extension moved the
     deadline, finds nothing to do (the job re-checks); the sweep covers lost timers.
     """
-    calls = [(getattr(a, column), ("assignment", a.id, str(step)))
-             for a in assignments for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items()
-             if getattr(a, column) is not None]
+    return schedule_steps([(getattr(a, column), a.id, str(step))
+                           for a in assignments for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items()
+                           if getattr(a, column) is not None])
+
+
+def schedule_steps(steps: list[tuple[datetime, int, str]]) -> int:
+    """After a commit: one timer per (instant, assignment id, step), in one Redis round trip."""
+    calls = [(instant, ("assignment", assignment_id, step)) for instant, assignment_id, step in steps]
     return schedule_many(escalate, calls, queue="escalation")
+
+
+@job
+def recompute_deadlines(run_id: int) -> bool:
+    """After an admin changed the rules of time: recompute open deadlines (see
+    :mod:`hotline.escalation.recompute`). Safe to run twice; a long run continues in a new job."""
+    finished = recompute.run(run_id)
+    if not finished:
+        enqueue(recompute_deadlines, run_id, queue="default")
+    return finished
+
+
+@job
+def resume_deadline_recomputes() -> int:
+    """Every few minutes (rq cron): enqueue again each recomputation that made no progress for a while
+    (Redis was down when it was requested, or its worker died). Returns how many."""
+    ids = recompute.stale_runs(utcnow())
+    db.session.rollback()
+    for run_id in ids:
+        enqueue(recompute_deadlines, run_id, queue="default")
+    return len(ids)

@@ -62,6 +62,21 @@ def assignment_step_due(step: Step, facts: AssignmentFacts, now: datetime) -> bo
     return instant is not None and instant <= now and facts.status in states
 
 
+#: Each warning and the breach it announces.
+BREACH_OF: dict[Step, Step] = {Step.sign_warn: Step.sign_breach, Step.contact_warn: Step.contact_breach,
+                               Step.resolve_warn: Step.resolve_breach}
+
+
+def superseding_breach(step: Step, facts: AssignmentFacts, now: datetime) -> Step | None:
+    """The breach that replaces warning ``step`` when its instant has passed too at ``now``.
+
+    A worker catching up must not announce "three quarters gone" for a limit already
+    breached: the warning is not written, the breach is.
+    """
+    breach = BREACH_OF.get(step)
+    return breach if breach is not None and assignment_step_due(breach, facts, now) else None
+
+
 def assignment_effect(step: Step, facts: AssignmentFacts) -> Effect:
     """Warnings notify the department; a lead's resolution breach opens supervision;
     other breaches notify the department and the supervisors."""

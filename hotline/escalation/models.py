@@ -1,4 +1,5 @@
-"""Supervision (督办) cases, their actions, exactly-once escalation steps, the working calendar."""
+"""Supervision (督办) cases and their actions, exactly-once escalation steps, the working calendar,
+deadline recomputations."""
 from __future__ import annotations
 
 import enum
@@ -102,3 +103,55 @@ class Setting(db.Model):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CalendarYear(db.Model):
+    """An administrator's mark that a year's calendar is complete (全年日历已录入).
+
+    A year the bundled data does not know counts as known only while ``complete``: until
+    then its entered days are a draft, deadlines in it fall back to Monday–Friday and the
+    admins stay warned.
+    """
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class RecomputeStatus(enum.StrEnum):
+    """A deadline recomputation waits for a worker, runs, then is finished."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class DeadlineRecompute(db.Model):
+    """One recomputation of open deadlines after a change of the rules of time.
+
+    ``cause`` says what changed: ``{"kind": "calendar", "year": 2027}``, ``{"kind": "hours"}``,
+    ``{"kind": "policy", "policy_id": 3, "code": "fast"}`` or ``{"kind": "categories",
+    "category_ids": [...], "codes": [...]}``. ``total``, ``done`` and ``changed`` count tickets
+    (to check, checked, whose deadlines moved); ``heartbeat_at`` is the last sign of progress and
+    ``last_ticket_id`` where a stopped run resumes (tickets are worked through in id order).
+    """
+
+    __tablename__ = "deadline_recomputes"
+    __table_args__ = (Index("ix_deadline_recomputes_status", "status", "heartbeat_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cause: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[RecomputeStatus] = mapped_column(enum_column(RecomputeStatus, "recompute_status"),
+                                                    default=RecomputeStatus.QUEUED)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    last_ticket_id: Mapped[int] = mapped_column(Integer, default=0)  # tickets up to here are done

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline.db import utcnow
+from hotline.escalation import recompute
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
 from hotline.tickets import attachments, lifecycle
@@ -34,7 +35,8 @@ def queue():
     now = utcnow()
     page = queries.queue_page(current_user.department_id, name, now, request.args.get("after"))
     return render_template("workbench/queue.html", queue=name, page=page, now=now,
-                           counts=queries.queue_counts(current_user.department_id, now))
+                           counts=queries.queue_counts(current_user.department_id, now),
+                           recomputing=recompute.in_progress())
 
 
 def _forms():
@@ -54,7 +56,7 @@ def _render(number: str, forms=None, status: int = 200):
                                                           return_due_at=assignment.return_due_at)]
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, pending=lifecycle.pending_co_handlers(ticket, assignment),
-                           **queries.assignment_extras(assignment)), status
+                           recomputing=recompute.in_progress(), **queries.assignment_extras(assignment)), status
 
 
 @bp.route("/tickets/<number>")

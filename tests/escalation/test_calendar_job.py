@@ -7,8 +7,9 @@ import time_machine
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from hotline.escalation.calendar import calendar_warning_years
 from hotline.escalation.jobs import check_calendar_coverage
-from hotline.escalation.models import CalendarDay
+from hotline.escalation.models import CalendarDay, CalendarYear
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.queue import get_queue, get_redis
@@ -35,9 +36,12 @@ def test_admins_are_warned_once_about_next_years_missing_calendar(app, make_user
 
 
 @time_machine.travel(datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc), tick=False)
-def test_no_warning_once_the_year_is_entered(app, make_user):
+def test_entered_days_keep_the_warning_until_the_year_is_marked_complete(app, make_user):
     make_user("admin")
     db.session.add(CalendarDay(day=date(2027, 1, 1), is_workday=False, note="元旦"))
+    db.session.commit()
+    assert calendar_warning_years() == [2027]  # one day entered is not yet the year's calendar
+    db.session.add(CalendarYear(year=2027, complete=True))
     db.session.commit()
     assert check_calendar_coverage() == []
     assert _notifications() == 0

@@ -128,6 +128,31 @@ def test_applying_a_step_twice_changes_nothing(app):
         Event.action == "escalation_sign_breach")) == 1
 
 
+def test_a_late_warning_is_not_written_once_its_breach_has_passed(app, make_user):
+    # sign for by 11:00, warning at 10:30; the worker only gets to the warning at 11:05
+    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+    a = ticket.assignments[0]
+    handler = make_user("handler", department=a.department)
+    with time_machine.travel(local(2026, 11, 30, 11, 5), tick=False):
+        assert engine.apply("assignment", a.id, "sign_warn") is True  # the breach is taken in its place
+        assert engine.apply("assignment", a.id, "sign_warn") is False
+        assert engine.apply("assignment", a.id, "sign_breach") is False  # already taken, once
+        assert [i for i in engine.due_items(local(2026, 11, 30, 11, 5)) if i[2].startswith("sign")] == []
+    actions = db.session.scalars(select(Event.action).where(Event.action.like("escalation_%"))).all()
+    assert actions == ["escalation_sign_breach"]
+    notices = db.session.scalars(select(Notification.kind).where(Notification.user_id == handler.id)).all()
+    assert notices == ["escalation_sign_breach"]
+
+
+def test_a_warning_in_time_is_still_written(app):
+    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+    a = ticket.assignments[0]
+    with time_machine.travel(local(2026, 11, 30, 10, 59), tick=False):  # late, but before the breach
+        assert engine.apply("assignment", a.id, "sign_warn") is True
+    actions = db.session.scalars(select(Event.action).where(Event.action.like("escalation_%"))).all()
+    assert actions == ["escalation_sign_warn"]
+
+
 def test_the_sweep_finds_what_timers_missed(app, jobs):
     ticket = _ticket_at(local(2026, 11, 30, 9, 0))
     from hotline.queue import get_redis

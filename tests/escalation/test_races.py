@@ -55,9 +55,10 @@ def test_racing_workers_and_sweep_escalate_each_step_exactly_once(app, database_
     db.session.expire_all()
     steps = db.session.execute(select(EscalationStep.target_id, EscalationStep.step)).all()
     assert len(steps) == len(set(steps)) == len(items)
-    escalation_events = db.session.scalar(select(func.count()).select_from(Event).where(
-        Event.action.like("escalation_%")))
-    assert escalation_events == len(items)
+    escalation_events = db.session.scalars(select(Event.action).where(Event.action.like("escalation_%"))).all()
+    # caught up late, every warning's breach has passed too: the warnings are settled unwritten, the breaches written
+    assert sorted(escalation_events) == sorted(f"escalation_{step}" for _t, _id, step in items
+                                               if step.endswith("_breach"))
     levels = db.session.scalars(select(Ticket.supervision_level)).all()
     assert levels == [1, 1, 1, 1]  # one resolution breach each → level 1, not 3
 
