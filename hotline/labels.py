@@ -231,8 +231,20 @@ def match_label(match) -> str:
     return _lookup(MATCHES, match)
 
 
+def respondent_label(ticket) -> str:
+    """The body the caller complains about (被反映单位): its directory name in the user's language, the text
+    as typed when it is not in the directory, or a dash."""
+    if ticket.respondent_department is not None:
+        from flask_babel import get_locale
+
+        return ticket.respondent_department.name(str(get_locale()))
+    return ticket.respondent_name or "—"
+
+
 def event_label(action, data: dict | None = None) -> str:
     """A history event's name; with the event's ``data``, what it changed where the history says more."""
+    if action == "all_returned" and data and data.get("by") == "lead":
+        return _("The lead department returned it: back to the operators for re-dispatch")
     label = _lookup(EVENTS, action)
     if action == "deadline_recomputed" and data:
         return _("%(label)s (%(reason)s): %(changes)s", label=label, reason=recompute_reason(data.get("causes", [])),

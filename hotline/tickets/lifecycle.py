@@ -212,7 +212,8 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
     if ticket.status != TicketState.returned and (
             a.role == AssignmentRole.LEAD or all(x.status == AssignmentState.returned for x in current)):
         # without its lead the matter cannot be resolved: back to the operators to re-dispatch
-        _ticket_step(ticket, TicketAction.all_returned, Role.system, None, now)
+        by = {"by": "lead", "department": a.department.code} if a.role == AssignmentRole.LEAD else {"by": "all"}
+        _ticket_step(ticket, TicketAction.all_returned, Role.system, None, now, by)
     db.session.commit()
     return a
 

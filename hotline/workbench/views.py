@@ -45,6 +45,10 @@ def _forms():
             "submit": SubmitForm(prefix="sub"), "attachment": AttachmentForm(prefix="att")}
 
 
+#: A part in these states is over for its department: no clock, no evidence.
+ENDED = ("returned", "withdrawn")
+
+
 def _render(number: str, forms=None, status: int = 200):
     ticket, assignment = queries.department_assignment(number, current_user.department_id)
     now = utcnow()
@@ -54,8 +58,10 @@ def _render(number: str, forms=None, status: int = 200):
             tzinfo=None, second=0, microsecond=0)
     actions = [str(a) for a in allowed_assignment_actions(assignment.status, "handler", now=now,
                                                           return_due_at=assignment.return_due_at)]
+    ended = assignment.status in ENDED
+    can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted"}
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
-                           actions=actions, pending=lifecycle.pending_co_handlers(ticket, assignment),
+                           actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
                            recomputing=recompute.in_progress(), **queries.assignment_extras(assignment)), status
 
 
@@ -121,8 +127,8 @@ def submit(number: str):
 
 
 def _add_evidence(a, f):
-    if a.status == "returned":
-        raise DomainError("not_allowed_in_state", state="returned")  # a department that returned it is done
+    if a.status in ENDED:  # a department that returned its part, or whose part was withdrawn, is done
+        raise DomainError("not_allowed_in_state", state=str(a.status))
     return attachments.add(a.ticket, filename=f.file.data.filename or "", content=f.file.data.read(),
                            assignment_id=a.id, actor_id=current_user.id)
 

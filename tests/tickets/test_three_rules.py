@@ -263,3 +263,33 @@ def test_history_names_the_department_of_every_part_event(city, operator_client)
     assert chain.verify([{c: getattr(e, c) for c in (*chain.HASHED_FIELDS, "prev_hash", "hash")}
                          for e in db.session.scalars(select(Event).where(Event.ticket_id == ticket.id)
                                                      .order_by(Event.seq))]) is None
+
+
+def test_a_withdrawn_part_shows_no_clock_and_takes_no_evidence(city, client, login, make_user):
+    from hotline.demo.data import DEMO_PASSWORD
+
+    ticket = create_ticket(_demo("jewellery-plant-finance"), operator_id=None, operator_name="王丽", now=NOW)
+    lead, co = ticket.assignments
+    lifecycle.return_assignment(lead.id, grounds="厂房验收归住建部门", actor=None, now=NOW + timedelta(minutes=10))
+    assert login("handler2", DEMO_PASSWORD).status_code == 302  # 市地方金融监管局, whose part was withdrawn
+    html = client.get(f"/work/tickets/{ticket.number}").get_data(as_text=True)
+    assert "已撤回（主办单位退单）" in html
+    assert "剩余办理时间" not in html and 'enctype="multipart/form-data"' not in html
+    assert "主办单位已退单：退回话务员重新派单" in html  # not "every department returned it"
+    import io
+
+    token = csrf_from(html) if "csrf_token" in html else csrf_from(client.get("/work/").get_data(as_text=True))
+    refused = client.post(f"/work/tickets/{ticket.number}/attachments",
+                          data={"att-csrf_token": token, "att-file": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 409 and "当前状态" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Event).where(Event.ticket_id == ticket.id,
+                                                 Event.action == "attachment_added")) is None
+
+
+def test_the_ticket_pages_show_the_body_complained_about(city, operator_client):
+    typed = _intake(respondent="某某物业公司", district_code="yaodu")
+    assert "某某物业公司" in operator_client.get(f"/tickets/{typed.number}").get_data(as_text=True)
+    named = create_ticket(_demo("quwo-fee-refund"), operator_id=None, operator_name="王丽", now=NOW)
+    html = operator_client.get(f"/tickets/{named.number}").get_data(as_text=True)
+    assert "被反映单位" in html and "市住房和城乡建设局" in html
