@@ -344,3 +344,24 @@ def test_every_mistake_in_a_policy_is_reported_at_once(admin_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert re.findall(r'id="(\w+)-error"', html) == ["code", "resolve_days", "warn_percent"]
+
+
+def test_an_admin_sets_who_leads_a_category_s_matters(admin_client):
+    """属地 or the competent bureau: the choice is saved and the next intake routes by it."""
+    from hotline.demo.seed import seed_reference
+    from hotline.tickets.services import IntakeData, create_ticket
+
+    seed_reference()
+    refusal = db.session.scalar(select(Category).where(Category.code == "refusal"))
+    url = "/admin/settings/policies/categories"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert f'name="leads_{refusal.id}"' in page
+    response = _post(admin_client, url, url, {f"leads_{refusal.id}": "bureau"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Category, refusal.id).territorial is False
+    ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="拒收",
+                                      description="县政务大厅窗口拒收申请材料。", caller_name="测试",
+                                      caller_phone="13800000001", district_code="anze"),
+                           operator_id=None, operator_name="王丽")
+    assert ticket.assignments[0].department.code == "approval"  # the bureau, not 安泽县人民政府

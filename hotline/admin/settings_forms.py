@@ -134,6 +134,16 @@ def category_field_name(category_id: int) -> str:
     return f"category_{category_id}"
 
 
+def leads_field_name(category_id: int) -> str:
+    """The name of a category's "who leads" select in :class:`CategoryPoliciesForm`."""
+    return f"leads_{category_id}"
+
+
+#: Who leads a matter of a category that has a place (属地管理, or the competent bureau everywhere).
+WHO_LEADS = [SelectChoice("place", _l("The place: its county, district or zone government")),
+             SelectChoice("bureau", _l("Its competent bureau, wherever the matter happens"))]
+
+
 def category_policies_form(categories, policy_choices: list[SelectChoice], locale: str) -> CategoryPoliciesForm:
     """A :class:`CategoryPoliciesForm` with a select per category, preset to its policy."""
 
@@ -143,4 +153,6 @@ def category_policies_form(categories, policy_choices: list[SelectChoice], local
     for category in categories:
         setattr(Form, category_field_name(category.id), SelectField(
             category.name(locale), choices=policy_choices, coerce=coerce_optional_int, default=category.policy_id))
+        setattr(Form, leads_field_name(category.id), SelectField(
+            _l("Who leads"), choices=WHO_LEADS, default="place" if category.territorial else "bureau"))
     return Form()

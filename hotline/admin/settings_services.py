@@ -529,10 +529,14 @@ def categories() -> list[Category]:
         select(Category).order_by(Category.active.desc(), Category.position, Category.id)))
 
 
-def assign_policies(assignments: Mapping[int, int | None], user_id: int | None = None) -> int:
-    """Set each category's policy (None: the built-in defaults); returns how many changed.
+def assign_policies(assignments: Mapping[int, int | None], user_id: int | None = None,
+                    territorial: Mapping[int, bool] | None = None) -> int:
+    """Set each category's policy (None: the built-in defaults) and, when given, whether the place
+    leads its matters (``territorial``; False: its competent bureau, wherever they happen); returns
+    how many categories changed.
 
-    The open deadlines of the changed categories' tickets are recomputed.
+    The open deadlines of the categories whose policy changed are recomputed; who leads applies to
+    the routing of new tickets only.
     """
     known = set(db.session.scalars(select(TimeLimitPolicy.id)))
     unknown = {p for p in assignments.values() if p is not None} - known
@@ -540,11 +544,16 @@ def assign_policies(assignments: Mapping[int, int | None], user_id: int | None =
         raise SettingsError("no_such_policy")
     changed = []
     rows = db.session.scalars(select(Category).where(Category.id.in_(list(assignments))).order_by(Category.id)).all()
+    leads_changed = 0
     for category in rows:
         if category.policy_id != assignments[category.id]:
             category.policy_id = assignments[category.id]
             changed.append(category)
+        if territorial is not None and category.id in territorial and \
+                category.territorial != territorial[category.id]:
+            category.territorial = territorial[category.id]
+            leads_changed += category not in changed
     cause = {"kind": "categories", "category_ids": [c.id for c in changed],
              "codes": [c.code for c in changed]} if changed else None
     _commit(cause, user_id)
-    return len(changed)
+    return len(changed) + leads_changed

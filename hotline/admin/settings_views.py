@@ -15,7 +15,7 @@ from hotline.admin import settings_services as services
 from hotline.admin.forms import choices
 from hotline.admin.settings_forms import (
     FIRST_YEAR, LAST_YEAR, CalendarDayForm, CalendarUploadForm, PolicyForm, WorkingHoursForm,
-    category_field_name, category_policies_form,
+    category_field_name, category_policies_form, leads_field_name,
 )
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
@@ -296,9 +296,11 @@ def category_policies():
     form = category_policies_form(categories, policy_choices, str(get_locale()))
     if form.validate_on_submit():
         changed = services.assign_policies({c.id: form[category_field_name(c.id)].data for c in categories},
-                                           user_id=current_user.id)
+                                           user_id=current_user.id,
+                                           territorial={c.id: form[leads_field_name(c.id)].data == "place"
+                                                        for c in categories})
         flash(ngettext("%(num)d category changed.", "%(num)d categories changed.", changed), "success")
         return redirect(url_for(".category_policies"))
-    rows = [(c, form[category_field_name(c.id)]) for c in categories]
+    rows = [(c, form[category_field_name(c.id)], form[leads_field_name(c.id)]) for c in categories]
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings/category_policies.html", form=form, rows=rows), status
