@@ -134,7 +134,7 @@ OPEN_STATES = frozenset({"received", "dispatched", "in_progress", "resolved", "r
 
 
 # --------------------------------------------------------------------------------------------
-# Working clock on epoch seconds (checked against hotline.escalation.clock at start-up)
+# Working clock on epoch seconds (checked against hotline.worktime.clock at start-up)
 # --------------------------------------------------------------------------------------------
 
 
@@ -190,7 +190,7 @@ class Limits:
     """The default policy's limits as (working?, seconds)."""
 
     def __init__(self, policy, minutes_per_day: int) -> None:
-        from hotline.escalation.limits import Unit
+        from hotline.worktime.limits import Unit
 
         def conv(limit):
             if limit.unit is Unit.NATURAL_MINUTES:
@@ -404,8 +404,8 @@ class History:
 
     def __init__(self, n: int, seed: int, start: date, end: date, dialect: str, refs: dict,
                  open_share: float = 0.0) -> None:
-        from hotline.escalation.calendar import WorkCalendar, WorkingClock, WorkingHours
-        from hotline.escalation.limits import Policy
+        from hotline.worktime.calendar import WorkCalendar, WorkingClock, WorkingHours
+        from hotline.worktime.limits import Policy
 
         self.n, self.seed, self.start, self.end, self.dialect = n, seed, start, end, dialect
         self.refs = refs

@@ -371,7 +371,7 @@ def satisfaction_label(value) -> str:
 
 def worktime(minutes: float) -> str:
     """Working time as days and hours of the working day (7 h by default); negative means overdue."""
-    from hotline.escalation.calendar import request_clock
+    from hotline.worktime.calendar import request_clock
 
     per_day = request_clock().hours.minutes_per_day
     whole = abs(int(round(minutes)))

@@ -3,8 +3,9 @@ from hotline.auth.models import User, UserRole  # noqa: F401
 from hotline.directory.models import (  # noqa: F401
     Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
 )
+from hotline.worktime.models import CalendarDay, CalendarYear, Setting  # noqa: F401
 from hotline.escalation.models import (  # noqa: F401
-    CalendarDay, EscalationStep, Setting, SupervisionAction, SupervisionCase,
+    DeadlineRecompute, EscalationStep, SupervisionAction, SupervisionCase,
 )
 from hotline.api.models import ApiKey  # noqa: F401
 from hotline.notifications.models import Notification  # noqa: F401

@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
         }
 
     from hotline import labels
-    from hotline.escalation.calendar import working_minutes_left
+    from hotline.worktime.calendar import working_minutes_left
     from hotline.tickets import identity
 
     app.jinja_env.globals.update(

@@ -1,7 +1,7 @@
 """Admin settings for working time: working hours, the working calendar, time-limit policies.
 
 Plain functions taking plain values; each one that writes owns its transaction. The rules
-themselves stay in :mod:`hotline.escalation.clock` and :mod:`hotline.escalation.limits`.
+themselves stay in :mod:`hotline.worktime.clock` and :mod:`hotline.worktime.limits`.
 
 A change that alters the rules of time — the working hours, the days of a known year (bundled,
 or marked complete), a year's complete mark, a policy in use or a category's policy — records a
@@ -27,10 +27,10 @@ from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import recompute
-from hotline.escalation.calendar import WORKING_HOURS_KEY, work_calendar, year_is_known
-from hotline.escalation.clock import WorkingHours, default_official_years
-from hotline.escalation.limits import Policy
-from hotline.escalation.models import CalendarDay, CalendarYear, Setting
+from hotline.worktime.calendar import WORKING_HOURS_KEY, work_calendar, year_is_known
+from hotline.worktime.clock import WorkingHours, default_official_years
+from hotline.worktime.limits import Policy
+from hotline.worktime.models import CalendarDay, CalendarYear, Setting
 from hotline.extensions import db
 
 NOTE_MAX = 120  # length of CalendarDay.note

@@ -20,7 +20,7 @@ from hotline.admin.settings_forms import (
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
 from hotline.escalation import recompute
-from hotline.escalation.calendar import calendar_warning_years, working_hours
+from hotline.worktime.calendar import calendar_warning_years, working_hours
 from hotline.extensions import db
 from hotline.labels import recompute_reason
 from hotline.security import roles_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
-from hotline.escalation.limits import Urgency
+from hotline.worktime.limits import Urgency
 from hotline.tickets.lifecycle import CONTACT_METHODS
 from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
 from hotline.tickets.states import AssignmentState, TicketState

@@ -12,7 +12,7 @@ from hotline.audit import measures
 from hotline.audit.measures import Figure, Slice
 from hotline.audit.periods import Period
 from hotline.directory.models import Category, Department, District
-from hotline.escalation.models import Setting
+from hotline.worktime.models import Setting
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 

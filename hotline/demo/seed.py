@@ -8,7 +8,7 @@ from hotline.demo import data
 from hotline.directory.models import (
     Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
 )
-from hotline.escalation.limits import Policy
+from hotline.worktime.limits import Policy
 from hotline.extensions import db
 
 STANDARD_POLICY = "standard"

@@ -58,7 +58,7 @@ class Department(db.Model):
 
 
 class TimeLimitPolicy(db.Model):
-    """A named set of time limits (see :class:`hotline.escalation.limits.Policy`), stored as JSON."""
+    """A named set of time limits (see :class:`hotline.worktime.limits.Policy`), stored as JSON."""
 
     __tablename__ = "time_limit_policies"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,8 +26,8 @@ from hotline.directory.generation import SNAPSHOT_INFO_KEY, create_token, read_t
 from hotline.directory.models import (
     Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
 )
-from hotline.escalation.clock import WorkingClock
-from hotline.escalation.limits import Policy
+from hotline.worktime.clock import WorkingClock
+from hotline.worktime.limits import Policy
 from hotline.extensions import db
 from hotline.tickets.routing import CategoryFacts, KeywordRule
 
@@ -158,7 +158,7 @@ def snapshot(*, bootstrap: bool = False) -> Snapshot:
 
 
 def _load(token: str | None) -> Snapshot:
-    from hotline.escalation.calendar import working_clock
+    from hotline.worktime.calendar import working_clock
 
     session = db.session
     links: dict[int, list[str]] = {}

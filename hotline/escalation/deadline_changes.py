@@ -15,8 +15,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.escalation.clock import WorkingClock
-from hotline.escalation.limits import Policy, assignment_deadlines
+from hotline.worktime.clock import WorkingClock
+from hotline.worktime.limits import Policy, assignment_deadlines
 
 #: Assignment steps: (step, due column, warning column or None, the states in which it is still open).
 ASSIGNMENT_STEPS: tuple[tuple[str, str, str | None, frozenset[str]], ...] = (

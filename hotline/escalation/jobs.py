@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.escalation import engine, ladder, recompute
-from hotline.escalation.calendar import calendar_warning_years
+from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.jobs import job

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from hotline.db import utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import deadline_changes as rules
-from hotline.escalation.limits import Policy
+from hotline.worktime.limits import Policy
 from hotline.escalation.models import CaseStatus, DeadlineRecompute, RecomputeStatus, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import events

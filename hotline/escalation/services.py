@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hotline.escalation import ladder
-from hotline.escalation.calendar import request_clock
-from hotline.escalation.limits import Policy, supervision_due
+from hotline.worktime.calendar import request_clock
+from hotline.worktime.limits import Policy, supervision_due
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import events

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
-from hotline.escalation.calendar import calendar_warning_years
+from hotline.worktime.calendar import calendar_warning_years
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.escalation import services as escalation
-from hotline.escalation.calendar import request_clock
-from hotline.escalation.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
+from hotline.worktime.calendar import request_clock
+from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
 from hotline.tickets import events

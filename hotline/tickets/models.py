@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.auth.models import User
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Category, Department, District
-from hotline.escalation.limits import Urgency
+from hotline.worktime.limits import Urgency
 from hotline.extensions import db
 from hotline.tickets.routing import Rule
 from hotline.tickets.states import LIVE_ASSIGNMENT_STATES, AssignmentState, TicketState

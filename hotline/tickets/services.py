@@ -2,7 +2,7 @@
 
 They own their transactions: validate, decide, write the ticket, its assignments and
 events, commit. Routing is decided by :mod:`hotline.tickets.routing` (pure); deadlines by
-:mod:`hotline.escalation.limits` on the working clock.
+:mod:`hotline.worktime.limits` on the working clock.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from hotline.db import utcnow
 from hotline.directory import reference
 from hotline.escalation import services as escalation
-from hotline.escalation.calendar import request_clock
-from hotline.escalation.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
+from hotline.worktime.calendar import request_clock
+from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.auth.models import User
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_department, notify_users

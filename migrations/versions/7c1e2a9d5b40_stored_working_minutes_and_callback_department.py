@@ -60,7 +60,7 @@ def _backfill_minutes(bind):
 
     Uses the application's working clock (the calendar as the admins keep it), as the services do.
     """
-    from hotline.escalation.calendar import working_clock
+    from hotline.worktime.calendar import working_clock
 
     clock = None
     update = sa.text("UPDATE assignments SET sign_minutes = :s, contact_minutes = :c, submit_minutes = :m "

@@ -13,8 +13,8 @@ import time_machine
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_reference
-from hotline.escalation.calendar import working_clock
-from hotline.escalation.limits import Policy
+from hotline.worktime.calendar import working_clock
+from hotline.worktime.limits import Policy
 from hotline.extensions import db
 from hotline.tickets.models import Assignment
 from hotline.tickets.services import IntakeData, create_ticket

@@ -7,9 +7,9 @@ import time_machine
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from hotline.escalation.calendar import calendar_warning_years
+from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.jobs import check_calendar_coverage
-from hotline.escalation.models import CalendarDay, CalendarYear
+from hotline.worktime.models import CalendarDay, CalendarYear
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.queue import get_queue, get_redis

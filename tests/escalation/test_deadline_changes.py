@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hotline.escalation import deadline_changes as rules
-from hotline.escalation.clock import WorkCalendar, WorkingClock
-from hotline.escalation.limits import Policy, assignment_deadlines
+from hotline.worktime.clock import WorkCalendar, WorkingClock
+from hotline.worktime.limits import Policy, assignment_deadlines
 
 SH = ZoneInfo("Asia/Shanghai")
 MON_FRI = WorkingClock(WorkCalendar())  # 2027 is not bundled: Monday–Friday

@@ -15,7 +15,7 @@ from hotline.admin import settings_services as settings
 from hotline.demo.seed import seed_reference
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import engine, recompute
-from hotline.escalation.calendar import calendar_warning_years
+from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.jobs import recompute_deadlines, resume_deadline_recomputes
 from hotline.escalation.models import DeadlineRecompute, EscalationStep, SupervisionCase
 from hotline.extensions import db

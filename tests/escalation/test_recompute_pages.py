@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from hotline import create_app
 from hotline.demo.seed import seed_reference
-from hotline.escalation.calendar import working_clock
-from hotline.escalation.limits import Policy
+from hotline.worktime.calendar import working_clock
+from hotline.worktime.limits import Policy
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.services import IntakeData, create_ticket

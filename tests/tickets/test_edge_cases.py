@@ -69,7 +69,7 @@ def test_an_extension_after_a_single_department_redispatch_keeps_the_five_day_li
     ext = lifecycle.request_extension(new.id, days=1, reason="核查", actor=None)
     lifecycle.decide_extension(ext.id, approve=True, note="同意", actor=supervisor)
     db.session.refresh(new)
-    from hotline.escalation.calendar import working_clock
+    from hotline.worktime.calendar import working_clock
 
     assert working_clock().working_minutes_between(before, new.resolve_due_at) == pytest.approx(420)
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.escalation.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
-from hotline.escalation.models import CalendarDay, CalendarYear, Setting
+from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
+from hotline.worktime.models import CalendarDay, CalendarYear, Setting
 from hotline.extensions import db
 
 WORKING_HOURS_KEY = "working_hours"

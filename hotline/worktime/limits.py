@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from hotline.escalation.clock import WorkingClock, as_utc
+from hotline.worktime.clock import WorkingClock, as_utc
 
 
 class Unit(StrEnum):

@@ -1,4 +1,4 @@
-"""Tests for time-limit policies and deadlines (hotline.escalation.limits)."""
+"""Tests for time-limit policies and deadlines (hotline.worktime.limits)."""
 
 import datetime as dt
 import json
@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.escalation.clock import WorkCalendar, WorkingClock
-from hotline.escalation.limits import (
+from hotline.worktime.clock import WorkCalendar, WorkingClock
+from hotline.worktime.limits import (
     ExtensionRefused,
     Limit,
     Policy,

@@ -1,4 +1,4 @@
-"""Tests for the working-time clock (hotline.escalation.clock).
+"""Tests for the working-time clock (hotline.worktime.clock).
 
 Calendar facts used below come from chinese_calendar 1.11.0: National Day 2026
 is 10-01..10-07 off, Thursday 10-08 a working day, Saturday 10-10 a make-up
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.escalation import clock as clock_module
-from hotline.escalation.clock import WorkCalendar, WorkingClock, WorkingHours
+from hotline.worktime import clock as clock_module
+from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc

@@ -1,0 +1,6 @@
+"""Working time (工作时间): the official working calendar, working hours and the time limits.
+
+Below tickets, directory and escalation: the pure clock (``clock``) and limits (``limits``),
+the database-backed calendar and hours (``calendar``, ``models``). Nothing here imports a
+package above it.
+"""
