@@ -33,6 +33,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    from hotline.escalation import outbox
+
+    outbox.install(app)  # supervision requests the tickets package writes are handled before each commit
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import redis
 
@@ -11,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
-from hotline.escalation import engine, ladder, recompute
+from hotline.escalation import engine, outbox, recompute
 from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.jobs import job
 from hotline.notifications.services import notify_users
-from hotline.queue import enqueue, get_queue, schedule_many
+from hotline.queue import enqueue, get_queue
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ def check_calendar_coverage() -> list[int]:
 
 @job
 def escalate(target_type: str, target_id: int, step: str) -> bool:
-    """Timer or sweep job: take one escalation step if it is (still) due. Safe to run twice."""
+    """Take one escalation step if it is (still) due. Safe to run twice."""
     return engine.apply(target_type, target_id, step)
 
 
@@ -66,11 +65,14 @@ MAX_BACKLOG = 250  # escalation jobs already waiting: the workers are behind, do
 def sweep() -> int:
     """Every minute (rq cron): find every due-but-untaken step in the database and enqueue it.
 
-    This is what makes escalation lossless: timers lost with Redis, a worker killed
-    mid-job, or a deadline moved by an extension are all found here again. While the
+    The database is the schedule: due and warning instants are stored (and indexed) on the rows,
+    so nothing is armed in Redis per deadline, an intake enqueues no job, and a step is taken
+    within a minute of its instant. A Redis outage, a worker killed mid-job, or a deadline moved
+    by an extension or a calendar change is found here again. While the
     workers still have a backlog it enqueues nothing: what it would find stays due in
     the database, and the first sweep after the queue drains picks it up.
     """
+    outbox.handle_unhandled()  # supervision requests no session hook handled: needs no Redis
     try:
         backlog = get_queue("escalation").count
     except redis.RedisError:
@@ -85,23 +87,6 @@ def sweep() -> int:
     if items:
         log.info("sweep: %d due escalation steps enqueued", len(items))
     return len(items)
-
-
-def schedule_assignment_timers(assignments) -> int:
-    """After a dispatch commits: one timer per warning and breach instant of each assignment.
-
-    A timer that fires after the assignment moved on, or after an extension moved the
-    deadline, finds nothing to do (the job re-checks); the sweep covers lost timers.
-    """
-    return schedule_steps([(getattr(a, column), a.id, str(step))
-                           for a in assignments for step, (column, _states) in ladder.ASSIGNMENT_STEPS.items()
-                           if getattr(a, column) is not None])
-
-
-def schedule_steps(steps: list[tuple[datetime, int, str]]) -> int:
-    """After a commit: one timer per (instant, assignment id, step), in one Redis round trip."""
-    calls = [(instant, ("assignment", assignment_id, step)) for instant, assignment_id, step in steps]
-    return schedule_many(escalate, calls, queue="escalation")
 
 
 @job

@@ -6,7 +6,7 @@ its change, commits, then calls :func:`start`, which enqueues the job by id. The
 with a deadline still to come in one statement, then works through them in batches, each batch
 one transaction that locks its tickets, computes their deadlines again on the rules as they are
 now (:mod:`hotline.escalation.deadline_changes`), writes what moved with one event per ticket,
-and records its progress; after each commit the moved assignment steps get new timers.
+and records its progress; the escalation sweep takes the moved steps at their new instants.
 
 Running it twice is harmless: a deadline already recomputed does not move again, so the second
 run writes nothing. A run that stops (a worker killed, Redis down) is picked up again by
@@ -151,7 +151,6 @@ def _process(run_id: int, ids: list[int]) -> None:
     clock = snapshot().clock  # the rules as committed now: the same clock the pages use
     policies = _policies({t.category_id for t in tickets})
     others = _other_causes(run_id)
-    timers: list[tuple[datetime, int, str]] = []
     changed = 0
     for ticket in tickets:
         policy_id, policy = policies.get(ticket.category_id, (None, Policy()))
@@ -160,13 +159,9 @@ def _process(run_id: int, ids: list[int]) -> None:
         if moved:
             changed += 1
             _write(ticket, open_cases, moved, row, others, policy_id, now)
-            timers += _timers(moved)
     row.done, row.changed = min(row.total, row.done + len(ids)), row.changed + changed
     row.last_ticket_id, row.heartbeat_at = max(ids), now
-    db.session.commit()
-    from hotline.escalation.jobs import schedule_steps
-
-    schedule_steps(timers)
+    db.session.commit()  # the sweep takes the moved steps at their new instants (the database is the schedule)
 
 
 def _policies(category_ids: set[int | None]) -> dict[int, tuple[int | None, Policy]]:
@@ -233,17 +228,6 @@ def _write(ticket: Ticket, cases: list[SupervisionCase], moved: list[rules.Chang
         "reason": "; ".join(rules.reason_text(c) for c in causes), "causes": causes, "run": row.id,
         "departments": sorted({c.department for c in moved if c.department}),
         "changes": [c.to_dict() for c in moved]})
-
-
-def _timers(moved: list[rules.Change]) -> list[tuple[datetime, int, str]]:
-    """(instant, assignment id, escalation step) for each moved warning and breach instant."""
-    out = []
-    for c in moved:
-        if c.target == "assignment" and c.step != "return":
-            out.append((c.new_due, c.target_id, f"{c.step}_breach"))
-            if c.new_warn is not None:
-                out.append((c.new_warn, c.target_id, f"{c.step}_warn"))
-    return out
 
 
 # --- what the admin sees -----------------------------------------------------------------------

@@ -11,17 +11,16 @@ from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
-from hotline.escalation import services as escalation
 from hotline.worktime.calendar import request_clock
 from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
-from hotline.tickets import events
+from hotline.tickets import events, supervision
 from hotline.tickets.models import (
     Assignment, AssignmentRole, Callback, ContactAttempt, Extension, ExtensionStatus, Satisfaction, Ticket,
 )
 from hotline.tickets.services import (
-    lock_ticket, make_assignments, notify_new_assignments, policy_for, start_timers,
+    lock_ticket, make_assignments, notify_new_assignments, policy_for,
 )
 from hotline.tickets.states import (
     LIVE_ASSIGNMENT_STATES, AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState,
@@ -158,11 +157,7 @@ def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User
     if ext.requested_by_id:
         notify_users([ext.requested_by_id], kind="extension_decided", ticket_id=ticket.id,
                      data={"ticket": ticket.number, "approved": approve, "days": ext.days})
-    db.session.commit()
-    if approve:
-        from hotline.escalation.jobs import schedule_assignment_timers
-
-        schedule_assignment_timers([a])  # the moved deadline gets its own timers; old ones find nothing
+    db.session.commit()  # the escalation sweep takes the moved deadline's steps at their new instants
     return ext
 
 
@@ -279,15 +274,13 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
     events.record(ticket, "callback", actor_id=actor.id if actor else None, at=now,
                   data={"attempt": attempt, "reached": reached, "solved": cb.solved,
                         "satisfaction": satisfaction if reached else None})
-    made: list[Assignment] = []
     if reached and solved and cb.satisfaction != Satisfaction.UNSATISFIED:
         _close(ticket, "satisfied", actor, now)
     elif reached:
-        made = _reopen(ticket, actor, now, not_solved=not solved)
+        _reopen(ticket, actor, now, not_solved=not solved)
     elif attempt >= policy_for(ticket.category).callback_attempts:
         _close(ticket, "unreachable", actor, now)
     db.session.commit()
-    start_timers(made)
     return cb
 
 
@@ -306,7 +299,7 @@ def working_minutes(dispatched_at: datetime, instant: datetime) -> float:
 def _close(ticket: Ticket, reason: str, actor: User | None, now: datetime) -> None:
     _ticket_step(ticket, TicketAction.close, Role.operator, actor, now, {"reason": reason})
     ticket.closed_at, ticket.close_reason = now, reason
-    escalation.close_cases(ticket, reason=f"ticket_closed:{reason}", actor_id=actor.id if actor else None, now=now)
+    supervision.request_close(ticket, reason=f"ticket_closed:{reason}", actor_id=actor.id if actor else None, now=now)
 
 
 def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bool) -> list[Assignment]:
@@ -321,6 +314,6 @@ def _reopen(ticket: Ticket, actor: User | None, now: datetime, *, not_solved: bo
     notify_new_assignments(ticket, made)
     notify_department(lead.department_id, kind="ticket_reopened", ticket_id=ticket.id,
                       data={"ticket": ticket.number})
-    escalation.supervise(ticket, ticket.supervision_level + 1, trigger="unsatisfied_callback",
-                         actor_id=actor.id if actor else None, now=now)
+    supervision.request_level(ticket, ticket.supervision_level + 1, trigger="unsatisfied_callback",
+                              actor_id=actor.id if actor else None, now=now)
     return made

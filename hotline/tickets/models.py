@@ -310,3 +310,28 @@ class Event(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+
+class SupervisionRequest(db.Model):
+    """The tickets package's outbox to escalation (督办申请): "put this ticket under supervision at
+    ``level``" (``kind`` raise: a repeat, an unsatisfied callback) or "its supervision ends" (``kind``
+    close: the ticket was closed). Escalation consumes the rows in the transaction that wrote them
+    (:func:`hotline.escalation.outbox.install`) and the sweep takes any left unhandled, so tickets
+    never call escalation and no request is lost."""
+
+    __tablename__ = "supervision_requests"
+    __table_args__ = (
+        Index("ix_supervision_requests_unhandled", "requested_at", sqlite_where=text("handled_at IS NULL"),
+              postgresql_where=text("handled_at IS NULL")),
+        CheckConstraint("kind IN ('raise', 'close')", name="kind_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int | None] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(40), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship()

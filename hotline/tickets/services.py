@@ -15,13 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.db import utcnow
 from hotline.directory import reference
-from hotline.escalation import services as escalation
 from hotline.worktime.calendar import request_clock
 from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.auth.models import User
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_department, notify_users
-from hotline.tickets import events, lookup, numbers, repeats
+from hotline.tickets import events, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
     Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
@@ -162,7 +161,6 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         if existing is None:
             raise
         return existing
-    start_timers(made)
     return ticket
 
 
@@ -181,13 +179,6 @@ def _commit_keeping(*written) -> None:
         for obj in list(session.identity_map.values()):
             if id(obj) not in keep:
                 session.expire(obj)
-
-
-def start_timers(assignments) -> None:
-    """After the commit: schedule the warning and breach timers (a Redis outage only delays them)."""
-    from hotline.escalation.jobs import schedule_assignment_timers
-
-    schedule_assignment_timers([a for a in assignments if a.status == AssignmentState.dispatched])
 
 
 def _by_key(key: str) -> Ticket | None:
@@ -241,8 +232,7 @@ def _act_on(ticket: Ticket, decision: Decision, data: IntakeData, link: RepeatLi
     made = dispatch(ticket, decision.lead, decision.co_handlers, joint=decision.joint_limits, actor_id=actor_id,
                     now=now, new_ticket=True, policy=policy)
     if decision.supervision_level:
-        escalation.supervise(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now,
-                             policy=policy)
+        supervision.request_level(ticket, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
     return made
 
 
@@ -335,7 +325,7 @@ def _merge(ticket: Ticket, earlier: Ticket, decision: Decision, actor_id, now) -
     events.record(earlier, "repeat_merged", actor_id=actor_id, at=now,
                   data={"ticket": ticket.number, "new_facts": False})
     if decision.supervision_level:
-        escalation.supervise(earlier, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
+        supervision.request_level(earlier, decision.supervision_level, trigger="repeat", actor_id=actor_id, now=now)
 
 
 def lock_ticket(ticket_id: int) -> Ticket:
@@ -364,5 +354,4 @@ def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note:
                     action=TicketAction.redispatch)
     events.record(ticket, "redispatch_note", actor_id=actor_id, at=now, data={"note": note})
     db.session.commit()
-    start_timers(made)
     return made

@@ -20,8 +20,12 @@ def local(*args) -> datetime:
 
 
 def run_jobs_at(instant: datetime) -> None:
-    """At ``instant``: move due scheduled jobs to their queues, then run every queued job."""
+    """At ``instant``: the minute sweep runs (as rq cron would), due scheduled jobs move to their
+    queues, then every queued job runs."""
+    from hotline.escalation.jobs import sweep
+
     with time_machine.travel(instant, tick=False):
+        sweep()
         queues = [get_queue(name) for name in QUEUES]
         scheduler = RQScheduler(queues, connection=get_redis())
         scheduler.acquire_locks()
