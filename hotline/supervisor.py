@@ -155,10 +155,9 @@ class Supervisor:
             return
         self.redis = EmbeddedRedis(self.instance)
         child = Child("redis", self._start_embedded_redis, BACKGROUND)
+        child.proc, child.started_at = child.start(), time.monotonic()  # a first start that fails is fatal
         self.children["redis"] = child
-        self._launch(child, time.monotonic())
-        if child.proc is None:
-            raise EmbeddedRedisError("the embedded Redis did not start; see redis.log")
+        _say(f"started redis (pid {child.proc.pid})")
         os.environ["REDIS_URL"] = self.redis.url
         _say(f"embedded Redis on {self.redis.socket}")
 

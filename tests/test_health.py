@@ -11,6 +11,7 @@ from rq.cron import CronScheduler
 
 from hotline import create_app
 from hotline.db import utcnow
+from hotline.extensions import limiter
 from hotline.health.checks import heartbeat_check
 from hotline.queue import get_redis
 from tests.conftest import _TestConfig
@@ -83,10 +84,12 @@ def test_readyz_with_redis_down_answers_503_fast(app, client, tmp_path):
     assert checks["worker"]["ok"] is False and checks["cron"]["ok"] is False
 
 
-def test_health_endpoints_are_exempt_from_rate_limits(database_url, redis_url):
+def test_health_endpoints_are_exempt_from_rate_limits(database_url, redis_url, monkeypatch):
     class Limited(_TestConfig):
         RATELIMIT_APPLICATION = "3 per minute"  # a limit shared by every route that is not exempt
 
+    # the limiter is one object for every app of the run: give the limit back after this test
+    monkeypatch.setattr(limiter.limit_manager, "_application_limits", [])
     app = create_app(Limited(database_url, redis_url))
     client = app.test_client()
     statuses = {client.get(path).status_code for path in ("/healthz", "/readyz") for _ in range(6)}

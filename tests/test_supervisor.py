@@ -141,6 +141,26 @@ def test_up_serves_and_a_signal_stops_every_child(tmp_path: Path, sig):
     assert "first run" in output and "stopped" in output
 
 
+def test_a_web_app_that_keeps_dying_at_start_is_given_up_and_everything_stops():
+    sup = Supervisor(Path("."), "127.0.0.1", 0, 1)
+    policy = RestartPolicy(first_delay=0.1, factor=1, max_delay=0.1, stable_after=60, give_up_after=2)
+    sup.children = {"web": Child("web", lambda: subprocess.Popen(["sh", "-c", "exit 1"], start_new_session=True),
+                                 policy),
+                    "worker": Child("worker", lambda: subprocess.Popen(["sleep", "30"], start_new_session=True),
+                                    BACKGROUND)}
+    try:
+        for child in sup.children.values():
+            sup._launch(child, time.monotonic())
+        deadline, action = time.monotonic() + 10, Action.NOTHING
+        while action != Action.GIVE_UP and time.monotonic() < deadline:
+            action = sup.check(time.monotonic())
+            time.sleep(0.05)
+        assert action == Action.GIVE_UP and sup.children["web"].failures == 3
+    finally:
+        sup.stop(timeout=5)
+    assert sup.children["worker"].proc.poll() is not None
+
+
 def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_returns(tmp_path: Path):
     """``rq worker`` and ``rq cron`` exit when Redis is down; the supervisor's backoff brings them back."""
     from rq import Worker
@@ -177,4 +197,37 @@ def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_return
         assert all(c.proc is not None and c.proc.poll() is None for c in sup.children.values())
     finally:
         sup.stop(timeout=10)
+        server.stop()
+
+
+def test_a_killed_worker_takes_its_work_horse_with_it(tmp_path: Path):
+    """RQ puts the horse in its own process group; it must still not outlive a SIGKILLed worker."""
+    from rq import Queue
+
+    from hotline.embedded_redis import EmbeddedRedis
+    from hotline.queue import connection_from_url
+
+    server = EmbeddedRedis(tmp_path / "redis", persist=False).start()
+    worker = horse = None
+    try:
+        Queue("default", connection=connection_from_url(server.url)).enqueue("time.sleep", 60, job_timeout=120)
+        worker = subprocess.Popen([str(Path(sys.executable).with_name("rq")), "worker", "--burst",
+                                   "-w", "hotline.worker.HotlineWorker", "--url", server.url, "default"],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        deadline, horse = time.monotonic() + 60, None
+        while horse is None and time.monotonic() < deadline:
+            horse = next((c for c in psutil.Process(worker.pid).children()
+                          if os.getpgid(c.pid) == c.pid), None)  # the horse leads its own group
+            time.sleep(0.2)
+        assert horse is not None, "the worker never forked a work horse"
+        worker.kill()
+        worker.wait()
+        gone, alive = psutil.wait_procs([horse], timeout=10)
+        assert alive == [], "the work horse outlived its worker"
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+        if horse is not None and horse.is_running():
+            horse.kill()  # only when the test failed: the horse this test's worker forked
         server.stop()
