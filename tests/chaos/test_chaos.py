@@ -319,6 +319,10 @@ def _assert_each_step_taken_exactly_once(ticket_ids: list[int]) -> None:
             events = db.session.scalar(select(func.count()).select_from(Event).where(
                 Event.assignment_id == a.id, Event.action == f"escalation_{step}"))
             assert (rows, events) == (1, 1), f"assignment {a.id} {step}: {rows} step rows, {events} events"
+    doubled = db.session.execute(select(Event.assignment_id, Event.action).where(
+        Event.assignment_id.is_not(None), Event.action.like("escalation_%")).group_by(
+        Event.assignment_id, Event.action).having(func.count() > 1)).all()
+    assert doubled == [], f"escalation steps recorded twice in a history: {doubled}"
     cases = db.session.execute(select(SupervisionCase.ticket_id, func.count()).where(
         SupervisionCase.ticket_id.in_(ticket_ids)).group_by(SupervisionCase.ticket_id)).all()
     assert sorted(cases) == sorted((t, 1) for t in ticket_ids)
