@@ -50,6 +50,8 @@ pytestmark = [
 
 CATCH_UP = 75  # seconds allowed, after the last kill, for every due step to be taken
 LATE_BY = timedelta(days=21)  # every limit of a ticket dispatched this long ago has passed, holidays or not
+# the steps that must be taken; a warning whose breach has passed may be skipped (DOMAIN.md), never doubled
+BREACHES = [step for step in ASSIGNMENT_STEPS if step.endswith("_breach")]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -206,14 +208,15 @@ def _write_late_tickets(count: int, tag: str) -> list[int]:
 
 
 def _untaken_due_steps(ticket_ids: list[int]) -> list[tuple[int, str]]:
-    """(assignment, step) of the late tickets that are due and have no step row yet."""
+    """(assignment, breach step) of the late tickets that are due and have no step row yet."""
     db.session.expire_all()
     now = utcnow()
     taken = set(db.session.execute(select(EscalationStep.target_id, EscalationStep.step).where(
         EscalationStep.target_type == "assignment")).all())
     missing = []
     for a in db.session.scalars(select(Assignment).where(Assignment.ticket_id.in_(ticket_ids))):
-        for step, (column, states) in ASSIGNMENT_STEPS.items():
+        for step in BREACHES:
+            column, states = ASSIGNMENT_STEPS[step]
             due = getattr(a, column)
             if due is not None and due <= now and str(a.status) in states and (a.id, str(step)) not in taken:
                 missing.append((a.id, str(step)))
@@ -308,7 +311,8 @@ def _wait_until_ready(base: str, timeout: float = 30) -> bool:
 
 
 def _assert_each_step_taken_exactly_once(ticket_ids: list[int]) -> None:
-    """One step row and one history event per (assignment, step); one level-1 case per ticket."""
+    """One step row and one history event per (assignment, breach), at most one per warning;
+    one level-1 supervision case per ticket (its lead's resolution breach)."""
     assignments = db.session.scalars(select(Assignment).where(Assignment.ticket_id.in_(ticket_ids))).all()
     assert len(assignments) == len(ticket_ids)
     for a in assignments:
@@ -318,7 +322,8 @@ def _assert_each_step_taken_exactly_once(ticket_ids: list[int]) -> None:
                 EscalationStep.step == str(step)))
             events = db.session.scalar(select(func.count()).select_from(Event).where(
                 Event.assignment_id == a.id, Event.action == f"escalation_{step}"))
-            assert (rows, events) == (1, 1), f"assignment {a.id} {step}: {rows} step rows, {events} events"
+            allowed = [(1, 1)] if step in BREACHES else [(0, 0), (1, 1)]
+            assert (rows, events) in allowed, f"assignment {a.id} {step}: {rows} step rows, {events} events"
     doubled = db.session.execute(select(Event.assignment_id, Event.action).where(
         Event.assignment_id.is_not(None), Event.action.like("escalation_%")).group_by(
         Event.assignment_id, Event.action).having(func.count() > 1)).all()
