@@ -57,6 +57,19 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def fail_fast_redis_options(socket_timeout: float, connect_timeout: float) -> dict:
+    """redis-py options for a client on the request path: short timeouts and no retry."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": socket_timeout, "socket_connect_timeout": connect_timeout,
+            "retry": Retry(NoBackoff(), 0)}
+
+
 class Config:
     """Defaults for running locally on the embedded stack."""
 
@@ -82,6 +95,17 @@ class Config:
     OPEN311_RATE_LIMIT = os.environ.get("HOTLINE_OPEN311_RATE_LIMIT", "300 per minute")
     OPEN311_CONTACT = os.environ.get(
         "HOTLINE_OPEN311_CONTACT", "Linfen business-environment hotline, 0357-2096666 / 0357-2096999")
+    # Redis on the request path fails fast and does not retry: during an outage a save costs at
+    # most a few tenths of a second, the commit stands and the sweep catches up. The RQ worker
+    # replaces these with the WORKER_ values (hotline.worker.HotlineWorker).
+    REDIS_SOCKET_TIMEOUT = _float("HOTLINE_REDIS_TIMEOUT", 0.2)
+    REDIS_CONNECT_TIMEOUT = _float("HOTLINE_REDIS_CONNECT_TIMEOUT", 0.2)
+    REDIS_RETRY = False
+    WORKER_REDIS_SOCKET_TIMEOUT = _float("HOTLINE_WORKER_REDIS_TIMEOUT", 5.0)
+    WORKER_REDIS_CONNECT_TIMEOUT = _float("HOTLINE_WORKER_REDIS_CONNECT_TIMEOUT", 2.0)
+    # /readyz: how old the newest worker and cron-scheduler heartbeats may be (seconds)
+    READY_WORKER_MAX_AGE = _int("HOTLINE_READY_WORKER_MAX_AGE", 180)
+    READY_CRON_MAX_AGE = _int("HOTLINE_READY_CRON_MAX_AGE", 150)
 
     def __init__(self) -> None:
         inst = instance_path()
@@ -90,6 +114,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(inst / "hotline.db")
         self.REDIS_URL = redis_url()
         self.RATELIMIT_STORAGE_URI = _limits_uri(self.REDIS_URL)
+        self.RATELIMIT_STORAGE_OPTIONS = fail_fast_redis_options(self.REDIS_SOCKET_TIMEOUT,
+                                                                 self.REDIS_CONNECT_TIMEOUT)
         self.UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR", str(inst / "uploads"))
 
 

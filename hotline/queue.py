@@ -2,6 +2,9 @@
 
 Redis carries work, never state that matters: :func:`enqueue` logs and swallows a
 Redis outage, because the database holds every deadline and the sweep finds it later.
+On the request path a Redis call fails fast (``REDIS_SOCKET_TIMEOUT`` and
+``REDIS_CONNECT_TIMEOUT``, 0.2 s by default, and no retry), so a save during an outage
+costs a fraction of a second; the worker keeps longer timeouts and redis-py's retries.
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from datetime import datetime
 
 import redis
 from flask import current_app, g
+from redis.backoff import NoBackoff
+from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 from rq.job import JobStatus
 
@@ -21,15 +26,30 @@ JOB_TIMEOUT = 300
 FAILURE_TTL = 30 * 24 * 3600
 
 
-def connection_from_url(url: str) -> redis.Redis:
-    """A Redis client for ``url`` (``redis://``, ``rediss://`` or ``unix://``)."""
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+def connection_from_url(url: str, *, socket_timeout: float = 5.0, connect_timeout: float = 2.0,
+                        retry: bool = True) -> redis.Redis:
+    """A Redis client for ``url`` (``redis://``, ``rediss://`` or ``unix://``).
+
+    ``retry=False`` makes one attempt per command (the request path must not wait
+    through redis-py's default retries with backoff, seconds while Redis is down).
+    """
+    options = {} if retry else {"retry": no_retry()}
+    return redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=connect_timeout,
+                                **options)
+
+
+def no_retry() -> RedisRetry:
+    """A redis-py retry policy that does not retry."""
+    return RedisRetry(NoBackoff(), 0)
 
 
 def get_redis() -> redis.Redis:
-    """The request's (or job's) Redis client for the configured ``REDIS_URL``."""
+    """The request's (or job's) Redis client for the configured ``REDIS_URL`` and timeouts."""
     if "redis" not in g:
-        g.redis = connection_from_url(current_app.config["REDIS_URL"])
+        config = current_app.config
+        g.redis = connection_from_url(config["REDIS_URL"], socket_timeout=config["REDIS_SOCKET_TIMEOUT"],
+                                      connect_timeout=config["REDIS_CONNECT_TIMEOUT"],
+                                      retry=config["REDIS_RETRY"])
     return g.redis
 
 

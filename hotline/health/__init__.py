@@ -1,0 +1,1 @@
+"""Liveness (``/healthz``) and readiness (``/readyz``) for process managers and load balancers."""
