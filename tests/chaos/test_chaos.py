@@ -322,7 +322,9 @@ def _assert_each_step_taken_exactly_once(ticket_ids: list[int]) -> None:
                 EscalationStep.step == str(step)))
             events = db.session.scalar(select(func.count()).select_from(Event).where(
                 Event.assignment_id == a.id, Event.action == f"escalation_{step}"))
-            allowed = [(1, 1)] if step in BREACHES else [(0, 0), (1, 1)]
+            # A warning whose breach had already passed when it was processed is settled without an
+            # event (DOMAIN: the breach is written, not the warning); every due breach has exactly one.
+            allowed = [(1, 1)] if step in BREACHES else [(0, 0), (1, 0)]
             assert (rows, events) in allowed, f"assignment {a.id} {step}: {rows} step rows, {events} events"
     doubled = db.session.execute(select(Event.assignment_id, Event.action).where(
         Event.assignment_id.is_not(None), Event.action.like("escalation_%")).group_by(
