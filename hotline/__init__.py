@@ -33,9 +33,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    from hotline.escalation import outbox
+    from hotline.escalation.wiring import install as install_escalation
 
-    outbox.install(app)  # supervision requests the tickets package writes are handled before each commit
+    install_escalation(app)  # tickets' supervision requests handled before each commit; cases on the ticket page
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)

@@ -115,20 +115,35 @@ INTAKE_ERRORS = {
 }
 
 
+def _named(kind: str, code: str):
+    """The department or category with ``code`` (from the process's reference data; a deactivated one
+    from the database), or None."""
+    from sqlalchemy import select
+
+    from hotline.directory import reference
+    from hotline.directory.models import Category, Department
+    from hotline.extensions import db
+
+    ref = reference.snapshot()
+    found = (ref.departments if kind == "department" else ref.categories).get(code)
+    if found is None:
+        model = Department if kind == "department" else Category
+        found = db.session.scalar(select(model).where(model.code == code))
+    return found
+
+
 def _department_names(params: dict) -> dict:
     """Reason parameters with department and category codes shown as names in the current language."""
     from flask_babel import get_locale
-
-    from hotline.tickets.lookup import category_by_code, departments_by_code
 
     locale = str(get_locale())
     out = dict(params)
     for key in ("department", "lead"):
         if key in out:
-            dept = departments_by_code([out[key]]).get(out[key])
+            dept = _named("department", out[key])
             out[key] = dept.name(locale) if dept else out[key]
     if "category" in out:
-        category = category_by_code(out["category"])
+        category = _named("category", out["category"])
         out["category"] = category.name(locale) if category else out["category"]
     if "district" in out:
         from hotline.directory import reference
@@ -296,9 +311,7 @@ def department_name(code: str) -> str:
     """A department's name for its code."""
     from flask_babel import get_locale
 
-    from hotline.tickets.lookup import departments_by_code
-
-    dept = departments_by_code([code]).get(code)
+    dept = _named("department", code)
     return dept.name(str(get_locale())) if dept else code
 
 DOMAIN_ERRORS = {
@@ -371,7 +384,7 @@ def satisfaction_label(value) -> str:
 
 def worktime(minutes: float) -> str:
     """Working time as days and hours of the working day (7 h by default); negative means overdue."""
-    from hotline.worktime.calendar import request_clock
+    from hotline.directory.reference import request_clock
 
     per_day = request_clock().hours.minutes_per_day
     whole = abs(int(round(minutes)))

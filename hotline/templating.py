@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
         }
 
     from hotline import labels
-    from hotline.worktime.calendar import working_minutes_left
+    from hotline.directory.reference import working_minutes_left
     from hotline.tickets import identity
 
     app.jinja_env.globals.update(

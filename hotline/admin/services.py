@@ -4,19 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hotline.auth.services import UserError
-from hotline.directory.models import Department, DepartmentKind, District
+from hotline.directory.models import Department, DepartmentKind
 from hotline.extensions import db
-
-
-def departments() -> list[Department]:
-    """Every department, active first, by kind and name."""
-    return list(db.session.scalars(
-        select(Department).order_by(Department.active.desc(), Department.kind, Department.name_zh)))
-
-
-def districts() -> list[District]:
-    """Every district in the city's order."""
-    return list(db.session.scalars(select(District).order_by(District.position, District.id)))
 
 
 def save_department(dept: Department | None, *, code: str, name_zh: str, name_en: str, kind: str,

@@ -9,6 +9,7 @@ from hotline.admin import services
 from hotline.admin.forms import DepartmentForm, UserForm, choices
 from hotline.auth import services as auth_services
 from hotline.auth.models import User
+from hotline.directory import queries as directory
 from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.security import roles_required
@@ -29,7 +30,7 @@ def _admins_only():
 
 
 def _department_choices(form_field, *, blank: str) -> None:
-    form_field.choices = choices([("", blank)] + [(d.id, d.name_zh) for d in services.departments() if d.active])
+    form_field.choices = choices([("", blank)] + [(d.id, d.name_zh) for d in directory.departments() if d.active])
 
 
 def _new_user_has_password(form: UserForm, user: User | None) -> bool:
@@ -80,7 +81,7 @@ def user_form(user_id: int | None = None):
 @bp.route("/departments")
 def departments():
     """All departments."""
-    return render_template("admin/departments.html", departments=services.departments())
+    return render_template("admin/departments.html", departments=directory.departments())
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -91,7 +92,7 @@ def department_form(dept_id: int | None = None):
     if dept_id and dept is None:
         abort(404)
     form = DepartmentForm(obj=dept)
-    form.district_id.choices = choices([("", _("— city-wide —"))] + [(d.id, d.name_zh) for d in services.districts()])
+    form.district_id.choices = choices([("", _("— city-wide —"))] + [(d.id, d.name_zh) for d in directory.districts()])
     if form.validate_on_submit():
         try:
             services.save_department(dept, code=form.code.data, name_zh=form.name_zh.data,

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 from sqlalchemy import select
 
 from hotline.directory.generation import SNAPSHOT_INFO_KEY, create_token, read_token
@@ -29,7 +31,7 @@ from hotline.directory.models import (
 from hotline.worktime.clock import WorkingClock
 from hotline.worktime.limits import Policy
 from hotline.extensions import db
-from hotline.tickets.routing import CategoryFacts, KeywordRule
+from hotline.directory.facts import CategoryFacts, KeywordRule
 
 _STORE = "hotline.reference"
 
@@ -197,3 +199,23 @@ def _load(token: str | None) -> Snapshot:
     return Snapshot(token=token, categories=categories, departments=departments, districts=districts,
                     keyword_rules=rules, discipline_department=discipline.code if discipline else None,
                     clock=working_clock())
+
+
+def request_clock() -> WorkingClock:
+    """The working clock, once per request or job: the process's copy while the reference
+    data's generation is unchanged."""
+    if "working_clock" not in g:
+        g.working_clock = snapshot().clock
+    return g.working_clock
+
+
+def working_minutes_left(now, due) -> float:
+    """Working minutes from ``now`` to ``due`` (negative once past; 0 without a due instant)."""
+    return request_clock().working_minutes_between(now, due) if due else 0.0
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _forget_clock(session) -> None:
+    """A commit may have changed the calendar or working hours: rebuild the request's clock next time."""
+    if has_app_context():
+        g.pop("working_clock", None)

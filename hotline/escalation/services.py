@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hotline.escalation import ladder
-from hotline.worktime.calendar import request_clock
+from hotline.directory.reference import request_clock
 from hotline.worktime.limits import Policy, supervision_due
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.extensions import db

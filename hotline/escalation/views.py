@@ -76,7 +76,7 @@ def console():
     queue = request.args.get("queue", "level1")
     if queue not in QUEUES:
         queue = "level1"
-    from hotline.admin.services import departments, districts
+    from hotline.directory.queries import departments, districts
     from hotline.directory.models import Category
 
     cats = db.session.scalars(select(Category).order_by(Category.position)).all()
@@ -87,7 +87,7 @@ def console():
 
 def _case_forms():
     notice = NoticeForm(prefix="notice")
-    from hotline.admin.services import departments
+    from hotline.directory.queries import departments
 
     notice.department_id.choices = choices([(d.id, d.name_zh) for d in departments() if d.active])
     return {"notice": notice, "interview": InterviewForm(prefix="interview"),

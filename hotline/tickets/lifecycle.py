@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
-from hotline.worktime.calendar import request_clock
+from hotline.directory.reference import request_clock
 from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -78,11 +78,18 @@ def detail_view(ticket: Ticket) -> DetailView:
         chain = list(db.session.scalars(select(Ticket).where(Ticket.chain_id == ticket.chain_id,
                                                              Ticket.id != ticket.id).order_by(Ticket.received_at)))
     merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
-    from hotline.escalation.models import SupervisionCase
+    extras = {name: provide(ticket) for name, provide in current_app.extensions.get(DETAIL_EXTRAS, {}).items()}
+    return DetailView(events=events, chain=chain, merged_into=merged_into, cases=extras.get("cases", []))
 
-    cases = list(db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id)
-                                    .order_by(SupervisionCase.opened_at)))
-    return DetailView(events=events, chain=chain, merged_into=merged_into, cases=cases)
+
+#: ``app.extensions`` key: what packages above tickets add to the ticket page (name → provider(ticket)).
+DETAIL_EXTRAS = "hotline.ticket_detail_extras"
+
+
+def register_detail_extra(app, name: str, provide) -> None:
+    """Let a package above tickets add ``name`` to the ticket page (escalation: its supervision cases),
+    so the tickets package never imports it."""
+    app.extensions.setdefault(DETAIL_EXTRAS, {})[name] = provide
 
 
 def _page(query, before: int | None) -> Page:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from hotline.directory.facts import CategoryFacts, KeywordRule
 from hotline.tickets.states import OPEN_TICKET_STATES, DomainError, TicketState
 
 __all__ = [
@@ -124,33 +125,6 @@ class Rule(StrEnum):
     rehandle = "rehandle"  # 重办: dispatched again under supervision (督办)
     answered = "answered"  # 直办: inquiry answered on the spot
     discipline = "discipline"  # referred to the discipline commission (纪委监委)
-
-
-@dataclass(frozen=True)
-class CategoryFacts:
-    """A category's routing facts: misconduct flag and default department codes.
-
-    The first department is the default lead (主办), the rest default co-handlers.
-    """
-
-    code: str
-    is_misconduct: bool
-    departments: tuple[str, ...]
-    territorial: bool = True  # the place leads (属地); False: the competent bureau leads everywhere
-
-
-@dataclass(frozen=True)
-class KeywordRule:
-    """A row of the admin-editable routing table.
-
-    If any keyword occurs in the matter's subject or description (substring
-    match after NFKC normalisation and case folding), ``department`` is involved.
-    Higher ``priority`` rules come first among the keyword departments.
-    """
-
-    keywords: tuple[str, ...]
-    department: str
-    priority: int = 0
 
 
 #: How a confirmed repeat's linked ticket was resolved to the ticket it merges into or re-handles.

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.db import utcnow
 from hotline.directory import reference
-from hotline.worktime.calendar import request_clock
+from hotline.directory.reference import request_clock
 from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 from hotline.auth.models import User
 from hotline.extensions import db

@@ -4,11 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_app_context
-from sqlalchemy import event as sa_event
+from flask import current_app
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
@@ -78,23 +76,3 @@ def calendar_warning_years(now: datetime | None = None) -> list[int]:
     return list(work_calendar().missing_years(years))
 
 
-def request_clock() -> WorkingClock:
-    """The working clock, once per request or job: the process's copy while the reference
-    data's generation is unchanged (see :mod:`hotline.directory.reference`)."""
-    if "working_clock" not in g:
-        from hotline.directory.reference import snapshot
-
-        g.working_clock = snapshot().clock
-    return g.working_clock
-
-
-def working_minutes_left(now: datetime, due: datetime | None) -> float:
-    """Working minutes from ``now`` to ``due`` (negative once past)."""
-    return request_clock().working_minutes_between(now, due) if due else 0.0
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _forget_clock(session) -> None:
-    """A commit may have changed the calendar or working hours: rebuild the clock next time."""
-    if has_app_context():
-        g.pop("working_clock", None)

@@ -14,7 +14,8 @@ from sqlalchemy import event, select, text
 from hotline.auth.models import User
 from hotline.directory.generation import GENERATION_KEY, read_token
 from hotline.directory.models import Category, Department, RoutingRule, TimeLimitPolicy
-from hotline.worktime.calendar import request_clock, working_clock
+from hotline.directory.reference import request_clock
+from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
