@@ -11,7 +11,7 @@ from flask_login import current_user
 from hotline.db import utcnow
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
-from hotline.tickets import attachments, lifecycle
+from hotline.tickets import attachments, confidential, lifecycle
 from hotline.tickets.states import DomainError, allowed_assignment_actions
 from hotline.workbench import queries
 from hotline.workbench.forms import AttachmentForm, ContactForm, ExtensionForm, ReturnForm, SignForm, SubmitForm
@@ -33,7 +33,7 @@ def queue():
         name = "to_sign"
     now = utcnow()
     page = queries.queue_page(current_user.department_id, name, now, request.args.get("after"))
-    return render_template("workbench/queue.html", queue=name, page=page, now=now,
+    return render_template("workbench/queue.html", queue=name, page=page, now=now, subject=confidential.subject,
                            counts=queries.queue_counts(current_user.department_id, now))
 
 
@@ -54,6 +54,7 @@ def _render(number: str, forms=None, status: int = 200):
                                                           return_due_at=assignment.return_due_at)]
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, pending=lifecycle.pending_co_handlers(ticket, assignment),
+                           shown=confidential.text_filter(ticket),  # a handler never sees the identity
                            **queries.assignment_extras(assignment)), status
 
 
