@@ -3,7 +3,9 @@ from rq import cron
 
 from hotline.audit.jobs import refresh_rollups
 from hotline.escalation.jobs import check_calendar_coverage, sweep
+from hotline.tickets.jobs import sign_history
 
 cron.register(sweep, "escalation", interval=60, name="escalation-sweep", job_timeout=600)
 cron.register(check_calendar_coverage, "default", interval=3600, name="calendar-coverage")
 cron.register(refresh_rollups, "reports", interval=900, name="audit-rollups", job_timeout=3600)
+cron.register(sign_history, "default", cron="30 0 * * *", name="history-digest", job_timeout=3600)
