@@ -166,17 +166,21 @@ def verify_all(batch: int = 1000, now: datetime | None = None) -> Report:
     return report
 
 
+def _last_digest() -> HistoryDigest | None:
+    return db.session.scalar(select(HistoryDigest).order_by(HistoryDigest.cutoff.desc()).limit(1))
+
+
 def write_digest(now: datetime | None = None) -> HistoryDigest | None:
     """Sign the checkpoints written since the last digest and until :data:`SETTLE` before ``now``.
 
-    Returns the new digest, or None when the last one already reaches that far or another process
-    signed first. Raises :class:`HistoryKeyMissing` without a key.
+    Returns the new digest, or None when there is nothing new to sign or another process signed
+    first. Raises :class:`HistoryKeyMissing` without a key.
     """
     key = history_key()
     if key is None:
         raise HistoryKeyMissing("HOTLINE_HISTORY_KEY is not set")
     cutoff = (now or utcnow()) - SETTLE
-    last = db.session.scalar(select(HistoryDigest).order_by(HistoryDigest.cutoff.desc()).limit(1))
+    last = _last_digest()
     if last is not None and last.cutoff >= cutoff:
         return None
     prev_mac = last.mac if last is not None else chain.GENESIS
@@ -187,6 +191,8 @@ def write_digest(now: datetime | None = None) -> HistoryDigest | None:
     for row in db.session.execute(query.order_by(HistoryCheckpoint.created_at, HistoryCheckpoint.id)
                                   .execution_options(yield_per=5000)):
         mac.add(*row)
+    if not mac.rows:
+        return None
     digest = HistoryDigest(cutoff=cutoff, rows=mac.rows, prev_mac=prev_mac, mac=mac.hexdigest(),
                            created_at=now or utcnow())
     db.session.add(digest)

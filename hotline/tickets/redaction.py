@@ -139,9 +139,9 @@ def _known(identity: Identity) -> tuple[tuple[re.Pattern, Callable[[str], str]],
     for phone in identity.phones:
         digits = re.sub(r"[^0-9]", "", _halfwidth(phone))
         if len(digits) >= 5:
-            rules.append((rf"(?<![0-9]){_loose(digits)}(?![0-9])", lambda _, p=phone: mask_phone(p) or HIDDEN))
+            rules.append((_loose(digits), lambda _, p=phone: mask_phone(p) or HIDDEN))
     for code in identity.codes:
-        rules.append((rf"(?<![0-9A-Za-z]){_loose(_halfwidth(code))}(?![0-9A-Za-z])", lambda _: HIDDEN))
+        rules.append((_loose(_halfwidth(code)), lambda _: HIDDEN))
     for enterprise in identity.enterprises:
         for variant in _enterprise_variants(_halfwidth(enterprise)):
             mask = mask_enterprise(enterprise) if variant == _halfwidth(enterprise) else "**"
