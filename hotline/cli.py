@@ -97,7 +97,7 @@ _DIGEST_PROBLEMS = {
     "chain": lambda p: f"digest of {p.cutoff.isoformat()}: it does not follow the digest before it "
                        "(a digest was removed or altered)",
     "unsigned": lambda p: "checkpoints older than two days that no digest signs: the digest job is not running "
-                          "or digests were deleted",
+                          "or digests were deleted",  # two days: hotline.tickets.history.UNSIGNED_AFTER
 }
 
 
@@ -105,14 +105,14 @@ _DIGEST_PROBLEMS = {
 @with_appcontext
 def history_digest_command():
     """Sign the history's checkpoints written since the last digest (rq cron does it daily)."""
-    from hotline.tickets.history import HistoryKeyMissing, write_digest
+    from hotline.tickets.history import SETTLE, HistoryKeyMissing, write_digest
 
     try:
         digest = write_digest()
     except HistoryKeyMissing as exc:
         raise click.ClickException(str(exc)) from None
     if digest is None:
-        click.echo("nothing to sign: the last digest is recent")
+        click.echo(f"nothing to sign: no checkpoint since the last digest is {SETTLE.seconds // 60} minutes old yet")
     else:
         click.echo(f"signed {digest.rows} checkpoints written before {digest.cutoff.isoformat()}")
 
