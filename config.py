@@ -90,6 +90,9 @@ class Config:
     LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("HOTLINE_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
+    # The key that signs the daily digest of the history checkpoints (keep it outside the database:
+    # whoever can rewrite the database must not also be able to re-sign its history).
+    HISTORY_KEY = os.environ.get("HOTLINE_HISTORY_KEY", "")
     UPLOAD_MAX_BYTES = _int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024  # a larger request body is refused (413)
     OPEN311_RATE_LIMIT = os.environ.get("HOTLINE_OPEN311_RATE_LIMIT", "300 per minute")

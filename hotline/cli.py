@@ -1,4 +1,5 @@
-"""Command line: ``hotline up`` (the whole system), ``create-user``, ``seed-demo``; plus Flask's own."""
+"""Command line: ``hotline up`` (the whole system), ``create-user``, ``seed-demo``, ``verify-events``,
+``history-digest``, ``audit-rollups``; plus Flask's own."""
 from __future__ import annotations
 
 import os
@@ -15,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(up_command)
     app.cli.add_command(verify_events_command)
+    app.cli.add_command(history_digest_command)
     app.cli.add_command(audit_rollups_command)
 
 
@@ -60,15 +62,59 @@ def seed_demo_command():
 @click.command("verify-events")
 @with_appcontext
 def verify_events_command():
-    """Verify every ticket's hash-chained history; name the first broken link of each broken chain."""
-    from hotline.tickets.events import verify_all
+    """Verify every ticket's history: its hash chain, its checkpoints (nothing cut off, wiped or
+    rewritten) and the signed digests of the checkpoints; name the first broken link of each."""
+    from hotline.tickets.history import verify_all
 
-    checked, broken = verify_all()
-    for number, brk in broken:
-        click.echo(f"BROKEN ticket {number}: event #{brk.seq} ({brk.reason})")
-    click.echo(f"{checked} ticket histories checked, {len(broken)} broken")
-    if broken:
+    report = verify_all()
+    for number, brk in report.broken:
+        click.echo(f"BROKEN ticket {number}: event #{brk.seq} ({brk.reason}) — {_BREAKS[brk.reason](brk)}")
+    for problem in report.digest_problems:
+        click.echo(f"BROKEN {_DIGEST_PROBLEMS[problem.reason](problem)}")
+    click.echo(f"{report.checked} ticket histories checked, {len(report.broken)} broken")
+    if report.key_missing:
+        click.echo("digests not checked: HOTLINE_HISTORY_KEY is not set")
+    else:
+        click.echo(f"{report.digests_checked} digests checked, {len(report.digest_problems)} broken")
+    if not report.ok:
         raise SystemExit(1)
+
+
+_BREAKS = {
+    "sequence": lambda b: "an event before it is missing or out of order",
+    "prev_hash": lambda b: "it does not follow the event before it",
+    "hash": lambda b: "its content was changed",
+    "truncated": lambda b: f"the history ends at #{b.seq - 1} but its checkpoint vouches for #{b.anchored}: "
+                           "events were deleted from its end",
+    "wiped": lambda b: f"no events left, but its checkpoints vouch for #{b.anchored}: the history was wiped",
+    "empty": lambda b: "the ticket has no history and no checkpoint",
+    "rewritten": lambda b: "it differs from its checkpoint: the history was rewritten (hashes recomputed)",
+    "unanchored": lambda b: f"no checkpoint vouches for events after #{b.anchored}: written outside the application",
+}
+_DIGEST_PROBLEMS = {
+    "mismatch": lambda p: f"digest of {p.cutoff.isoformat()}: the checkpoints it signed were altered, added or "
+                          f"removed ({p.signed_rows} signed, {p.found_rows} found)",
+    "chain": lambda p: f"digest of {p.cutoff.isoformat()}: it does not follow the digest before it "
+                       "(a digest was removed or altered)",
+    "unsigned": lambda p: "checkpoints older than two days that no digest signs: the digest job is not running "
+                          "or digests were deleted",  # two days: hotline.tickets.history.UNSIGNED_AFTER
+}
+
+
+@click.command("history-digest")
+@with_appcontext
+def history_digest_command():
+    """Sign the history's checkpoints written since the last digest (rq cron does it daily)."""
+    from hotline.tickets.history import SETTLE, HistoryKeyMissing, write_digest
+
+    try:
+        digest = write_digest()
+    except HistoryKeyMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if digest is None:
+        click.echo(f"nothing to sign: no checkpoint since the last digest is {SETTLE.seconds // 60} minutes old yet")
+    else:
+        click.echo(f"signed {digest.rows} checkpoints written before {digest.cutoff.isoformat()}")
 
 
 @click.command("audit-rollups")

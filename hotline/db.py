@@ -1,4 +1,4 @@
-"""Database helpers: aware-UTC datetimes, enumerations as checked strings, SQLite tuning."""
+"""Database helpers: aware-UTC datetimes, enumerations as checked strings, SQLite tuning and locking."""
 from __future__ import annotations
 
 import enum
@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
 
 
@@ -67,6 +68,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _sqlite_write_lock_for_update(state: ORMExecuteState) -> None:
+    """On SQLite, a ``SELECT … FOR UPDATE`` first takes the database's write lock (BEGIN IMMEDIATE).
+
+    SQLite has no row locks and drops FOR UPDATE, so two handlers acting on one ticket at once
+    both read it unchanged and both wrote (a doubled sign-for, two valid events). Taken before the
+    read, the write lock makes the second writer wait (``busy_timeout``) until the first commits
+    and then read what it committed — what PostgreSQL's row lock does. Only transactions that lock
+    take it: plain reads keep running beside a writer (WAL), and a transaction that has already
+    written holds the lock already (pysqlite opens its transaction at the first write).
+    """
+    statement = state.statement
+    if not state.is_select or getattr(statement, "_for_update_arg", None) is None:
+        return
+    connection = state.session.connection(bind_arguments=state.bind_arguments)
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def render_item(type_, obj, autogen_context):

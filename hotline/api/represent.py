@@ -1,21 +1,19 @@
 """How tickets look to integrations: instants with their offset, masked identities, no phones in
-public text. Shared by Open311 and /api/v1."""
+public text, a confidential ticket's free text redacted for every key. Shared by Open311 and /api/v1."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 from hotline.extensions import db
 from hotline.i18n import local
+from hotline.tickets import redaction
+from hotline.tickets.confidential import text_filter
 from hotline.tickets.identity import mask_enterprise, mask_name, mask_phone
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
 from hotline.tickets.states import TicketState
 
 #: Not "open" in the Open311 sense: nothing more will happen to these.
 FINISHED = (TicketState.closed, TicketState.answered, TicketState.merged)
-
-_PHONE_IN_TEXT = re.compile(
-    r"(?<![0-9])(?:\+?86[ -]?)?(?:1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0?[0-9]{2,3}[ -]?[0-9]{7,8})(?![0-9])")
 
 
 def instant(dt: datetime | None) -> str | None:
@@ -40,12 +38,8 @@ def parse_instant(text: str) -> datetime | None:
 
 def redact_phones(text: str) -> str:
     """Mask every mobile or landline number written in free text (``138****5678``), also with a
-    +86 prefix or in full-width digits."""
-    text = (text or "").translate(_FULLWIDTH_DIGITS)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"^\+?86[ -]?", "", m.group(0))), text)
-
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+    +86 prefix or in full-width digits (:func:`hotline.tickets.redaction.redact_phones`)."""
+    return redaction.redact_phones(text)
 
 
 def is_open(ticket: Ticket) -> bool:
@@ -59,13 +53,13 @@ def lead_assignment(ticket: Ticket) -> Assignment | None:
     return max(leads, key=lambda a: a.id) if leads else None
 
 
-def _assignment(a: Assignment) -> dict:
+def _assignment(a: Assignment, shown) -> dict:
     return {
         "id": a.id, "department": a.department.code, "role": str(a.role), "round": a.round,
         "status": str(a.status), "dispatched_at": instant(a.dispatched_at), "sign_due_at": instant(a.sign_due_at),
         "contact_due_at": instant(a.contact_due_at), "resolve_due_at": instant(a.resolve_due_at),
         "signed_at": instant(a.signed_at), "first_contact_at": instant(a.first_contact_at),
-        "submitted_at": instant(a.submitted_at), "reply": a.reply or "", "solved": a.reply_solved,
+        "submitted_at": instant(a.submitted_at), "reply": shown(a.reply), "solved": a.reply_solved,
         "extension_count": a.extension_count,
     }
 
@@ -82,14 +76,18 @@ def _identity(ticket: Ticket) -> dict:
 
 
 def ticket_json(ticket: Ticket) -> dict:
-    """The /api/v1 representation of a ticket (schema ``Ticket`` in the OpenAPI document)."""
+    """The /api/v1 representation of a ticket (schema ``Ticket`` in the OpenAPI document).
+
+    A confidential ticket's free text (subject, description, answer, replies) comes with the
+    caller's identity redacted, whatever the key's role: no key reveals an identity."""
     lead = lead_assignment(ticket)
+    shown = text_filter(ticket)
     merged_into = db.session.get(Ticket, ticket.merged_into_id).number if ticket.merged_into_id else None
     return {
         "number": ticket.number, "status": str(ticket.status), "open": is_open(ticket),
         "channel": str(ticket.channel), "kind": str(ticket.kind),
         "category": ticket.category.code if ticket.category else None,
-        "subject": ticket.subject, "description": ticket.description,
+        "subject": shown(ticket.subject), "description": shown(ticket.description),
         "district": ticket.district.code if ticket.district else None, "urgency": str(ticket.urgency),
         "respondent": ticket.respondent_name or None,
         "confidential": ticket.confidential, **_identity(ticket),
@@ -99,6 +97,6 @@ def ticket_json(ticket: Ticket) -> dict:
         "resolve_due_at": instant(lead.resolve_due_at) if lead else None,
         "received_at": instant(ticket.received_at), "dispatched_at": instant(ticket.dispatched_at),
         "resolved_at": instant(ticket.resolved_at), "closed_at": instant(ticket.closed_at),
-        "close_reason": ticket.close_reason, "merged_into": merged_into, "answer": ticket.answer or "",
-        "assignments": [_assignment(a) for a in ticket.assignments],
+        "close_reason": ticket.close_reason, "merged_into": merged_into, "answer": shown(ticket.answer),
+        "assignments": [_assignment(a, shown) for a in ticket.assignments],
     }

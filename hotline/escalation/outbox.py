@@ -47,7 +47,8 @@ def install(app) -> None:
     """Handle supervision requests in the transaction that wrote them (once per process)."""
     global _INSTALLED
     if not _INSTALLED:
-        sa_event.listen(Session, "before_commit", _before_commit)
+        # first among the before-commit hooks: the events it writes are anchored by the history checkpoint
+        sa_event.listen(Session, "before_commit", _before_commit, insert=True)
         sa_event.listen(Session, "after_rollback", lambda session: session.info.pop(PENDING, None))
         _INSTALLED = True
 

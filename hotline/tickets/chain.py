@@ -39,10 +39,17 @@ def event_hash(prev_hash: str, fields: Mapping) -> str:
 
 @dataclass(frozen=True)
 class Break:
-    """The first broken link of a chain: which event (by seq) and why."""
+    """The first broken link of a chain: which event (by seq) and why.
+
+    ``reason``: "sequence", "prev_hash", "hash" (the chain itself, :func:`verify`); "truncated",
+    "wiped", "rewritten", "unanchored", "empty" (the chain against its checkpoints,
+    :func:`hotline.tickets.anchors.check_anchors`). ``anchored``: the last seq the checkpoints
+    vouch for, where that explains the break.
+    """
 
     seq: int
-    reason: str  # "sequence", "prev_hash", "hash"
+    reason: str
+    anchored: int | None = None
 
 
 def verify(events: Iterable[Mapping]) -> Break | None:

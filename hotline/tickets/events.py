@@ -1,4 +1,9 @@
-"""Appending events to a ticket's history (the only way history is written)."""
+"""Appending events to a ticket's history (the only way history is written), and anchoring it.
+
+Every commit of a transaction that appended events also appends, per ticket, the chain's new head
+to ``history_checkpoints`` (:func:`_anchor_heads`), in that same transaction: one row per ticket
+per transaction. Verifying the whole history against them is :mod:`hotline.tickets.history`.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets import chain
-from hotline.tickets.models import Event, Ticket
+from hotline.tickets.models import Event, HistoryCheckpoint, Ticket
 
 
 def _value(state) -> str | None:
@@ -54,6 +59,17 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
 HEADS = "event_chain_heads"
 
 
+@sa_event.listens_for(Session, "before_commit")
+def _anchor_heads(session) -> None:
+    """Append each chain this transaction extended to the checkpoints, committed with its events."""
+    heads = session.info.get(HEADS)
+    if not heads:
+        return
+    now = utcnow()
+    session.add_all(HistoryCheckpoint(ticket_id=ticket_id, seq=seq, hash=head, created_at=now)
+                    for ticket_id, (seq, head) in heads.items() if seq)
+
+
 @sa_event.listens_for(Session, "after_commit")
 @sa_event.listens_for(Session, "after_rollback")
 def _forget_heads(session) -> None:
@@ -69,34 +85,7 @@ def as_fields(event: Event) -> dict:
 
 
 def verify_ticket(ticket_id: int) -> chain.Break | None:
-    """Verify one ticket's stored history."""
+    """Verify one ticket's stored chain on its own (hashes and sequence; its checkpoints are
+    :func:`hotline.tickets.history.check_ticket`)."""
     rows = db.session.scalars(select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq))
     return chain.verify(as_fields(e) for e in rows)
-
-
-def verify_all(batch: int = 1000) -> tuple[int, list[tuple[str, chain.Break]]]:
-    """Verify every ticket's history, streaming events in (ticket, seq) order.
-
-    Returns how many tickets were checked and, for each broken chain, the ticket
-    number and its first broken link.
-    """
-    broken: list[tuple[str, chain.Break]] = []
-    checked = 0
-    last_id = 0
-    while True:
-        ids = db.session.scalars(select(Ticket.id).where(Ticket.id > last_id).order_by(Ticket.id).limit(batch)).all()
-        if not ids:
-            return checked, broken
-        names = (*chain.HASHED_FIELDS, "prev_hash", "hash")
-        rows = db.session.execute(select(*(getattr(Event, n) for n in names)).where(Event.ticket_id.in_(ids))
-                                  .order_by(Event.ticket_id, Event.seq))
-        by_ticket: dict[int, list[dict]] = {i: [] for i in ids}
-        for row in rows:
-            fields = dict(zip(names, row))
-            by_ticket[fields["ticket_id"]].append(fields)
-        for ticket_id, evs in by_ticket.items():
-            brk = chain.verify(evs)
-            if brk is not None:
-                broken.append((db.session.get(Ticket, ticket_id).number, brk))
-        checked += len(ids)
-        last_id = ids[-1]

@@ -335,3 +335,40 @@ class SupervisionRequest(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship()
+
+
+class HistoryCheckpoint(db.Model):
+    """An anchor of one ticket's chain head (its last seq and hash), appended in the transaction
+    that wrote the events (:mod:`hotline.tickets.events`).
+
+    Events are append-only, so every anchored (seq, hash) must stay in the chain for good: a
+    history that lost its end, was wiped, or was rewritten with recomputed hashes no longer matches
+    its checkpoints. No foreign key: the anchors must outlive a deleted ticket. Signed in daily
+    digests (:class:`HistoryDigest`), so the anchors themselves cannot be changed unseen.
+    """
+
+    __tablename__ = "history_checkpoints"
+    __table_args__ = (
+        Index("ix_history_checkpoints_ticket_seq", "ticket_id", "seq"),
+        Index("ix_history_checkpoints_created_id", "created_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HistoryDigest(db.Model):
+    """A signed digest (HMAC-SHA256, key outside the database) of the checkpoints written before
+    ``cutoff`` and since the previous digest, chained to that digest's MAC
+    (:mod:`hotline.tickets.anchors`). One digest follows another: ``prev_mac`` is unique."""
+
+    __tablename__ = "history_digests"
+    __table_args__ = (UniqueConstraint("prev_mac"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

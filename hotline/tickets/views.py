@@ -12,7 +12,7 @@ from hotline.http import id_arg
 from hotline.security import roles_required
 from hotline.extensions import db
 from hotline.labels import domain_error_text
-from hotline.tickets import attachments, lifecycle, lookup, queries, services
+from hotline.tickets import attachments, confidential, lifecycle, lookup, queries, services
 from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
 from hotline.tickets.models import Attachment
 from hotline.tickets.states import DomainError
@@ -66,14 +66,19 @@ def enterprises():
 @bp.route("/<number>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def detail(number: str):
-    """A ticket with its routing, assignments, chain and history; POST reveals a masked identity."""
+    """A ticket with its routing, assignments, chain and history; POST reveals a masked identity
+    (operators and supervisors only, each reveal recorded); until then its text is redacted too."""
     ticket = queries.ticket_or_404(number)
-    revealed = False
-    if request.method == "POST":
+    may_reveal = confidential.may_see_identity(current_user)
+    revealed = not ticket.confidential
+    if request.method == "POST" and not revealed:
+        if not may_reveal:
+            abort(403)
         services.record_identity_view(ticket, current_user.id)
         revealed = True
     return render_template("tickets/detail.html", ticket=ticket, view=queries.detail_view(ticket),
-                           revealed=revealed or not ticket.confidential)
+                           revealed=revealed, may_reveal=may_reveal,
+                           shown=confidential.text_filter(ticket, revealed=revealed))
 
 
 @bp.route("/mine")
@@ -81,14 +86,16 @@ def detail(number: str):
 def mine():
     """The operator's recent tickets."""
     page = queries.recent_by_operator(current_user.id, before=id_arg("before"))
-    return render_template("tickets/list.html", title=_("My recent tickets"), page=page, form=None)
+    return render_template("tickets/list.html", title=_("My recent tickets"), page=page, form=None,
+                           shown_for=confidential.text_filter)
 
 
 @bp.route("/returned")
 @roles_required("operator", "supervisor")
 def returned():
     """Tickets every department returned, awaiting re-dispatch, with the grounds given."""
-    return render_template("tickets/returned.html", rows=queries.returned_tickets())
+    return render_template("tickets/returned.html", rows=queries.returned_tickets(),
+                           shown_for=confidential.text_filter)
 
 
 @bp.route("/<number>/redispatch", methods=["GET", "POST"])
@@ -107,8 +114,8 @@ def redispatch(number: str):
         else:
             flash(_("Ticket %(number)s re-dispatched.", number=ticket.number), "success")
             return redirect(url_for(".detail", number=ticket.number))
-    return render_template("tickets/redispatch.html", ticket=ticket, form=form,
-                           view=queries.detail_view(ticket)), (400 if form.errors else 200)
+    return render_template("tickets/redispatch.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
+                           shown=confidential.text_filter(ticket)), (400 if form.errors else 200)
 
 
 @bp.route("/search")
@@ -119,14 +126,16 @@ def search():
     page = None
     if form.q.data and form.validate():
         page = queries.search(form.q.data, before=id_arg("before"))
-    return render_template("tickets/list.html", title=_("Search tickets"), page=page, form=form)
+    return render_template("tickets/list.html", title=_("Search tickets"), page=page, form=form,
+                           shown_for=confidential.text_filter)
 
 
 @bp.route("/callbacks")
 @roles_required("operator")
 def callbacks():
     """Resolved tickets awaiting a callback, ordered by callback due time."""
-    return render_template("tickets/callbacks.html", rows=queries.awaiting_callback())
+    return render_template("tickets/callbacks.html", rows=queries.awaiting_callback(),
+                           shown_for=confidential.text_filter)
 
 
 @bp.route("/<number>/callback", methods=["GET", "POST"])
@@ -134,8 +143,6 @@ def callbacks():
 def callback(number: str):
     """Record a callback attempt (回访) and its verdict."""
     ticket = queries.ticket_or_404(number)
-    if request.method == "GET" and ticket.confidential:
-        services.record_identity_view(ticket, current_user.id)  # the caller's number is shown to call back
     form = CallbackForm()
     status = 200
     if form.validate_on_submit():
@@ -152,6 +159,10 @@ def callback(number: str):
             return redirect(url_for(".detail", number=number))
     elif form.errors:
         status = 400
+    if ticket.confidential:
+        # The page shows the caller's name and number to call back: every showing is recorded,
+        # a refused or invalid POST's too. (A refused callback wrote nothing: the view commits alone.)
+        services.record_identity_view(ticket, current_user.id)
     return render_template("tickets/callback.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
                            attempts=lifecycle.callback_attempts(ticket)), status
 

@@ -12,7 +12,7 @@ from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
-from hotline.tickets import attachments, lifecycle
+from hotline.tickets import attachments, confidential, lifecycle
 from hotline.tickets.states import DomainError, allowed_assignment_actions
 from hotline.workbench import queries
 from hotline.workbench.forms import AttachmentForm, ContactForm, ExtensionForm, ReturnForm, SignForm, SubmitForm
@@ -34,7 +34,7 @@ def queue():
         name = "to_sign"
     now = utcnow()
     page = queries.queue_page(current_user.department_id, name, now, request.args.get("after"))
-    return render_template("workbench/queue.html", queue=name, page=page, now=now,
+    return render_template("workbench/queue.html", queue=name, page=page, now=now, subject=confidential.subject,
                            counts=queries.queue_counts(current_user.department_id, now),
                            recomputing=recompute.in_progress())
 
@@ -62,6 +62,7 @@ def _render(number: str, forms=None, status: int = 200):
     can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted"}
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
+                           shown=confidential.text_filter(ticket),  # a handler never sees the identity
                            recomputing=recompute.in_progress(), **queries.assignment_extras(assignment)), status
 
 

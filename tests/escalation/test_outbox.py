@@ -1,0 +1,53 @@
+"""Tickets ask for supervision through their outbox; escalation answers in the same transaction, and
+its sweep answers any request no hook handled. Nothing is lost and the history stays anchored."""
+from __future__ import annotations
+
+import time_machine
+from sqlalchemy import select
+
+from hotline.demo.seed import seed_reference
+from hotline.escalation.jobs import sweep
+from hotline.escalation.models import SupervisionCase
+from hotline.extensions import db
+from hotline.tickets import history
+from hotline.tickets.models import SupervisionRequest, Ticket
+from hotline.tickets.services import IntakeData, create_ticket
+from hotline.tickets.supervision import PENDING, request_level
+from tests.escalation.conftest import local
+
+NOW = local(2026, 11, 16, 10, 0)
+
+
+def _ticket(**kw) -> Ticket:
+    data = dict(channel="phone", kind="complaint", category_code="refusal", subject="测试",
+                description="窗口拒收申请材料，没有说明理由。", caller_name="测试", caller_phone="13800000001")
+    return create_ticket(IntakeData(**{**data, **kw}), operator_id=None, operator_name="王丽", now=NOW)
+
+
+def test_a_repeat_opens_its_case_in_the_intake_s_transaction_and_the_history_stays_anchored(app):
+    seed_reference()
+    with time_machine.travel(NOW, tick=False):
+        first = _ticket()
+        again = _ticket(repeat_of=first.number, new_facts=True, description="窗口再次拒收申请材料，有新情况。")
+    [case] = db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == again.id)).all()
+    assert case.level == 1 and case.trigger == "repeat"
+    [request] = db.session.scalars(select(SupervisionRequest).where(SupervisionRequest.ticket_id == again.id))
+    assert request.handled_at is not None
+    assert history.check_ticket(again.id) is None  # the supervision event is anchored with the rest
+
+
+def test_a_request_no_hook_handled_is_taken_by_the_sweep(app):
+    seed_reference()
+    with time_machine.travel(NOW, tick=False):
+        ticket = _ticket()
+        request_level(ticket, 2, trigger="repeat", actor_id=None, now=NOW)
+        db.session.info.pop(PENDING)  # as if written where the hook is not installed
+        db.session.commit()
+    assert db.session.scalar(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id)) is None
+    with time_machine.travel(NOW.replace(minute=1), tick=False):
+        sweep()
+    case = db.session.scalar(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id))
+    assert case is not None and case.level == 2
+    with time_machine.travel(NOW.replace(minute=2), tick=False):
+        sweep()  # twice: nothing more
+    assert len(db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id)).all()) == 1
