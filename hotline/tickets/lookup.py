@@ -103,14 +103,16 @@ def repeat_link(number: str, new_facts: bool) -> RepeatLink | None:
 
 
 def enterprises(query: str, limit: int = 10) -> list[tuple[str, str | None]]:
-    """Enterprise names and credit codes from earlier tickets matching ``query``."""
+    """Enterprise names and credit codes from earlier tickets matching ``query`` (``%`` and ``_``
+    match themselves, not any text)."""
     q = query.strip().upper()
     if len(q) < 2:
         return []
     rows = db.session.execute(
         select(Ticket.enterprise_name, Ticket.credit_code, func.max(Ticket.received_at).label("last"))
         .where(Ticket.enterprise_name != "",
-               or_(Ticket.credit_code.startswith(q), Ticket.enterprise_name.contains(query.strip())))
+               or_(Ticket.credit_code.startswith(q, autoescape=True),
+                   Ticket.enterprise_name.contains(query.strip(), autoescape=True)))
         .group_by(Ticket.enterprise_name, Ticket.credit_code).order_by(func.max(Ticket.received_at).desc())
         .limit(limit))
     return [(r[0], r[1]) for r in rows]

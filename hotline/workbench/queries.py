@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from hotline.extensions import db
+from hotline.http import year_in_range
 from hotline.tickets.models import Assignment, Attachment, ContactAttempt, Event, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
@@ -52,7 +53,8 @@ class QueuePage:
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """``<due ISO>_<id>`` → (due, id); a malformed cursor starts from the top."""
+    """``<due ISO>_<id>`` → (due, id); a malformed cursor, or one outside the years the hotline can
+    mean (year 1 would overflow in UTC), starts from the top."""
     if not cursor or "_" not in cursor:
         return None
     due, _, ident = cursor.rpartition("_")
@@ -60,7 +62,7 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         instant, number = datetime.fromisoformat(due), int(ident)
     except ValueError:
         return None
-    if instant.tzinfo is None or not 0 < number < 2**62:
+    if instant.tzinfo is None or not 0 < number < 2**62 or not year_in_range(instant):
         return None
     return instant, number
 
