@@ -70,6 +70,9 @@ def create_app(config: object | str | None = None) -> Flask:
 
     init_api(app)
     security.init_app(app)
+    from hotline.auth import sessions
+
+    sessions.init_app(app)
     templating.init_app(app)
 
     from hotline.cli import register_cli

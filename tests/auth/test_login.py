@@ -1,7 +1,16 @@
-"""Login, logout, rate limits, CSRF and the session cookie."""
+"""Login, logout, failed-login throttling, CSRF and the session cookie."""
 from __future__ import annotations
 
+import time
+
+import time_machine
+from sqlalchemy import select
+
+from hotline.auth.models import LoginLockout, UserSession
+from hotline.extensions import db
 from tests.conftest import PASSWORD, csrf_from
+
+START = "2026-11-16 02:00:00+00:00"  # a Monday, 10:00 in Linfen
 
 
 def _session_user(client):
@@ -13,9 +22,12 @@ def test_login_success_starts_a_session(client, make_user, login):
     user = make_user("operator", username="wangli")
     response = login("wangli")
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert _session_user(client) == str(user.id)
+    assert _session_user(client).startswith(f"{user.id}:1:")  # user id, session version, token
     page = client.get("/").get_data(as_text=True)
     assert "测试operator" in page
+    record = db.session.scalar(select(UserSession))
+    assert record.user_id == user.id and record.address == "127.0.0.1" and record.ended_at is None
+    assert record.token_hash not in _session_user(client)  # only a hash of the token is stored
 
 
 def test_username_is_case_insensitive(client, make_user, login):
@@ -83,21 +95,42 @@ def test_login_without_csrf_token_is_rejected(client, make_user):
     assert _session_user(client) is None
 
 
-def test_failed_logins_are_limited_per_account(client, make_user, login):
-    make_user("operator", username="wangli")
-    for _ in range(5):
-        assert login("wangli", "wrong").status_code == 400
-    blocked = login("wangli")  # even the right password is refused now
-    assert blocked.status_code == 429
-    assert "尝试次数过多" in blocked.get_data(as_text=True)
-    assert _session_user(client) is None
+def _attempt(client, username, password, address="127.0.0.1"):
+    environ = {"REMOTE_ADDR": address}
+    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base=environ)
 
 
-def test_failed_logins_are_limited_per_address(client, make_user, login):
+def test_failures_slow_down_then_lock_the_account_from_that_address_only(app, make_user):
     make_user("operator", username="wangli")
-    for i in range(30):
-        assert login(f"nobody{i}", "wrong").status_code == 400
-    assert login("wangli").status_code == 429
+    attacker, colleague = app.test_client(), app.test_client()
+    with time_machine.travel(START, tick=False) as clock:
+        for _ in range(3):
+            assert _attempt(attacker, "wangli", "wrong", "10.0.0.66").status_code == 400
+        waiting = _attempt(attacker, "wangli", PASSWORD, "10.0.0.66")  # even the right password waits
+        assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "1"
+        assert "请等待 1 秒" in waiting.get_data(as_text=True)
+        for delay in (1, 2, 4, 8, 16, 32, 60):  # doubling, capped at a minute
+            clock.shift(delay)
+            assert _attempt(attacker, "wangli", "wrong", "10.0.0.66").status_code == 400
+        clock.shift(60)
+        locked = _attempt(attacker, "wangli", PASSWORD, "10.0.0.66")
+        assert locked.status_code == 429 and "这台电脑" in locked.get_data(as_text=True)
+        lockout = db.session.scalar(select(LoginLockout))
+        assert (lockout.account, lockout.address, lockout.failures) == ("wangli", "10.0.0.66", 10)
+        assert _attempt(colleague, "wangli", PASSWORD, "10.0.0.5").status_code == 302  # from elsewhere: fine
+        clock.shift(15 * 60)
+        assert _attempt(attacker, "wangli", PASSWORD, "10.0.0.66").status_code == 302  # the window has passed
+
+
+def test_failed_logins_for_other_accounts_do_not_touch_this_one(app, make_user):
+    make_user("operator", username="wangli")
+    client = app.test_client()
+    with time_machine.travel(START, tick=False):
+        for i in range(9):
+            assert _attempt(client, f"nobody{i}", "wrong", "10.0.0.66").status_code == 400
+        assert _attempt(client, "wangli", PASSWORD, "10.0.0.66").status_code == 302
 
 
 def test_successful_logins_do_not_count_against_the_limit(client, make_user, login):
@@ -126,6 +159,7 @@ def test_logout_ends_the_session(client, make_user, login):
     token = csrf_from(client.get("/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
+    assert db.session.scalar(select(UserSession.end_reason)) == "logout"
 
 
 def test_next_parameter_cannot_leave_the_site(client, make_user):
