@@ -22,6 +22,8 @@ ERRORS = {
     "username_taken": lambda: _("This username is already taken."),
     "handler_needs_department": lambda: _("A handler must belong to a department."),
     "duplicate": lambda: _("Another department already uses this."),
+    "unknown_department": lambda: _("Please choose a department from the list."),
+    "unknown_district": lambda: _("Please choose a district from the list."),
 }
 
 

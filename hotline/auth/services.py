@@ -11,7 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hotline.auth import sessions, throttle
 from hotline.auth.models import LoginFailure, LoginLockout, User, UserRole
 from hotline.db import utcnow
+from hotline.directory.models import Department
 from hotline.extensions import db
+from hotline.http import MAX_PATH_ID
 
 #: One hash per hashing method, checked when the username is unknown so that the answer takes as
 #: long as for a known user with a wrong password (no telling which usernames exist).
@@ -184,6 +186,11 @@ def update_user(user: User, *, display_name: str, role: str, department_id: int 
 
 
 def _set_department(user: User, department_id: int | None) -> None:
-    if user.role == UserRole.HANDLER and not department_id:
+    if user.role != UserRole.HANDLER:
+        user.department_id = None
+        return
+    if not department_id:
         raise UserError("handler_needs_department", "department_id")
-    user.department_id = department_id if user.role == UserRole.HANDLER else None
+    if not 0 < department_id <= MAX_PATH_ID or db.session.get(Department, department_id) is None:
+        raise UserError("unknown_department", "department_id")
+    user.department_id = department_id
