@@ -2,9 +2,10 @@
 
 Besides the HTTP errors, three kinds of failure get a clear page instead of a bare 500:
 a database that cannot write (disk full, read-only file, lost connection: 503), evidence that
-could not be stored on disk (507), and a date or number so far out of range that converting it
-overflowed (400, also when SQLAlchemy wraps the overflow while binding a parameter). Each rolls
-the session back first.
+could not be stored on disk (507), and a value out of range — a date or number whose conversion
+overflowed (also when SQLAlchemy wraps the overflow while binding a parameter), or one the
+database refused as data, such as an id beyond PostgreSQL's 32-bit INTEGER (400). Each rolls the
+session back first.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import errno
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import BadRequest
 
 from hotline.extensions import db
@@ -105,6 +106,16 @@ def register_error_handlers(app: Flask) -> None:
         rollback()
         app.logger.error("storage fault: %s", error)
         return page(507, _("The file was not saved"), storage_fault_message(error))
+
+    @app.errorhandler(DataError)
+    def data_fault(error):
+        """The database refused a value (PostgreSQL: an id beyond its 32-bit INTEGER, text it
+        cannot hold): the request's input, not the server, is at fault."""
+        rollback()
+        app.logger.warning("value refused by the database: %s", error.orig)
+        return page(400, _("The request was not accepted"),
+                    _("A date or number is outside the range the system handles (years 2000–2100). "
+                      "Nothing was saved; please check it."))
 
     @app.errorhandler(StatementError)
     def statement_fault(error):

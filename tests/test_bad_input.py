@@ -79,9 +79,12 @@ def test_an_id_beyond_64_bits_in_the_path_is_not_found(as_user, user, url):
         assert client.post(url, data={"csrf_token": token}).status_code == 404
 
 
-def test_the_largest_64_bit_id_is_simply_not_found(as_user):
+@pytest.mark.parametrize("ident", [2**31, 2**63 - 1])
+def test_an_id_beyond_32_bits_is_not_found_on_postgresql_either(as_user, ident):
+    """ids are INTEGER columns: PostgreSQL refuses a larger number outright ("integer out of range")."""
     client = as_user("admin")
-    assert client.get(f"/admin/users/{HUGE - 1}").status_code == 404
+    assert client.get(f"/admin/users/{ident}").status_code == 404
+    assert client.get(f"/admin/users/{2**31 - 1}").status_code == 404  # the largest id: simply absent
 
 
 # ------------------------------------------------------------------------------ dates
@@ -113,7 +116,7 @@ def test_a_workbench_cursor_in_year_one_starts_from_the_top(as_user, make_user):
         assert ticket.number in response.get_data(as_text=True)
 
 
-def test_an_interview_in_year_one_is_a_form_error(as_user):
+def test_an_interview_in_year_one_or_a_notice_to_a_huge_department_id_is_refused(as_user):
     from hotline.escalation import engine
     from hotline.escalation.models import SupervisionAction, SupervisionCase
     from hotline.tickets.services import IntakeData, create_ticket
@@ -133,6 +136,11 @@ def test_an_interview_in_year_one_is_a_form_error(as_user):
         "interview-held_at": "0001-01-01T00:00", "interview-outcome": "责令限期整改"})
     assert response.status_code == 400
     assert "2000" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SupervisionAction)) == 0
+    notice = client.post(f"{page}/notice", data={
+        "notice-csrf_token": token, "notice-department_id": str(2**40), "notice-due_date": "2026-12-20",
+        "notice-outcome": "请三日内办结"})
+    assert notice.status_code in (400, 409)  # PostgreSQL: "integer out of range"; SQLite: no such department
     assert db.session.scalar(select(func.count()).select_from(SupervisionAction)) == 0
 
 

@@ -11,7 +11,7 @@ import time
 
 from flask import Response, current_app, request, url_for
 from flask_babel import force_locale
-from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from hotline.errors import rollback
@@ -99,10 +99,11 @@ def problem_response(error: ApiError) -> Response:
 
 
 def fault(error: Exception) -> ApiError:
-    """A fault the server can name, as an API error: the database refusing to write (503) or a
-    value so far out of range that converting it overflowed (400, also when SQLAlchemy wraps the
-    overflow). Anything else is re-raised for the 500 handler. Rolls the session back."""
-    overflow = isinstance(error, OverflowError) or (
+    """A fault the server can name, as an API error: the database refusing to write (503), or a
+    value out of range — its conversion overflowed (also when SQLAlchemy wraps the overflow) or the
+    database refused it as data (400). Anything else is re-raised for the 500 handler. Rolls the
+    session back."""
+    overflow = isinstance(error, (OverflowError, DataError)) or (
         isinstance(error, StatementError) and isinstance(error.orig, OverflowError))
     if not overflow and not isinstance(error, OperationalError):
         raise error

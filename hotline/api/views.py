@@ -53,7 +53,7 @@ for _handled in (HTTPException, *HANDLED_CODES):
     bp.register_error_handler(_handled, _http_error)
 
 
-@bp.errorhandler(StatementError)  # OperationalError is one
+@bp.errorhandler(StatementError)  # OperationalError and DataError are ones
 @bp.errorhandler(OverflowError)
 def _fault(error):
     return problem_response(fault(error))
