@@ -16,8 +16,6 @@ from werkzeug.routing import IntegerConverter
 #: The largest database id: ids are INTEGER columns, which PostgreSQL keeps in 32 bits (a larger
 #: value is an error there, and beyond 2**63 - 1 an overflow in SQLite's driver).
 MAX_ID = 2**31 - 1
-#: The largest id a path may carry; a larger one matches no route (404).
-MAX_PATH_ID = MAX_ID
 #: Dates the hotline can mean: tickets, deadlines, interviews and reporting months.
 YEAR_MIN, YEAR_MAX = 2000, 2100
 #: Blueprints that answer bad text themselves, in their own error format.
@@ -31,12 +29,12 @@ def id_arg(name: str) -> int | None:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` for ids: a number above :data:`MAX_PATH_ID` matches no route (404) instead of
+    """``<int:…>`` for ids: a number above :data:`MAX_ID` matches no route (404) instead of
     overflowing the database (500: "integer out of range" on PostgreSQL, OverflowError on SQLite)."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
                  signed: bool = False) -> None:
-        bound = MAX_PATH_ID if max is None else builtins.min(max, MAX_PATH_ID)
+        bound = MAX_ID if max is None else builtins.min(max, MAX_ID)
         super().__init__(map, fixed_digits, min=min, max=bound, signed=signed)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from hotline.auth.services import UserError
 from hotline.directory.models import Department, DepartmentKind, District
 from hotline.extensions import db
-from hotline.http import MAX_PATH_ID
+from hotline.http import MAX_ID
 
 
 def departments() -> list[Department]:
@@ -27,7 +27,7 @@ def save_department(dept: Department | None, *, code: str, name_zh: str, name_en
         clash = db.session.scalar(select(Department.id).where(func.lower(column) == value.strip().lower()))
         if clash and (dept is None or clash != dept.id):
             raise UserError("duplicate", field)
-    if district_id is not None and (not 0 < district_id <= MAX_PATH_ID or db.session.get(District, district_id) is None):
+    if district_id is not None and (not 0 < district_id <= MAX_ID or db.session.get(District, district_id) is None):
         raise UserError("unknown_district", "district_id")
     dept = dept or Department()
     dept.code, dept.name_zh, dept.name_en = code.strip(), name_zh.strip(), name_en.strip()

@@ -13,7 +13,7 @@ from hotline.auth.models import LoginFailure, LoginLockout, User, UserRole
 from hotline.db import utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
-from hotline.http import MAX_PATH_ID
+from hotline.http import MAX_ID
 
 #: One hash per hashing method, checked when the username is unknown so that the answer takes as
 #: long as for a known user with a wrong password (no telling which usernames exist).
@@ -191,6 +191,6 @@ def _set_department(user: User, department_id: int | None) -> None:
         return
     if not department_id:
         raise UserError("handler_needs_department", "department_id")
-    if not 0 < department_id <= MAX_PATH_ID or db.session.get(Department, department_id) is None:
+    if not 0 < department_id <= MAX_ID or db.session.get(Department, department_id) is None:
         raise UserError("unknown_department", "department_id")
     user.department_id = department_id

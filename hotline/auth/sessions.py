@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from hotline.auth.models import User, UserSession
 from hotline.db import utcnow
 from hotline.extensions import db, login_manager
-from hotline.http import MAX_PATH_ID
+from hotline.http import MAX_ID
 
 #: How stale ``last_seen_at`` may get before a request writes it again (one write a minute at most).
 TOUCH_EVERY = timedelta(seconds=60)
@@ -74,7 +74,7 @@ def parse_session_id(value: str) -> tuple[int, int, str] | None:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
     user_id, version = int(parts[0]), int(parts[1])
-    if not 0 < user_id <= MAX_PATH_ID or version > MAX_PATH_ID:
+    if not 0 < user_id <= MAX_ID or version > MAX_ID:
         return None
     return user_id, version, parts[2]
 

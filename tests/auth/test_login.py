@@ -133,6 +133,61 @@ def test_failed_logins_for_other_accounts_do_not_touch_this_one(app, make_user):
         assert _attempt(client, "wangli", PASSWORD, "10.0.0.66").status_code == 302
 
 
+def test_failed_logins_are_limited_per_address(client, make_user, login):
+    make_user("operator", username="wangli")
+    for i in range(30):
+        assert login(f"nobody{i}", "wrong").status_code == 400
+    refused = login("wangli")
+    assert refused.status_code == 429 and "这台电脑的登录失败次数过多" in refused.get_data(as_text=True)
+    lockout = db.session.scalar(select(LoginLockout))
+    assert lockout.account is None and lockout.address == "127.0.0.1" and lockout.failures == 30
+
+
+def test_unknown_usernames_take_as_long_as_known_ones(app, client, make_user, monkeypatch):
+    """An unknown name is checked against a dummy hash, so timing does not tell which names exist."""
+    from hotline.auth import services
+
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:60000"
+    make_user("operator", username="wangli")
+    checks = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: checks.append(h) or real(h, p))
+    assert _attempt(client, "no-such-person", "wrong", "10.0.0.1").status_code == 400
+    assert len(checks) == 1 and checks[0].startswith("pbkdf2:sha256:60000$")
+
+    def timed(username, address):
+        started = time.perf_counter()
+        assert _attempt(client, username, "wrong", address).status_code == 400
+        return time.perf_counter() - started
+
+    known = min(timed("wangli", f"10.0.1.{i}") for i in range(3))
+    unknown = min(timed(f"ghost{i}", f"10.0.2.{i}") for i in range(3))
+    assert unknown > known * 0.6, (known, unknown)
+
+
+def test_an_admin_sees_lockouts_and_can_unlock_one(app, client, make_user, login):
+    from hotline.demo.data import DEMO_PASSWORD
+
+    make_user("operator", username="wangli")
+    make_user("admin", username="boss", password=DEMO_PASSWORD, locale="zh_CN")
+    victim = app.test_client()
+    with time_machine.travel(START, tick=False) as clock:
+        for _ in range(10):
+            _attempt(victim, "wangli", "wrong", "10.0.0.7")
+            clock.shift(61)
+        assert _attempt(victim, "wangli", PASSWORD, "10.0.0.7").status_code == 429
+        assert login("boss", DEMO_PASSWORD).status_code == 302
+        page = client.get("/admin/logins").get_data(as_text=True)
+        assert "wangli" in page and "10.0.0.7" in page and "锁定中" in page
+        lockout = db.session.scalar(select(LoginLockout))
+        token = csrf_from(page)
+        assert client.post(f"/admin/logins/{lockout.id}/unlock", data={"csrf_token": token}).status_code == 302
+        db.session.refresh(lockout)
+        assert lockout.unlocked_at is not None and lockout.unlocked_by.username == "boss"
+        assert "测试admin 于" in client.get("/admin/logins").get_data(as_text=True)
+        assert _attempt(victim, "wangli", PASSWORD, "10.0.0.7").status_code == 302
+
+
 def test_successful_logins_do_not_count_against_the_limit(client, make_user, login):
     make_user("operator", username="wangli")
     for _ in range(7):
