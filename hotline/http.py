@@ -1,16 +1,18 @@
 """Reading requests safely: bounded ids in paths and query strings, sane years, no NUL characters.
 
-:func:`init_app` installs the app-wide parts (the ``int`` URL converter and the NUL check); the
-factory calls it before any blueprint is registered, because a rule picks its converter when it
-is added.
+:func:`init_app` installs the app-wide parts: the ``int`` URL converter (the factory calls it
+before any blueprint is registered, because a rule picks its converter when it is added), and a
+request class that reads form fields, query arguments and file names without NUL characters —
+PostgreSQL can neither store nor compare one, and the pages already strip other control
+characters from what people type. The integration APIs refuse NULs instead (``had_nul``).
 """
 from __future__ import annotations
 
 import builtins
 from datetime import date, datetime
 
-from flask import Flask, abort, request
-from flask_babel import gettext as _
+from flask import Flask, Request, abort, request
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 
 #: The largest database id: ids are INTEGER columns, which PostgreSQL keeps in 32 bits (a larger
@@ -18,8 +20,8 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 #: Dates the hotline can mean: tickets, deadlines, interviews and reporting months.
 YEAR_MIN, YEAR_MAX = 2000, 2100
-#: Blueprints that answer bad text themselves, in their own error format.
-_OWN_TEXT_CHECKS = ("api", "open311")
+#: Blueprints that refuse NUL characters themselves, in their own error format.
+_APIS = ("api", "open311")
 
 
 def id_arg(name: str) -> int | None:
@@ -48,26 +50,54 @@ def has_nul(text: str | None) -> bool:
     return bool(text) and "\x00" in text
 
 
-def request_texts() -> list[str]:
-    """Every piece of text a request carries in its path, query, form fields and file names."""
-    texts = [request.path, *request.args.keys(), *(v for vs in request.args.listvalues() for v in vs)]
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        texts += [*request.form.keys(), *(v for vs in request.form.listvalues() for v in vs)]
-        texts += [f.filename or "" for fs in request.files.listvalues() for f in fs]
-    return texts
+class NulFreeMultiDict(ImmutableMultiDict):
+    """Form fields or query arguments with every NUL character removed from names, values and
+    file names; ``had_nul`` says whether any was."""
+
+    had_nul = False
+
+    def __init__(self, mapping=None) -> None:
+        if isinstance(mapping, MultiDict):
+            pairs = list(mapping.items(multi=True))
+        elif isinstance(mapping, dict):
+            pairs = list(mapping.items())
+        else:
+            pairs = list(mapping or ())
+        cleaned = [(self._clean(key), self._clean(value)) for key, value in pairs]
+        super().__init__(cleaned)
+
+    def _clean(self, value):
+        if isinstance(value, str) and has_nul(value):
+            self.had_nul = True
+            return value.replace("\x00", "")
+        if isinstance(value, FileStorage) and has_nul(value.filename):
+            self.had_nul = True
+            value.filename = value.filename.replace("\x00", "")
+        return value
 
 
-def refuse_nul_text() -> None:
-    """App-wide ``before_request``: a page request whose text holds a NUL is refused with a 400
-    page that says why (the two APIs check the same in their own error format)."""
-    if request.blueprint in _OWN_TEXT_CHECKS:
-        return
-    if any(has_nul(text) for text in request_texts()):
-        abort(400, description=_("Text may not contain NUL characters (character code 0). Nothing was saved."))
+class HotlineRequest(Request):
+    """The request: its form fields, query arguments and file names come without NUL characters."""
+
+    parameter_storage_class = NulFreeMultiDict
+
+
+def request_had_nul() -> bool:
+    """Whether the request's path, query or form carried a NUL (removed from the last two)."""
+    form_had = request.method in ("POST", "PUT", "PATCH") and getattr(request.form, "had_nul", False)
+    return has_nul(request.path) or getattr(request.args, "had_nul", False) or bool(form_had)
+
+
+def no_nul_in_path() -> None:
+    """App-wide ``before_request``: no page has a NUL in its address (404), so none reaches a query.
+    (The integration APIs answer it with their own 400.)"""
+    if has_nul(request.path) and request.blueprint not in _APIS:
+        abort(404)
 
 
 def init_app(app: Flask) -> None:
-    """Install the bounded ``int`` converter and the NUL check (before blueprints are registered)."""
+    """Install the bounded ``int`` converter, the NUL-free request and the path check (before any
+    blueprint is registered)."""
     app.url_map.converters["int"] = BoundedIntConverter
-    app.before_request(refuse_nul_text)
+    app.request_class = HotlineRequest
+    app.before_request(no_nul_in_path)

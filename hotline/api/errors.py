@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from hotline.errors import rollback
-from hotline.http import has_nul, request_texts
+from hotline.http import request_had_nul
 from hotline.labels import domain_error_text, intake_error_text
 from hotline.tickets.services import IntakeError
 from hotline.tickets.states import DomainError
@@ -125,9 +125,9 @@ def open311_errors(error: ApiError) -> list[dict]:
 
 def refuse_nul_characters() -> None:
     """A blueprint ``before_request``: text with NUL characters is refused (400) before it reaches
-    a query; PostgreSQL cannot store or compare it. (The pages get the same check, as a 400 page,
-    from :func:`hotline.http.refuse_nul_text`.)"""
-    if any(has_nul(text) for text in request_texts()):
+    a query; PostgreSQL cannot store or compare it. (Pages read the same text with the NULs
+    removed: :class:`hotline.http.HotlineRequest`.)"""
+    if request_had_nul():
         raise ApiError(400, "invalid_parameter", "Text may not contain NUL characters.")
 
 
