@@ -6,7 +6,6 @@ import errno
 import io
 import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,10 +15,10 @@ from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.extensions import db
-from hotline.tickets.models import Attachment, Extension, Ticket
+from hotline.tickets.models import Attachment, Ticket
 from tests.conftest import csrf_from
 
-HUGE = 2**63  # one past the largest id a BIGINT (or SQLite INTEGER) holds
+HUGE = 2**63  # one past the largest integer SQLite (or a BIGINT) holds: an overflow in the driver
 
 
 @pytest.fixture
