@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -84,11 +85,21 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("HOTLINE_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Remember me" lasts at most 14 days and ends with logout, a password change or a revocation.
+    REMEMBER_COOKIE_DURATION = timedelta(days=min(14, max(1, _int("HOTLINE_REMEMBER_DAYS", 14))))
     PERMANENT_SESSION_LIFETIME = _int("HOTLINE_SESSION_MINUTES", 480) * 60
     WTF_CSRF_TIME_LIMIT = None  # a long call must not expire the intake form
     PASSWORD_HASH_METHOD = "scrypt"
-    LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("HOTLINE_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    # How many reverse proxies in front of the app append to X-Forwarded-For / X-Forwarded-Proto.
+    # 0 trusts no header (the app faces clients directly); behind one nginx, 1. Login limits and the
+    # session list use the client address this yields.
+    TRUSTED_PROXY_COUNT = _int("HOTLINE_TRUSTED_PROXIES", 0)
+    # Failed logins: per (account, client address) and per client address; after a few failures of
+    # a pair each further attempt waits a doubling delay. Nobody can lock out another address.
+    LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ACCOUNT_ADDRESS", "10 per 15 minutes")
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("HOTLINE_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+    LOGIN_DELAY_AFTER_FAILURES = _int("HOTLINE_LOGIN_DELAY_AFTER", 3)
+    LOGIN_DELAY_MAX_SECONDS = _int("HOTLINE_LOGIN_DELAY_MAX_SECONDS", 60)
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
     # The key that signs the daily digest of the history checkpoints (keep it outside the database:
     # whoever can rewrite the database must not also be able to re-sign its history).
@@ -128,8 +139,11 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
-    LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
+    TRUSTED_PROXY_COUNT = 0
+    LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = "10 per 15 minutes"
     LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
+    LOGIN_DELAY_AFTER_FAILURES = 3
+    LOGIN_DELAY_MAX_SECONDS = 60
 
 
 class ProductionConfig(Config):

@@ -26,6 +26,11 @@ def create_app(config: object | str | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
 
+    _trust_proxies(app)
+    from hotline import http
+
+    http.init_app(app)  # the bounded ``int`` converter must be in place before any route is added
+
     from hotline import models  # noqa: F401  registers every table
     from hotline.audit import rollups  # noqa: F401  registers the late-change log (every process writes it)
     from hotline.db import render_item
@@ -70,9 +75,23 @@ def create_app(config: object | str | None = None) -> Flask:
 
     init_api(app)
     security.init_app(app)
+    from hotline.auth import sessions
+
+    sessions.init_app(app)
     templating.init_app(app)
 
     from hotline.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, take the client's address and scheme from the
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` values those proxies appended (werkzeug's ProxyFix);
+    with none, trust no header. Login limits and the session list rely on this address."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT", 0) or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

@@ -7,7 +7,7 @@ from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from hotline.extensions import db, login_manager
+from hotline.extensions import login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,7 +17,8 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
-    """Attach the user loader and the response headers."""
+    """Configure the login pages and attach the response headers (the user loader, which checks
+    the session on the server, is :func:`hotline.auth.sessions.load_user`)."""
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "warning"
@@ -33,15 +34,6 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    """Reload the user of a session; a deactivated user is logged out."""
-    from hotline.auth.models import User
-
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
 
 
 def roles_required(*roles):

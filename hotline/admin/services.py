@@ -4,8 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hotline.auth.services import UserError
-from hotline.directory.models import Department, DepartmentKind
+from hotline.directory.models import Department, DepartmentKind, District
 from hotline.extensions import db
+from hotline.http import MAX_ID
 
 
 def save_department(dept: Department | None, *, code: str, name_zh: str, name_en: str, kind: str,
@@ -15,6 +16,8 @@ def save_department(dept: Department | None, *, code: str, name_zh: str, name_en
         clash = db.session.scalar(select(Department.id).where(func.lower(column) == value.strip().lower()))
         if clash and (dept is None or clash != dept.id):
             raise UserError("duplicate", field)
+    if district_id is not None and (not 0 < district_id <= MAX_ID or db.session.get(District, district_id) is None):
+        raise UserError("unknown_district", "district_id")
     dept = dept or Department()
     dept.code, dept.name_zh, dept.name_en = code.strip(), name_zh.strip(), name_en.strip()
     dept.kind = DepartmentKind(kind)

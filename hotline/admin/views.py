@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from hotline.admin import services
 from hotline.admin.forms import DepartmentForm, UserForm, choices
 from hotline.auth import services as auth_services
+from hotline.auth import sessions
 from hotline.auth.models import User
+from hotline.db import utcnow
 from hotline.directory import queries as directory
 from hotline.directory.models import Department
 from hotline.extensions import db
@@ -20,6 +23,8 @@ ERRORS = {
     "username_taken": lambda: _("This username is already taken."),
     "handler_needs_department": lambda: _("A handler must belong to a department."),
     "duplicate": lambda: _("Another department already uses this."),
+    "unknown_department": lambda: _("Please choose a department from the list."),
+    "unknown_district": lambda: _("Please choose a district from the list."),
 }
 
 
@@ -45,7 +50,7 @@ def _new_user_has_password(form: UserForm, user: User | None) -> bool:
 def users():
     """All users."""
     rows = db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.username)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=rows, live=sessions.live_counts(utcnow()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -68,7 +73,8 @@ def user_form(user_id: int | None = None):
             else:
                 auth_services.update_user(user, display_name=form.display_name.data, role=form.role.data,
                                           department_id=form.department_id.data, locale=form.locale.data,
-                                          active=form.active.data, password=form.password.data or None)
+                                          active=form.active.data, password=form.password.data or None,
+                                          actor_id=current_user.id)
         except auth_services.UserError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(ERRORS[exc.code]())
@@ -76,6 +82,60 @@ def user_form(user_id: int | None = None):
             flash(_("User saved."), "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/sessions")
+def user_sessions(user_id: int):
+    """A user's live sessions (created, last seen, address) and the recently ended ones."""
+    user = _user_or_404(user_id)
+    now = utcnow()
+    return render_template("admin/user_sessions.html", user=user, live=sessions.live_sessions(user.id, now),
+                           ended=sessions.recent_ended(user.id), reasons=sessions.END_REASONS,
+                           current_id=sessions.current_session_id())
+
+
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/revoke", methods=["POST"])
+def revoke_session(user_id: int, session_id: int):
+    """End one session of a user."""
+    user = _user_or_404(user_id)
+    if auth_services.revoke_session(user, session_id, actor_id=current_user.id):
+        flash(_("The session was ended."), "success")
+    else:
+        flash(_("That session had already ended."), "info")
+    return redirect(url_for(".user_sessions", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/revoke-all", methods=["POST"])
+def revoke_all_sessions(user_id: int):
+    """End every session of a user, remembered logins included."""
+    user = _user_or_404(user_id)
+    ended = auth_services.log_out_everywhere(user, actor_id=current_user.id, reason="revoked_all")
+    flash(_("%(count)d sessions of %(name)s were ended.", count=ended, name=user.display_name), "success")
+    return redirect(url_for(".user_sessions", user_id=user.id))
+
+
+@bp.route("/logins")
+def login_lockouts():
+    """Lockouts caused by failed logins, newest first, with those still in force."""
+    now = utcnow()
+    rows = [(lockout, lockout.is_active(now)) for lockout in auth_services.lockouts()]
+    return render_template("admin/login_lockouts.html", rows=rows)
+
+
+@bp.route("/logins/<int:lockout_id>/unlock", methods=["POST"])
+def unlock_login(lockout_id: int):
+    """End a lockout before its time."""
+    if auth_services.unlock(lockout_id, actor_id=current_user.id) is None:
+        abort(404)
+    flash(_("Unlocked."), "success")
+    return redirect(url_for(".login_lockouts"))
 
 
 @bp.route("/departments")

@@ -11,15 +11,19 @@ import time
 
 from flask import Response, current_app, request, url_for
 from flask_babel import force_locale
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from hotline.errors import rollback
+from hotline.http import request_had_nul
 from hotline.labels import domain_error_text, intake_error_text
 from hotline.tickets.services import IntakeError
 from hotline.tickets.states import DomainError
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-          422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
+          422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
+          503: "Service Unavailable"}
 
 #: HTTP errors the app renders as HTML pages by code; the API blueprints answer them in kind.
 HANDLED_CODES = (400, 403, 404, 405, 413, 415, 429)
@@ -94,6 +98,23 @@ def problem_response(error: ApiError) -> Response:
     return response
 
 
+def fault(error: Exception) -> ApiError:
+    """A fault the server can name, as an API error: the database refusing to write (503), or a
+    value out of range — its conversion overflowed (also when SQLAlchemy wraps the overflow) or the
+    database refused it as data (400). Anything else is re-raised for the 500 handler. Rolls the
+    session back."""
+    overflow = isinstance(error, (OverflowError, DataError)) or (
+        isinstance(error, StatementError) and isinstance(error.orig, OverflowError))
+    if not overflow and not isinstance(error, OperationalError):
+        raise error
+    rollback()
+    if overflow:
+        return ApiError(400, "invalid_parameter", "A date or number is outside the range the API handles.")
+    current_app.logger.error("database fault: %s", error)
+    return ApiError(503, "database_unavailable", "The database cannot save right now; nothing was saved. "
+                                                 "Retry later.", headers={"Retry-After": "60"})
+
+
 def open311_errors(error: ApiError) -> list[dict]:
     """The Open311 error list: the main error first, then one per field."""
     items = [{"code": error.status, "description": error.detail}]
@@ -104,11 +125,9 @@ def open311_errors(error: ApiError) -> list[dict]:
 
 def refuse_nul_characters() -> None:
     """A blueprint ``before_request``: text with NUL characters is refused (400) before it reaches
-    a query; PostgreSQL cannot store or compare it."""
-    texts = [request.path, *(k for k in request.args), *(v for vs in request.args.listvalues() for v in vs)]
-    if request.mimetype == "application/x-www-form-urlencoded":
-        texts += [*(k for k in request.form), *(v for vs in request.form.listvalues() for v in vs)]
-    if any("\x00" in text for text in texts):
+    a query; PostgreSQL cannot store or compare it. (Pages read the same text with the NULs
+    removed: :class:`hotline.http.HotlineRequest`.)"""
+    if request_had_nul():
         raise ApiError(400, "invalid_parameter", "Text may not contain NUL characters.")
 
 

@@ -5,11 +5,14 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import get_locale
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 from hotline.api import open311
 from hotline.api.auth import form_api_key, key_required, public_limit
-from hotline.api.errors import HANDLED_CODES, ApiError, from_http, open311_errors, refuse_nul_characters
+from hotline.api.errors import (
+    HANDLED_CODES, ApiError, fault, from_http, open311_errors, refuse_nul_characters,
+)
 from hotline.api.keys import current_key
 from hotline.auth.models import UserRole
 from hotline.db import utcnow
@@ -52,6 +55,12 @@ def _http_error(error: HTTPException):
 # By code too: the app's own 403/404/413/429 pages would otherwise win over a class handler.
 for _handled in (HTTPException, *HANDLED_CODES):
     bp.register_error_handler(_handled, _http_error)
+
+
+@bp.errorhandler(StatementError)  # OperationalError and DataError are ones
+@bp.errorhandler(OverflowError)
+def _fault(error):
+    return error_response(fault(error), (request.view_args or {}).get("fmt", "xml"))
 
 
 @bp.errorhandler(500)

@@ -22,8 +22,9 @@ PROBLEMS = {
     "ticket_not_found": "No ticket with this number is visible to the key.",
     "not_found": "No such address in the API.",
     "method_not_allowed": "The address exists but not for this HTTP method.",
-    "invalid_parameter": "A query parameter or header has a value the API does not accept.",
-    "malformed_json": "The body is not JSON.",
+    "invalid_parameter": "A query parameter, header or text has a value the API does not accept (a NUL character, "
+                         "a date outside its range).",
+    "malformed_json": "The body is not JSON in UTF-8, nests deeper than 32 levels or holds a lone surrogate.",
     "unsupported_media_type": "The body is not sent as application/json.",
     "validation_failed": "The body breaks the schema or an intake rule; see errors[].pointer.",
     "not_allowed_in_state": "The action is not possible in the current state (e.g. signing twice).",
@@ -33,6 +34,7 @@ PROBLEMS = {
     "unknown_category": "The category code is unknown or inactive.",
     "unknown_department": "A department code is unknown or inactive.",
     "server_error": "The server failed; nothing was saved.",
+    "database_unavailable": "The database cannot write right now (disk full, read-only, restarting); retry later.",
 }
 
 NUMBER = {"name": "number", "in": "path", "required": True, "description": "Ticket number, e.g. 261128-00042.",

@@ -2,6 +2,8 @@
 the views validate requests against the very same objects, so documentation and behaviour agree."""
 from __future__ import annotations
 
+import json
+
 from jsonschema import Draft202012Validator
 
 from hotline.worktime.limits import Urgency
@@ -10,6 +12,8 @@ from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
 from hotline.tickets.states import AssignmentState, TicketState
 
 NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{5,}$"
+#: How deeply a request body may nest arrays and objects (the schemas need three levels).
+MAX_DEPTH = 32
 CODE = {"type": "string", "maxLength": 40}
 INSTANT = {"type": "string", "format": "date-time",
            "description": "ISO 8601 with its UTC offset, shown in the hotline's zone (+08:00)."}
@@ -192,3 +196,54 @@ def _message(error) -> str:
     if error.validator == "additionalProperties":
         return "Unknown field(s): " + error.message.split("(")[-1].rstrip(")")
     return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+
+
+class BodyError(ValueError):
+    """A request body that is not acceptable JSON: ``code`` for the problem document, ``detail`` for people."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+def load_body(raw: bytes):
+    """Parse a JSON request body: UTF-8, standard JSON (no NaN or Infinity), at most
+    :data:`MAX_DEPTH` levels deep, and no lone surrogate in any string or key. (NUL characters
+    are stripped later, with the other control characters, as each text field is cleaned.)"""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise BodyError("malformed_json", f"The body nests deeper than {MAX_DEPTH} levels.") from None
+    except (UnicodeDecodeError, ValueError):
+        raise BodyError("malformed_json", "The body is not valid JSON in UTF-8.") from None
+    _check_tree(value)
+    return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_tree(value) -> None:
+    """Walk the parsed body without recursion, refusing deep nesting and lone surrogates."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BodyError("malformed_json", f"The body nests deeper than {MAX_DEPTH} levels.")
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key)
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyError("malformed_json", "The body holds a lone surrogate (\\ud800-\\udfff); "
+                                          "send text as valid Unicode.") from None

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
-from hotline.api import openapi, services
+from hotline.api import openapi, schemas, services
 from hotline.api.auth import bearer_token, key_required
-from hotline.api.errors import HANDLED_CODES, ApiError, from_http, problem_response, refuse_nul_characters
+from hotline.api.errors import (
+    HANDLED_CODES, ApiError, fault, from_http, problem_response, refuse_nul_characters,
+)
 from hotline.api.keys import current_key
 from hotline.api.represent import ticket_json
 from hotline.auth.models import UserRole
@@ -23,15 +26,17 @@ def api_key(*roles):
 
 
 def _body(optional: bool = False):
-    """The JSON body; 415 for another media type, 400 when it does not parse."""
-    if optional and not request.get_data():
+    """The JSON body; 415 for another media type, 400 when it does not parse, nests too deeply or
+    carries a lone surrogate (text no database can store)."""
+    raw = request.get_data()
+    if optional and not raw:
         return {}
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.")
-    return body
+    try:
+        return schemas.load_body(raw)
+    except schemas.BodyError as exc:
+        raise ApiError(400, exc.code, exc.detail) from None
 
 
 @bp.errorhandler(ApiError)
@@ -46,6 +51,12 @@ def _http_error(error: HTTPException):
 # By code too: the app's own 403/404/413/429 pages would otherwise win over a class handler.
 for _handled in (HTTPException, *HANDLED_CODES):
     bp.register_error_handler(_handled, _http_error)
+
+
+@bp.errorhandler(StatementError)  # OperationalError and DataError are ones
+@bp.errorhandler(OverflowError)
+def _fault(error):
+    return problem_response(fault(error))
 
 
 @bp.errorhandler(500)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hotline.http import YEAR_MAX, YEAR_MIN
+
 
 @dataclass(frozen=True)
 class Period:
@@ -16,8 +18,11 @@ class Period:
 
     @classmethod
     def month(cls, label: str, tz: str) -> Period:
-        """The calendar month ``YYYY-MM`` in zone ``tz``; ValueError if malformed."""
+        """The calendar month ``YYYY-MM`` in zone ``tz``; ValueError if malformed or outside the
+        years the hotline can mean (2000–2100: year 1 would overflow in UTC)."""
         year, month = (int(p) for p in label.split("-"))
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise ValueError(f"month {label!r}: the year must be from {YEAR_MIN} to {YEAR_MAX}")
         first = date(year, month, 1)
         nxt = date(year + (month == 12), month % 12 + 1, 1)
         zone = ZoneInfo(tz)

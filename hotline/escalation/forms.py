@@ -22,6 +22,14 @@ class ExtensionDecisionForm(FlaskForm):
         if self.refuse.data and not field.data:
             raise ValidationError(_l("Please say why the extension is refused."))
 
+    def validate(self, extra_validators=None) -> bool:
+        """Exactly one of the two buttons: a post with neither (or both) decides nothing."""
+        valid = super().validate(extra_validators)
+        if bool(self.approve.data) == bool(self.refuse.data):
+            self.form_errors.append(_l("Please choose to approve or refuse the extension."))
+            return False
+        return valid
+
 
 class NoticeForm(FlaskForm):
     """督办通知: to a department, with a deadline."""

@@ -9,8 +9,10 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.utils import secure_filename
 
+from hotline.errors import StorageError
 from hotline.extensions import db
 from hotline.tickets import events
+from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.states import DomainError
 
@@ -25,10 +27,16 @@ ALLOWED = {
 }
 
 
+CHUNK = 1024 * 1024
+
+
 def upload_dir() -> Path:
-    """Where evidence files live (``HOTLINE_UPLOAD_DIR``)."""
+    """Where evidence files live (``HOTLINE_UPLOAD_DIR``); a :class:`StorageError` if it cannot be made."""
     path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(exc.errno, exc.strerror) from exc
     return path
 
 
@@ -47,15 +55,39 @@ def check(filename: str, content: bytes) -> tuple[str, str]:
     return ext, content_type
 
 
-def add(ticket: Ticket, *, filename: str, content: bytes, assignment_id: int | None, actor_id: int | None) -> Attachment:
-    """Store an evidence file for ``ticket`` and record it in the history."""
-    ext, content_type = check(filename, content)
+def _write_chunk(f, chunk: bytes) -> None:
+    f.write(chunk)
+
+
+def store(content: bytes, ext: str) -> str:
+    """Write ``content`` under a fresh name and return it. The bytes go to a ``.part`` file that is
+    renamed into place only when complete, so a full disk or an I/O error leaves no file at all
+    (:class:`StorageError`)."""
     stored = f"{uuid.uuid4().hex}.{ext}"
+    directory = upload_dir()
+    partial = directory / f".{stored}.part"
+    try:
+        with open(partial, "xb") as f:
+            for start in range(0, len(content), CHUNK):
+                _write_chunk(f, content[start:start + CHUNK])
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, directory / stored)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(exc.errno, exc.strerror) from exc
+    return stored
+
+
+def add(ticket: Ticket, *, filename: str, content: bytes, assignment_id: int | None, actor_id: int | None) -> Attachment:
+    """Store an evidence file for ``ticket`` and record it in the history. The file and the row
+    exist together or not at all."""
+    filename = clean_text(filename, multiline=False)
+    ext, content_type = check(filename, content)
+    stored = store(content, ext)
     path = upload_dir() / stored
-    with open(path, "xb") as f:
-        f.write(content)
     name = secure_filename(filename) or f"file.{ext}"
-    original = filename.strip().replace("/", "_").replace("\\", "_")[:200] or name
+    original = filename.replace("/", "_").replace("\\", "_")[:200] or name
     attachment = Attachment(ticket_id=ticket.id, assignment_id=assignment_id, filename=original,
                             stored_name=stored, content_type=content_type, size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor_id)
@@ -64,9 +96,9 @@ def add(ticket: Ticket, *, filename: str, content: bytes, assignment_id: int | N
         events.record(ticket, "attachment_added", actor_id=actor_id, assignment_id=assignment_id,
                       data={"filename": original, "sha256": attachment.sha256, "size": len(content)})
         db.session.commit()
-    except Exception:
+    except BaseException:
         db.session.rollback()
-        os.unlink(path)
+        path.unlink(missing_ok=True)
         raise
     return attachment
 

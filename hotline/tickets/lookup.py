@@ -141,7 +141,8 @@ def last_lead(chain_id: int | None, ticket_id: int) -> str | None:
 
 
 def enterprises(query: str, limit: int = 10) -> list[tuple[str, str | None]]:
-    """Enterprise names and credit codes from earlier tickets matching ``query``.
+    """Enterprise names and credit codes from earlier tickets matching ``query`` (``%`` and ``_``
+    match themselves, not any text).
 
     A confidential ticket's enterprise is never offered: the list is shown to an operator typing
     another call, and showing it would be an unrecorded view of a reporter's identity (保密)."""
@@ -151,7 +152,8 @@ def enterprises(query: str, limit: int = 10) -> list[tuple[str, str | None]]:
     rows = db.session.execute(
         select(Ticket.enterprise_name, Ticket.credit_code, func.max(Ticket.received_at).label("last"))
         .where(Ticket.enterprise_name != "", Ticket.confidential.is_(False),
-               or_(Ticket.credit_code.startswith(q), Ticket.enterprise_name.contains(query.strip())))
+               or_(Ticket.credit_code.startswith(q, autoescape=True),
+                   Ticket.enterprise_name.contains(query.strip(), autoescape=True)))
         .group_by(Ticket.enterprise_name, Ticket.credit_code).order_by(func.max(Ticket.received_at).desc())
         .limit(limit))
     return [(r[0], r[1]) for r in rows]

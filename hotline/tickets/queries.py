@@ -115,9 +115,10 @@ def returned_tickets() -> list[tuple[Ticket, list[Assignment]]]:
 
 
 def search_conditions(q: str) -> list:
-    """Which columns a query can mean: number, phone, credit code, enterprise, words."""
-    conditions = [Ticket.number == q, Ticket.subject.contains(q), Ticket.description.contains(q),
-                  Ticket.enterprise_name.contains(q)]
+    """Which columns a query can mean: number, phone, credit code, enterprise, words. ``%`` and ``_``
+    in ``q`` are matched literally (escaped), not as LIKE wildcards."""
+    conditions = [Ticket.number == q, Ticket.subject.contains(q, autoescape=True),
+                  Ticket.description.contains(q, autoescape=True), Ticket.enterprise_name.contains(q, autoescape=True)]
     try:
         conditions.append(Ticket.caller_phone == normalize_phone(q))
     except InvalidPhone:

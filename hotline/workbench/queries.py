@@ -9,8 +9,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from hotline.extensions import db
+from hotline.http import year_in_range
 from hotline.tickets import queries as ticket_queries
-from hotline.tickets.models import Assignment, Attachment, ContactAttempt, Event, Extension, Ticket
+from hotline.tickets.models import Assignment, Attachment, ContactAttempt, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
 OPEN = (AssignmentState.dispatched, AssignmentState.signed, AssignmentState.contacted)
@@ -53,7 +54,8 @@ class QueuePage:
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """``<due ISO>_<id>`` → (due, id); a malformed cursor starts from the top."""
+    """``<due ISO>_<id>`` → (due, id); a malformed cursor, or one outside the years the hotline can
+    mean (year 1 would overflow in UTC), starts from the top."""
     if not cursor or "_" not in cursor:
         return None
     due, _, ident = cursor.rpartition("_")
@@ -61,7 +63,7 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         instant, number = datetime.fromisoformat(due), int(ident)
     except ValueError:
         return None
-    if instant.tzinfo is None or not 0 < number < 2**62:
+    if instant.tzinfo is None or not 0 < number < 2**62 or not year_in_range(instant):
         return None
     return instant, number
 
