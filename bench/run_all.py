@@ -18,6 +18,17 @@ the report, in this order:
   gunicorn on SQLite (a realistic history of ``--http-sqlite-size``) and on PostgreSQL (the realistic
   history loaded last, or ``--http-pg-size``); the report records the git commit measured.
 
+One optional section, run only when named in ``--sections`` and only with ``--pg-url``:
+
+* ``peer`` — after the others: the same write path on django-helpdesk 2.6.1 (``bench/peer/``), in its
+  own database (``--peer-pg-url``, default: the ``--pg-url`` server's database ``<name>_peer``, dropped
+  and recreated): ``bench.peer.setup_peer --reset`` with ``--peer-history`` tickets, then
+  ``bench.peer.run_peer`` (its staff form, its API, ``manage.py escalate_tickets``) with as many
+  gunicorn workers and clients as ``intake_http`` uses (``--peer-workers``, ``--peer-clients``). The
+  report's "Peer" table sets Hotline's figures of the same invocation beside the peer's — the web
+  form against ``intake_http`` on PostgreSQL, escalation against the due steps the rq worker applied
+  in ``sweep`` — and their ratio; a Hotline column stays empty when its section did not run with it.
+
 The JSON lines are appended to ``bench/out/results.jsonl``. The report takes every section from
 the latest run that measured it (so ``--sections sweep`` refreshes the sweep and keeps the other
 figures, each with its run, date and commit), and draws ``docs/bench_repeat_lookup.png``,
@@ -53,6 +64,9 @@ AIM_SWEEP_S = 5.0  # sweep (query + enqueue) at 1M open assignments on PostgreSQ
 AIM_DASHBOARD_S = 1.0  # the month dashboard at 10M tickets
 AIM_QUEUE_P95_MS = 50.0  # a handler's queue page at 1M tickets on PostgreSQL
 SECTIONS = ("lookup", "sweep", "dashboard", "queue", "intake_http")
+OPTIONAL_SECTIONS = ("peer",)  # only when named in --sections
+ALL_SECTIONS = SECTIONS + OPTIONAL_SECTIONS
+PEER = "django-helpdesk 2.6.1"
 
 
 def run_step(args: list[str], timeout: float | None) -> tuple[dict | None, str, float, str | None]:
@@ -81,7 +95,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg-url", help="PostgreSQL database to load and measure (it is reset!)")
     parser.add_argument("--sqlite-dir", default="/tmp", help="where the SQLite files go")
-    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)} "
+                        f"(default: all of them) and the optional {', '.join(OPTIONAL_SECTIONS)}")
     parser.add_argument("--sizes", default="10000,100000,1000000", help="lookup: history sizes, comma-separated")
     parser.add_argument("--sqlite-sizes", help="lookup: sizes for SQLite (default: --sizes)")
     parser.add_argument("--queries", type=int, default=500)
@@ -100,6 +115,14 @@ def main(argv=None) -> None:
     parser.add_argument("--http-sqlite-size", type=int, default=100_000, help="intake_http: SQLite history size")
     parser.add_argument("--http-pg-size", type=int, help="intake_http: PostgreSQL history size (default: the "
                         "realistic history loaded last in this run, else 100,000)")
+    parser.add_argument("--peer-pg-url", help="peer: its own PostgreSQL database, dropped and recreated (default: "
+                        "the --pg-url server's database <name>_peer)")
+    parser.add_argument("--peer-history", type=int, default=20_000, help="peer: tickets of history")
+    parser.add_argument("--peer-workers", type=int, help="peer: gunicorn workers (default: as intake_http)")
+    parser.add_argument("--peer-clients", type=int, help="peer: concurrent clients (default: intake_http's operators)")
+    parser.add_argument("--peer-duration", type=float, help="peer: measured seconds per phase (default: --http-duration)")
+    parser.add_argument("--peer-warmup", type=float, help="peer: warm-up seconds per phase (default: --http-warmup)")
+    parser.add_argument("--peer-escalate", type=int, default=2000, help="peer: tickets made due for escalate_tickets")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-timeout", type=float, default=1800, help="give up a load after this many seconds")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="measure one database only")
@@ -136,9 +159,11 @@ def main(argv=None) -> None:
         args.plot, args.sweep_plot = str(smoke_dir / "lookup.png"), str(smoke_dir / "sweep.png")
         args.dashboard_plot = str(smoke_dir / "dashboard.png")
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = set(sections) - set(SECTIONS)
+    unknown = set(sections) - set(ALL_SECTIONS)
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}")
+    if "peer" in sections and (not args.pg_url or args.only == "sqlite"):
+        parser.error("the peer section runs on PostgreSQL only: give --pg-url (and not --only sqlite)")
     errors: list[str] = ["interrupted"]
     try:
         errors = measure(args, sections)
@@ -306,11 +331,42 @@ def measure(args, sections: list[str]) -> list[str]:
                      ["bench.intake_http", "--database-url", url, *http_opts])
                 pg_holds = None
 
+    if "peer" in sections and use_pg:
+        peer_url = args.peer_pg_url or peer_database_url(args.pg_url)
+        _res, err = step("peer", "peer_setup", "postgresql", args.peer_history, [
+            "bench.peer.setup_peer", "--database-url", peer_url, "--tickets", str(args.peer_history), "--reset",
+            "--seed", str(args.seed)], args.load_timeout)
+        if err:
+            log(f"peer: set-up failed ({err}); not measured")
+        else:
+            workers, clients = peer_concurrency(args)
+            step("peer", "peer", "postgresql", args.peer_history, [
+                "bench.peer.run_peer", "--database-url", peer_url, "--workers", str(workers), "--clients",
+                str(clients), "--duration", str(args.peer_duration or args.http_duration), "--warmup",
+                str(args.peer_warmup if args.peer_warmup is not None else args.http_warmup), "--escalate",
+                str(args.peer_escalate), "--seed", str(args.seed)])
+
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta["step"] = "machine_end"
     with results_path.open("a") as f:
         f.write(json.dumps(meta, ensure_ascii=False) + "\n")
     return errors
+
+
+def peer_database_url(pg_url: str) -> str:
+    """The peer's database on the ``--pg-url`` server: its database name + ``_peer``."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(pg_url)
+    return u.set(database=f"{u.database}_peer").render_as_string(hide_password=False)
+
+
+def peer_concurrency(args) -> tuple[int, int]:
+    """(gunicorn workers, clients) for the peer: those of intake_http unless ``--peer-workers/--peer-clients``."""
+    http_workers = args.http_workers or os.cpu_count() or 2
+    workers = args.peer_workers or http_workers
+    clients = args.peer_clients or args.http_operators or 2 * http_workers
+    return workers, clients
 
 
 def _holds_realistic(url: str, size: int) -> bool:
@@ -460,6 +516,8 @@ def write_report(data: dict, args) -> None:
         queue_report(L, secs["queue"], data)
     if "intake_http" in secs:
         http_report(L, secs["intake_http"], data)
+    if "peer" in secs:
+        peer_report(L, data)
     memory_report(L, secs)
     loading_report(L, secs)
     machine_report(L, data)
@@ -530,6 +588,12 @@ def aims_table(secs: dict) -> list[str]:
         res = r["result"]
         L.append(f"| intake over HTTP (no aim set) | {res['tickets_per_s']} tickets/s, POST p95 {res['post']['p95_ms']} ms "
                  f"({r['database']}, {res['workers']} workers, {res['operators']} operators) | — |")
+    peers = [r for r in _ok(secs.get("peer", [])) if r["step"] == "peer" and r["result"].get("form")]
+    for r in peers:
+        form = r["result"]["form"]
+        L.append(f"| {PEER}'s staff form over HTTP, for comparison (no aim set) | {form['tickets_per_s']} tickets/s, "
+                 f"POST p95 {form['post']['p95_ms']} ms (postgresql, {r['result']['workers']} workers, "
+                 f"{r['result']['clients']} clients) | — |")
     return L
 
 
@@ -873,6 +937,117 @@ def http_report(L: list[str], rows: list[dict], data: dict) -> None:
     L.append("")
 
 
+def _ms3(summary: dict) -> str:
+    return f"{summary['p50_ms']} / {summary['p95_ms']} / {summary['p99_ms']}"
+
+
+def _ratio(hotline, peer) -> str:
+    return f"{hotline / peer:.2f}×" if hotline and peer else "—"
+
+
+def peer_report(L: list[str], data: dict) -> None:
+    """The peer's figures beside Hotline's of the same invocation (``--sections …,peer``)."""
+    rows = data["sections"]["peer"]
+    L.append(f"## Peer: {PEER}")
+    L.append("")
+    L.append(_run_line(data, "peer"))
+    L.append("")
+    L.append(f"The same write path on {PEER} (`bench/peer/`: Django 5.2 LTS, its REST framework API, gunicorn sync "
+             "workers, PostgreSQL on the same server as Hotline's, in its own database; DEBUG off, persistent database "
+             "connections, e-mail rendered but not delivered — `bench/peer/project/peerdesk/settings.py` says why). Its "
+             "clients, like Hotline's operators, are threads on the same machine, each logged in with its own account; "
+             "the form's tickets are the calls `bench.intake_http` enters (caller and enterprise in the description). "
+             "*SQL statements*: a separate instrumented pass (`manage.py peer_sqlcount`, Django's test client), not the "
+             "timed run. *Hotline ÷ peer*: tickets/s over tickets/s, both measured in this invocation; a Hotline cell "
+             "stays empty when its section did not run in it.")
+    L.append("")
+    for r in rows:
+        if r["error"]:
+            L.append(f"Failed: `{r['step']}` — {r['error']}.")
+            L.append("")
+    setup = next((r["result"] for r in rows if r["step"] == "peer_setup" and r["result"]), None)
+    for r in _ok(rows, "peer"):
+        _peer_table(L, r["result"], data, setup)
+
+
+def _hotline_same_run(data: dict, section: str, step: str) -> list[dict]:
+    if data["section_run"].get(section) != data["section_run"].get("peer"):
+        return []
+    return [r for r in _ok(data["sections"].get(section, []), step) if r["database"] == "postgresql"]
+
+
+def _peer_table(L: list[str], res: dict, data: dict, setup: dict | None) -> None:
+    sql = res.get("sql_statements") or {}
+    http = _hotline_same_run(data, "intake_http", "intake_http")
+    sweeps = [r for r in _hotline_same_run(data, "sweep", "sweep") if r["result"].get("worker")]
+    L.append("| write path | peer | peer tickets/s | peer POST p50 / p95 / p99 ms | peer SQL statements (mean, max) | "
+             "Hotline, same invocation | Hotline tickets/s | Hotline POST p50 / p95 / p99 ms | Hotline ÷ peer |")
+    L.append("|---|---|---:|---|---|---|---:|---|---:|")
+    form = res.get("form")
+    if form:
+        s = sql.get("form_post")
+        peer = (f"`POST /tickets/submit/` (staff form) after its `GET` (p50 {form['get']['p50_ms']} ms); "
+                f"{form['tickets']} tickets in {form['window_s']} s")
+        if http:
+            h = http[-1]["result"]
+            hot = (f"`bench.intake_http`: `POST /tickets/new` after its `GET`, {_fmt_int(h['history_tickets'])} tickets "
+                   f"of history, {h['workers']} workers, {h['operators']} operators")
+            L.append(f"| web form | {peer} | {form['tickets_per_s']} | {_ms3(form['post'])} | "
+                     f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | {hot} | {h['tickets_per_s']} | "
+                     f"{_ms3(h['post'])} | {_ratio(h['tickets_per_s'], form['tickets_per_s'])} |")
+        else:
+            L.append(f"| web form | {peer} | {form['tickets_per_s']} | {_ms3(form['post'])} | "
+                     f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | — (`intake_http` on PostgreSQL did not run "
+                     "in this invocation) | — | — | — |")
+    api = res.get("api")
+    if api:
+        s = sql.get("api_post")
+        L.append(f"| API | `POST /api/tickets/` (REST framework, {res.get('api_auth', 'session')} authentication); "
+                 f"{api['tickets']} tickets in {api['window_s']} s | {api['tickets_per_s']} | {_ms3(api['post'])} | "
+                 f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | — (no benchmark of Hotline's API intake yet) "
+                 "| — | — | — |")
+    esc = res.get("escalate")
+    if esc:
+        s = sql.get("escalate") or {}
+        peer = (f"`manage.py escalate_tickets`, {_fmt_int(esc['escalated'])} of {_fmt_int(esc['due'])} due tickets "
+                f"escalated in {esc['command_s']} s ({esc['tickets_per_s']}/s); nothing due: {esc['baseline_s']} s. "
+                "Tickets/s net of that start-up")
+        hot, rate = "— (`sweep` with its rq worker did not run on PostgreSQL in this invocation)", None
+        if sweeps:
+            top = max(sweeps, key=lambda r: r["result"]["open_assignments"])["result"]
+            w = top["worker"]
+            job_s = sum(w.get("batch_job_s") or [])
+            if w.get("steps_taken") and job_s > 0:
+                rate = round(w["steps_taken"] / job_s, 1)
+                hot = (f"due steps applied by the rq worker's `escalate_batch` jobs (`bench.sweep`, "
+                       f"{_fmt_int(top['open_assignments'])} open assignments): {w['steps_taken']} steps in "
+                       f"{round(job_s, 2)} s of job run time (no process start-up)")
+        L.append(f"| escalation | {peer} | {esc['tickets_per_s_net']} | — | {s.get('per_ticket', '—')} per ticket | "
+                 f"{hot} | {rate if rate is not None else '—'} | — | {_ratio(rate, esc['tickets_per_s_net'])} |")
+    L.append("")
+    by_status = ", ".join(f"{k} {_fmt_int(v)}" for k, v in (res.get("history_by_status") or {}).items())
+    versions = ", ".join(f"{k} {v}" for k, v in (res.get("versions") or {}).items())
+    mem = res.get("memory") or {}
+    cpu = [f"{p} {res[p]['load_generator_cpu_s']} s" for p in ("form", "api") if res.get(p)]
+    L.append(f"Peer: {_fmt_int(res['history_tickets'])} tickets of history ({by_status}), {res['workers']} gunicorn "
+             f"sync workers, {res['clients']} clients; {versions}. Peak RSS per worker / all "
+             f"{mem.get('peak_child_mib', '—')} / {mem.get('peak_total_mib', '—')} MiB; load generator CPU "
+             f"{', '.join(cpu) or '—'}.")
+    errs = {p: res[p]["errors"] for p in ("form", "api") if res.get(p) and res[p]["errors"]}
+    if errs:
+        L.append(f"Errors: {errs}.")
+    if setup:
+        load = setup.get("load") or {}
+        L.append(f"Set-up (`bench.peer.setup_peer`): migrate {setup['migrate_s']} s, history loaded in "
+                 f"{load.get('elapsed_s', '—')} s.")
+    if http:
+        h = http[-1]["result"]
+        if (h["workers"], h["operators"]) != (res["workers"], res["clients"]):
+            L.append(f"**Unequal load**: Hotline ran {h['workers']} workers and {h['operators']} operators, the peer "
+                     f"{res['workers']} workers and {res['clients']} clients.")
+    L.append("")
+
+
 def memory_report(L: list[str], secs: dict) -> None:
     https = _ok(secs.get("intake_http", []), "intake_http")
     workers = [r for r in _ok(secs.get("sweep", []), "sweep") if r["result"].get("worker")]
@@ -898,7 +1073,7 @@ def memory_report(L: list[str], secs: dict) -> None:
 
 
 def loading_report(L: list[str], secs: dict) -> None:
-    gens = [(s, r) for s in SECTIONS for r in secs.get(s, []) if r["step"] == "generate"]
+    gens = [(s, r) for s in ALL_SECTIONS for r in secs.get(s, []) if r["step"] == "generate"]
     if not gens:
         return
     L.append("## Loading (`bench.generate`)")
@@ -967,6 +1142,17 @@ def howto_report(L: list[str], data: dict) -> None:
     L.append("bench/smoke.sh   # every benchmark at a tiny size on SQLite + embedded Redis (CI), < 1 min")
     L.append("```")
     L.append("")
+    L.append(f"The peer comparison ({PEER}, `bench/peer/`) is optional and needs PostgreSQL; it installs the peer in a "
+             "throwaway virtualenv (`bench/out/peer-venv`, pinned by `bench/peer/requirements.txt`) and uses its own "
+             "database (default: the `--pg-url` server's `<name>_peer`, dropped and recreated). Run it in the same "
+             "invocation as the sections it is compared with, so the ratios come from one run:")
+    L.append("")
+    L.append("```sh")
+    L.append("python -m bench.run_all --pg-url postgresql://USER@HOST:PORT/DB --sections sweep,intake_http,peer")
+    L.append("python -m bench.peer.setup_peer --database-url postgresql://USER@HOST:PORT/DB_peer --tickets 20000 --reset")
+    L.append("python -m bench.peer.run_peer --database-url postgresql://USER@HOST:PORT/DB_peer   # 2 workers, 8 clients")
+    L.append("```")
+    L.append("")
     L.append("The commands this report was made with, per run, in order (the PostgreSQL URL as given to `run_all`):")
     L.append("")
     L.append("```sh")
@@ -974,7 +1160,7 @@ def howto_report(L: list[str], data: dict) -> None:
         used = [s for s, r in data["section_run"].items() if r == run_id]
         L.append(f"# run {run_id}: {', '.join(sorted(used))}")
         L.append(f"python -m bench.run_all {' '.join(shlex.quote(a) for a in meta.get('argv', []))}".rstrip())
-        steps = [r for s in SECTIONS if s in used for r in data["sections"][s]]
+        steps = [r for s in ALL_SECTIONS if s in used for r in data["sections"][s]]
         for r in sorted(steps, key=lambda r: r.get("_order", 0)):
             L.append(redact_cmd(r["command"]))
     L.append("```")
@@ -1051,13 +1237,15 @@ def _shown_argv(args) -> list[str]:
                 "--sweep-start": "2026-10-01", "--sweep-worker-batches": 2, "--dashboard-sizes": "100000,1000000",
                 "--queue-size": 1_000_000, "--queue-requests": 60, "--http-duration": 30.0, "--http-warmup": 3.0,
                 "--http-workers": None, "--http-operators": None, "--http-sqlite-size": 100_000,
-                "--http-pg-size": None, "--seed": 1, "--only": None, "--assume-loaded": False}
+                "--http-pg-size": None, "--peer-pg-url": None, "--peer-history": 20_000, "--peer-workers": None,
+                "--peer-clients": None, "--peer-duration": None, "--peer-warmup": None, "--peer-escalate": 2000,
+                "--seed": 1, "--only": None, "--assume-loaded": False}
     for flag, default in defaults.items():
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is True and default is False:
             shown.append(flag)
         elif value is not None and value != default:
-            shown += [flag, redact(value) if flag == "--pg-url" else str(value)]
+            shown += [flag, redact(value) if flag in ("--pg-url", "--peer-pg-url") else str(value)]
     if args.smoke:
         shown = ["--smoke"]
     return shown
