@@ -134,7 +134,9 @@ def test_an_interview_in_year_one_or_a_notice_to_a_huge_department_id_is_refused
         "interview-csrf_token": token, "interview-participants": "分管副局长",
         "interview-held_at": "0001-01-01T00:00", "interview-outcome": "责令限期整改"})
     assert response.status_code == 400
-    assert "2000" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "请填写 2000 年至 2100 年之间的日期" in html  # a form error beside the field…
+    assert "分管副局长" in html and "责令限期整改" in html  # …and nothing typed is lost
     assert db.session.scalar(select(func.count()).select_from(SupervisionAction)) == 0
     notice = client.post(f"{page}/notice", data={
         "notice-csrf_token": token, "notice-department_id": str(2**40), "notice-due_date": "2026-12-20",

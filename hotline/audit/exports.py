@@ -22,7 +22,8 @@ from hotline.audit import measures
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
 from hotline.extensions import db
-from hotline.tickets.models import Assignment, Callback, Ticket
+from hotline.tickets import confidential
+from hotline.tickets.models import Assignment, Ticket
 
 PAGE_LIMIT = 500
 SYNC_LIMIT = 5000
@@ -85,7 +86,7 @@ def _fmt(value, tz: ZoneInfo):
 def values(row, entity: str, tz: ZoneInfo) -> list:
     """One export line."""
     ticket = row if entity == "ticket" else row.ticket
-    common = {"number": ticket.number, "received_at": ticket.received_at, "subject": ticket.subject,
+    common = {"number": ticket.number, "received_at": ticket.received_at, "subject": confidential.subject(ticket),
               "kind": ticket.kind, "category": ticket.category.name_zh if ticket.category else "",
               "district": ticket.district.name_zh if ticket.district else "", "status": ticket.status}
     out = [_fmt(common[c], tz) for _, c in COMMON]

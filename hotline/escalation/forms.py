@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from hotline.http import year_in_range
 from hotline.tickets.forms import multi_line, single_line
 
 
@@ -54,6 +55,11 @@ class InterviewForm(FlaskForm):
         DataRequired(message=_l("Please record the outcome.")), Length(max=2000, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3})
     submit = SubmitField(_l("Record the interview"))
+
+    def validate_held_at(self, field):
+        """A time the hotline can mean: the typed text stays in the form with a clear message."""
+        if not year_in_range(field.data):
+            raise ValidationError(_l("Please give a date between the years 2000 and 2100."))
 
 
 class AccountabilityForm(FlaskForm):

@@ -82,7 +82,21 @@ def repeat_candidates(new: repeats.NewMatter, *, now: datetime, window_days: int
                                enterprise_norm=r[5], phone=r[6], category_code=r[7], text=f"{r[8]}\n{r[9]}",
                                chain_id=r[10])
             for r in db.session.execute(query)]
-    return repeats.rank_candidates(new, past, now=now, window_days=window_days, limit=limit)
+    return _redacted(repeats.rank_candidates(new, past, now=now, window_days=window_days, limit=limit))
+
+
+def _redacted(candidates: list[repeats.Candidate]) -> list[repeats.Candidate]:
+    """The candidates as the intake panel shows them: a confidential ticket's text with its caller's
+    identity redacted (scores were computed on the text as written)."""
+    from dataclasses import replace
+
+    from hotline.tickets import confidential
+
+    ids = [c.ticket.id for c in candidates]
+    secret = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids), Ticket.confidential))} \
+        if ids else {}
+    return [replace(c, ticket=replace(c.ticket, text=confidential.text_filter(secret[c.ticket.id])(c.ticket.text)))
+            if c.ticket.id in secret else c for c in candidates]
 
 
 def repeat_link(number: str, new_facts: bool) -> RepeatLink | None:

@@ -1,0 +1,49 @@
+"""A confidential caller's identity typed into the matter stays out of every list: the intake panel's
+repeat candidates, the supervision console, the audit drill-down and its export."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from hotline.db import utcnow
+from hotline.extensions import db
+from hotline.tickets.models import Ticket
+from hotline.tickets.services import IntakeData, create_ticket
+from tests.conftest import csrf_from
+
+SECRET = "孙保密"
+
+
+def _confidential() -> Ticket:
+    return create_ticket(IntakeData(
+        channel="phone", kind="complaint", category_code="refusal", subject=f"{SECRET}反映窗口拒收",
+        description=f"我是{SECRET}，电话13998765432，窗口拒收申请材料。", caller_name=SECRET,
+        caller_phone="13998765432", confidential=True), operator_id=None, operator_name="王丽")
+
+
+def test_the_intake_panel_shows_a_confidential_candidate_redacted(operator_client):
+    earlier = _confidential()  # now, whatever today is: no fixed date against the real clock
+    token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
+    html = operator_client.post("/tickets/new/preview", data={
+        "csrf_token": token, "kind": "complaint", "category": "refusal", "caller_phone": "13998765432",
+        "subject": "窗口拒收", "description": "窗口拒收申请材料，一直没有结果。"}).get_data(as_text=True)
+    assert earlier.number in html  # the link can still be confirmed
+    assert SECRET not in html and "13998765432" not in html
+
+
+def test_the_supervision_console_and_the_audit_drill_show_the_subject_redacted(city, client, login):
+    from hotline.demo.data import DEMO_PASSWORD
+
+    ticket = _confidential()
+    again = create_ticket(IntakeData(
+        channel="phone", kind="complaint", category_code="refusal", subject=f"{SECRET}再次反映",
+        description="窗口再次拒收申请材料。", caller_name=SECRET, caller_phone="13998765432", confidential=True,
+        repeat_of=ticket.number, new_facts=True), operator_id=None, operator_name="王丽")
+    month = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    assert login("supervisor", DEMO_PASSWORD).status_code == 302
+    console = client.get("/supervision/?queue=level1").get_data(as_text=True)
+    drill = client.get(f"/audit/drill?measure=repeat&month={month}").get_data(as_text=True)
+    assert again.number in console and SECRET not in console
+    assert again.number in drill and SECRET not in drill
+    assert db.session.scalar(select(Ticket.subject).where(Ticket.id == again.id)).startswith(SECRET)  # kept as typed
