@@ -51,8 +51,12 @@ def _record(target_type: str, target_id: int, step: str, data: dict) -> bool:
     return True
 
 
-def _supervisors() -> list[int]:
+def supervisor_ids() -> list[int]:
+    """The active supervisors, who are told of breaches and supervision."""
     return list(db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)))
+
+
+_supervisors = supervisor_ids
 
 
 def apply_assignment_step(assignment_id: int, step: Step, now: datetime | None = None) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
-from hotline.escalation import engine, outbox, recompute
+from hotline.escalation import batch, engine, outbox, recompute
 from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
@@ -53,8 +53,12 @@ def escalate(target_type: str, target_id: int, step: str) -> bool:
 
 @job
 def escalate_batch(items: list[tuple[str, int, str]]) -> int:
-    """Take a batch of due steps found by the sweep; returns how many were taken now."""
-    return sum(1 for target_type, target_id, step in items if engine.apply(target_type, target_id, step))
+    """Take a batch of due steps found by the sweep; returns how many were taken now.
+
+    Assignment steps (nearly all of them) are taken together, set-based, in one transaction
+    (:mod:`hotline.escalation.batch`); supervision-level and callback steps one by one."""
+    taken = batch.take_assignment_steps([(i, step) for kind, i, step in items if kind == "assignment"])
+    return taken + sum(1 for kind, i, step in items if kind != "assignment" and engine.apply(kind, i, step))
 
 
 SWEEP_BATCH = 200

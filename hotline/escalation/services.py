@@ -23,11 +23,12 @@ def open_cases(ticket_id: int) -> list[SupervisionCase]:
 
 
 def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: datetime,
-              policy: Policy | None = None) -> SupervisionCase | None:
+              policy: Policy | None = None, opened: list[SupervisionCase] | None = None) -> SupervisionCase | None:
     """Put ``ticket`` under supervision at ``level`` (1–3); never lowers a level.
 
     An open case at a lower level is marked escalated. Returns the new case, or None
     when the ticket is already supervised at ``level`` or above. The caller commits.
+    ``opened``: the ticket's open cases when the caller has read them already (a batch).
     """
     level = min(level, MAX_LEVEL)
     if level <= ticket.supervision_level:
@@ -36,7 +37,7 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
         from hotline.tickets.services import policy_for
 
         policy = policy_for(ticket.category)
-    for case in open_cases(ticket.id):
+    for case in open_cases(ticket.id) if opened is None else opened:
         case.status, case.closed_at = CaseStatus.ESCALATED, now
     case = SupervisionCase(ticket_id=ticket.id, level=level, opened_round=ticket.reopen_count + 1,
                            trigger=trigger, opened_at=now,

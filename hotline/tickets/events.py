@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event as sa_event, inspect as sa_inspect, select
+from sqlalchemy import event as sa_event, func, inspect as sa_inspect, select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
@@ -40,6 +40,9 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     if ticket.id in heads:
         seq, prev = heads[ticket.id]
         seq += 1
+    elif ticket.id in db.session.info.get(PRIMED, {}):
+        seq, prev = db.session.info[PRIMED].pop(ticket.id)
+        seq += 1
     else:
         last = db.session.execute(
             select(Event.seq, Event.hash).where(Event.ticket_id == ticket.id).order_by(Event.seq.desc()).limit(1)
@@ -57,6 +60,22 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
 
 
 HEADS = "event_chain_heads"
+PRIMED = "event_chain_heads_primed"
+
+
+def prime_heads(ticket_ids) -> None:
+    """Read the chain heads of many locked tickets in one statement, for a batch that appends to
+    them (a ticket no event is then appended to gets no checkpoint)."""
+    ids = [i for i in set(ticket_ids) if i not in db.session.info.get(HEADS, {})]
+    if not ids:
+        return
+    last = select(Event.ticket_id, func.max(Event.seq).label("seq")).where(Event.ticket_id.in_(ids)) \
+        .group_by(Event.ticket_id).subquery()
+    rows = db.session.execute(select(Event.ticket_id, Event.seq, Event.hash).join(
+        last, (Event.ticket_id == last.c.ticket_id) & (Event.seq == last.c.seq)))
+    primed = db.session.info.setdefault(PRIMED, {})
+    primed.update({ticket_id: (seq, head) for ticket_id, seq, head in rows})
+    primed.update({i: (0, chain.GENESIS) for i in ids if i not in primed})
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -75,6 +94,7 @@ def _anchor_heads(session) -> None:
 def _forget_heads(session) -> None:
     """The chain heads remembered by :func:`record` hold only within one transaction."""
     session.info.pop(HEADS, None)
+    session.info.pop(PRIMED, None)
     session.info.pop("categories_by_code", None)
 
 

@@ -1,0 +1,136 @@
+"""Taking many due assignment steps at once (set-based escalation).
+
+One transaction per batch, a fixed handful of statements whatever its size:
+
+1. the batch's tickets are locked in one statement, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+   several workers take disjoint work and none waits (a skipped ticket stays due: the next sweep
+   brings it again); on SQLite the write transaction is serialised (``BEGIN IMMEDIATE``);
+2. their assignments are read in one statement, and the pure ladder decides which steps are due and
+   which warnings come too late (settled unwritten, their breach taken instead);
+3. the steps are claimed with one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` under the unique
+   (target, step) key, so a step another worker or an earlier run took is not taken twice;
+4. the chain heads are read in one statement, and the events of the claimed steps are appended per
+   ticket in order; notifications go to handlers read in one statement; a resolution breach opens
+   supervision through :func:`hotline.escalation.services.supervise`;
+5. one commit.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from hotline.db import utcnow
+from hotline.escalation import ladder, services
+from hotline.escalation.ladder import Effect, Step
+from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
+from hotline.extensions import db
+from hotline.notifications.services import handlers_of, notify_users
+from hotline.tickets import events
+from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+
+
+def _facts(a: Assignment) -> ladder.AssignmentFacts:
+    return ladder.AssignmentFacts(status=str(a.status), is_lead=a.role == AssignmentRole.LEAD,
+                                  instants={c: getattr(a, c) for c, _ in ladder.ASSIGNMENT_STEPS.values()})
+
+
+def _plan(assignments: dict[int, Assignment], items: Iterable[tuple[int, Step]], now: datetime):
+    """The rows to claim: (assignment, step, data, writes_event), each (assignment, step) once."""
+    rows: dict[tuple[int, Step], tuple[Assignment, Step, dict, bool]] = {}
+    for assignment_id, step in items:
+        a = assignments.get(assignment_id)
+        if a is None or (assignment_id, step) in rows:
+            continue
+        facts = _facts(a)
+        if not ladder.assignment_step_due(step, facts, now):
+            continue
+        due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
+        breach = ladder.superseding_breach(step, facts, now)
+        if breach is None:
+            rows[(assignment_id, step)] = (a, step, {"due_at": due.isoformat()}, True)
+            continue
+        # late: the warning is settled unwritten, and its breach is taken in its place
+        rows[(assignment_id, step)] = (a, step, {"due_at": due.isoformat(), "superseded_by": str(breach)}, False)
+        if (assignment_id, breach) not in rows and ladder.assignment_step_due(breach, facts, now):
+            breach_due = getattr(a, ladder.ASSIGNMENT_STEPS[breach][0])
+            rows[(assignment_id, breach)] = (a, breach, {"due_at": breach_due.isoformat()}, True)
+    return list(rows.values())
+
+
+def _claim(plan, now: datetime) -> set[tuple[int, str]]:
+    """Insert the plan's step rows in one statement; the (assignment id, step) pairs this batch won."""
+    if not plan:
+        return set()
+    insert = (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert
+    values = [{"target_type": "assignment", "target_id": a.id, "step": str(step), "data": data, "created_at": now}
+              for a, step, data, _ in plan]
+    stmt = insert(EscalationStep).values(values).on_conflict_do_nothing(
+        index_elements=["target_type", "target_id", "step"]).returning(EscalationStep.target_id, EscalationStep.step)
+    return {(target_id, step) for target_id, step in db.session.execute(stmt)}
+
+
+def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None = None) -> int:
+    """Take every due, untaken step among (assignment id, step) ``items`` in one transaction; commits.
+
+    Returns how many steps wrote their effect (a late warning settled in silence does not count).
+    Safe to run twice, and from several workers at once.
+    """
+    now = now or utcnow()
+    items = [(int(i), Step(s)) for i, s in items]
+    ids = sorted({i for i, _ in items})
+    if not ids:
+        return 0
+    ticket_ids = sorted(set(db.session.scalars(select(Assignment.ticket_id).where(Assignment.id.in_(ids)))))
+    tickets = {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True))}
+    assignments = {a.id: a for a in db.session.scalars(
+        select(Assignment).where(Assignment.id.in_(ids), Assignment.ticket_id.in_(list(tickets)))
+        .options(joinedload(Assignment.department)).execution_options(populate_existing=True))}
+    plan = _plan(assignments, items, now)
+    won = _claim(plan, now)
+    taken = [(a, step) for a, step, _, writes in plan if writes and (a.id, str(step)) in won]
+    if taken:
+        with db.session.no_autoflush:  # every event and notice goes out in one flush, at the commit
+            _effects(tickets, taken, now)
+    db.session.commit()
+    return len(taken)
+
+
+def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], now: datetime) -> None:
+    """Events (per ticket, in order), notifications and supervision for the steps this batch won."""
+    events.prime_heads({a.ticket_id for a, _ in taken})
+    handlers = handlers_of({a.department_id for a, _ in taken})
+    supervising = {a.ticket_id for a, step in taken if ladder.assignment_effect(step, _facts(a)) == Effect.supervise}
+    opened: dict[int, list[SupervisionCase]] = {ticket_id: [] for ticket_id in supervising}
+    if supervising:
+        for case in db.session.scalars(select(SupervisionCase).where(
+                SupervisionCase.ticket_id.in_(supervising), SupervisionCase.status == CaseStatus.OPEN)):
+            opened[case.ticket_id].append(case)
+    supervisors = None
+    for a, step in sorted(taken, key=lambda x: (x[0].ticket_id, getattr(x[0], ladder.ASSIGNMENT_STEPS[x[1]][0]))):
+        ticket = tickets[a.ticket_id]
+        due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
+        effect = ladder.assignment_effect(step, _facts(a))
+        events.record(ticket, f"escalation_{step}", actor_id=None, assignment_id=a.id, at=now,
+                      data={"department": a.department.code, "due_at": due.isoformat(), "effect": str(effect)})
+        data = {"ticket": ticket.number, "step": str(step), "department": a.department.code}
+        notify_users(handlers.get(a.department_id, ()), kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+        if effect in (Effect.breach_notice, Effect.supervise) and supervisors is None:
+            from hotline.escalation.engine import supervisor_ids
+
+            supervisors = supervisor_ids()
+        if effect == Effect.breach_notice:
+            notify_users(supervisors, kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+        elif effect == Effect.supervise:
+            case = services.supervise(ticket, ladder.supervise_level(ticket.supervision_level),
+                                      trigger="resolve_breach", actor_id=None, now=now,
+                                      opened=opened[ticket.id])
+            if case is not None:
+                opened[ticket.id] = [case]
+                notify_users(supervisors, kind="supervision_opened", ticket_id=ticket.id,
+                             data={**data, "level": case.level})
