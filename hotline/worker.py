@@ -1,18 +1,19 @@
-"""The RQ worker class: builds the app once and forks without a database connection."""
+"""The RQ worker class: long-lived, one app and one connection pool for every job it runs."""
 from __future__ import annotations
 
-import os
-import signal
-
-from rq.worker import Worker
+from rq.worker import SimpleWorker
 
 from hotline import create_app
 from hotline.jobs import set_app
-from hotline.supervisor import die_with_parent
 
 
-class HotlineWorker(Worker):
-    """``rq worker -w hotline.worker.HotlineWorker``: one app per worker process.
+class HotlineWorker(SimpleWorker):
+    """``rq worker -w hotline.worker.HotlineWorker``: one app per worker process, jobs run in it.
+
+    No work horse is forked per job: the app, the reference data and the database pool are built
+    once and kept (each job ends by returning its connection to the pool), so a batch of due steps
+    costs its statements, not a process. A job that kills the process kills the worker, which
+    ``hotline up`` (or systemd) restarts; its transaction rolls back and the sweep finds the work again.
 
     Jobs use the worker's Redis timeouts (``WORKER_REDIS_*``, with redis-py's retries),
     longer than the request path's fail-fast ones: a sweep enqueuing a large batch must
@@ -26,22 +27,3 @@ class HotlineWorker(Worker):
         config.update(REDIS_SOCKET_TIMEOUT=config["WORKER_REDIS_SOCKET_TIMEOUT"],
                       REDIS_CONNECT_TIMEOUT=config["WORKER_REDIS_CONNECT_TIMEOUT"], REDIS_RETRY=True)
         set_app(self.hotline_app)
-
-    def execute_job(self, job, queue):
-        """Drop pooled connections before forking the work horse, so none is shared."""
-        from hotline.extensions import db
-
-        with self.hotline_app.app_context():
-            db.engine.dispose()
-        return super().execute_job(job, queue)
-
-    def main_work_horse(self, job, queue):
-        """In the forked work horse: die with the worker, so killing a worker leaves no orphan.
-
-        RQ puts the horse in its own process group, out of reach of a signal to the
-        worker's group; a horse killed this way leaves its job unfinished and its
-        transaction rolled back, and the sweep finds the work again.
-        """
-        if not die_with_parent(signal.SIGKILL, expected_parent=self.pid):
-            os._exit(1)
-        return super().main_work_horse(job, queue)

@@ -200,34 +200,26 @@ def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_return
         server.stop()
 
 
-def test_a_killed_worker_takes_its_work_horse_with_it(tmp_path: Path):
-    """RQ puts the horse in its own process group; it must still not outlive a SIGKILLed worker."""
+def test_the_worker_runs_its_jobs_in_one_long_lived_process(tmp_path: Path):
+    """No work horse per job: two jobs report the worker's own pid, and no child process appears."""
     from rq import Queue
 
     from hotline.embedded_redis import EmbeddedRedis
     from hotline.queue import connection_from_url
 
     server = EmbeddedRedis(tmp_path / "redis", persist=False).start()
-    worker = horse = None
+    worker = None
     try:
-        Queue("default", connection=connection_from_url(server.url)).enqueue("time.sleep", 60, job_timeout=120)
+        queue = Queue("default", connection=connection_from_url(server.url))
+        jobs = [queue.enqueue("os.getpid") for _ in range(2)]
         worker = subprocess.Popen([str(Path(sys.executable).with_name("rq")), "worker", "--burst",
                                    "-w", "hotline.worker.HotlineWorker", "--url", server.url, "default"],
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
-        deadline, horse = time.monotonic() + 60, None
-        while horse is None and time.monotonic() < deadline:
-            horse = next((c for c in psutil.Process(worker.pid).children()
-                          if os.getpgid(c.pid) == c.pid), None)  # the horse leads its own group
-            time.sleep(0.2)
-        assert horse is not None, "the worker never forked a work horse"
-        worker.kill()
-        worker.wait()
-        gone, alive = psutil.wait_procs([horse], timeout=10)
-        assert alive == [], "the work horse outlived its worker"
+        assert worker.wait(timeout=120) == 0
+        pids = {job.refresh() or job.return_value() for job in jobs}
+        assert pids == {worker.pid}
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()
-        if horse is not None and horse.is_running():
-            horse.kill()  # only when the test failed: the horse this test's worker forked
         server.stop()
