@@ -1,0 +1,117 @@
+"""Escalation end to end: ``python -m bench.escalate --database-url URL [--workers 2]``.
+
+Run it on a history loaded with ``python -m bench.generate … --open-share 1.0`` (open work whose
+warning and breach instants have passed at the wall clock). It measures, in this order:
+
+1. **Due** — :func:`hotline.escalation.engine.due_items` at the wall clock: how many steps are due.
+2. **One batch in-process** — the first ``SWEEP_BATCH`` assignment items taken by
+   :func:`hotline.escalation.batch.take_assignment_steps` under a statement log: statements and
+   seconds per step (a late warning settled in silence counts as a step: it is a row claimed).
+3. **All of it** — the rest is enqueued as :func:`hotline.escalation.jobs.sweep` does (one
+   ``escalate_batch`` job per ``SWEEP_BATCH`` items, on a real Redis), then ``--workers`` production
+   workers (``rq worker --burst -w hotline.worker.HotlineWorker escalation``) run at once until the
+   queue is empty. Steps per second = step rows written ÷ the wall time from the first enqueue to the
+   last worker's exit; the events written and the steps still due afterwards are reported too.
+
+Prints one JSON line. The history is changed (the steps are taken): load a fresh one to run again.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    ROOT, StatementLog, dialect_of, emit, log, make_app, redact, start_embedded_redis, stop_embedded_redis,
+)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.escalate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a history loaded by bench.generate --open-share 1")
+    parser.add_argument("--redis", default="embedded", help="embedded (default) or a Redis URL (its "
+                        "'escalation' queue is emptied!)")
+    parser.add_argument("--workers", type=int, default=2, help="production workers run at once")
+    args = parser.parse_args(argv)
+    server = start_embedded_redis() if args.redis == "embedded" else None
+    redis_url = server.url if server else args.redis
+    try:
+        return _run(args, redis_url)
+    finally:
+        if server:
+            stop_embedded_redis(server)
+
+
+def _count(db, model, *where):
+    from sqlalchemy import func, select
+
+    n = db.session.scalar(select(func.count()).select_from(model).where(*where))
+    db.session.rollback()
+    return n
+
+
+def _run(args, redis_url: str) -> dict:
+    from rq import Queue
+
+    from hotline.db import utcnow
+    from hotline.escalation import batch, engine, jobs
+    from hotline.escalation.models import EscalationStep
+    from hotline.extensions import db
+    from hotline.queue import connection_from_url, enqueue
+    from hotline.tickets.models import Event
+
+    app = make_app(args.database_url, redis_url)
+    record: dict = {"bench": "escalate", "database": dialect_of(args.database_url), "url": redact(args.database_url),
+                    "workers": args.workers, "batch_size": jobs.SWEEP_BATCH}
+    queue = Queue("escalation", connection=connection_from_url(redis_url))
+    queue.empty()
+    with app.app_context():
+        steps_before, events_before = _count(db, EscalationStep), _count(db, Event, Event.action.like("escalation_%"))
+        items = engine.due_items(utcnow())
+        db.session.rollback()
+        record["due_steps"] = len(items)
+        log(f"{len(items):,} steps due at the wall clock")
+        first = [(i, step) for kind, i, step in items if kind == "assignment"][:jobs.SWEEP_BATCH]
+        with StatementLog(db.engine) as statements:
+            t = time.perf_counter()
+            batch.take_assignment_steps(first)
+            one_s = time.perf_counter() - t
+        claimed = _count(db, EscalationStep) - steps_before
+        record["one_batch"] = {"items": len(first), "steps": claimed, "s": round(one_s, 3),
+                               "statements": len(statements.starts),
+                               "statements_per_step": round(len(statements.starts) / max(claimed, 1), 3)}
+        log(f"one batch in-process: {claimed} steps, {len(statements.starts)} statements, {one_s:.2f} s")
+        done = set(first)
+        rest = [item for item in items if not (item[0] == "assignment" and (item[1], item[2]) in done)]
+        t = time.perf_counter()
+        for start in range(0, len(rest), jobs.SWEEP_BATCH):
+            enqueue(jobs.escalate_batch, rest[start:start + jobs.SWEEP_BATCH], queue="escalation")
+        enqueued_s = time.perf_counter() - t
+        state = Path(tempfile.mkdtemp(prefix="bench-escalate-"))
+        env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url, HOTLINE_INSTANCE=str(state),
+                   SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"))
+        rq = str(Path(sys.executable).with_name("rq"))
+        workers = [subprocess.Popen([rq, "worker", "--burst", "-w", "hotline.worker.HotlineWorker", "--url", redis_url,
+                                     "escalation"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+        codes = [w.wait() for w in workers]
+        wall = time.perf_counter() - t
+        steps = _count(db, EscalationStep) - steps_before - claimed
+        record["all"] = {"steps": steps, "wall_s": round(wall, 2), "enqueue_s": round(enqueued_s, 2),
+                         "steps_per_s": round(steps / wall, 1) if wall else None, "worker_exit_codes": codes,
+                         "failed_jobs": queue.failed_job_registry.count}
+        record["events_written"] = _count(db, Event, Event.action.like("escalation_%")) - events_before
+        record["still_due"] = len(engine.due_items(utcnow()))
+        db.session.rollback()
+    log(f"{steps:,} steps by {args.workers} workers in {wall:.1f} s: {record['all']['steps_per_s']} steps/s; "
+        f"still due {record['still_due']}")
+    emit(record)
+    return record
+
+
+if __name__ == "__main__":
+    main()
