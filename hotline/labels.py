@@ -246,6 +246,17 @@ def match_label(match) -> str:
     return _lookup(MATCHES, match)
 
 
+SUPERVISION_LEVELS = {1: _l("level 1 supervision (一级督办)"), 2: _l("level 2 supervision (二级督办)"),
+                      3: _l("level 3 supervision (三级督办)")}
+
+
+def case_name(case, ticket_number: str | None = None) -> str:
+    """A supervision case as people name it: its ticket's number and its level ("261117-00001 · 二级督办")."""
+    number = ticket_number or (case.ticket.number if getattr(case, "ticket", None) is not None else "")
+    level = str(SUPERVISION_LEVELS.get(case.level, case.level))
+    return f"{number} · {level}" if number else level
+
+
 def respondent_label(ticket) -> str:
     """The body the caller complains about (被反映单位): its directory name in the user's language, the text
     as typed when it is not in the directory, or a dash."""

@@ -35,7 +35,8 @@ class ExtensionDecisionForm(FlaskForm):
 class NoticeForm(FlaskForm):
     """督办通知: to a department, with a deadline."""
 
-    department_id = SelectField(_l("Department"), coerce=int, validate_choice=False,
+    department_id = SelectField(_l("Department"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                                validate_choice=False,
                                 validators=[InputRequired(message=_l("Please choose the department."))])
     due_date = DateField(_l("Deadline"), validators=[InputRequired(message=_l("Please give the deadline."))])
     outcome = TextAreaField(_l("Notice"), filters=[multi_line], validators=[

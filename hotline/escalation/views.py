@@ -85,11 +85,20 @@ def console():
                            districts=districts(), categories=cats)
 
 
-def _case_forms():
+def _case_forms(ticket=None):
+    """The case page's forms; on a fresh page the notice is addressed to the ticket's lead department."""
     notice = NoticeForm(prefix="notice")
+    from flask_babel import get_locale
+
     from hotline.directory.queries import departments
 
-    notice.department_id.choices = choices([(d.id, d.name_zh) for d in departments() if d.active])
+    locale = str(get_locale())
+    notice.department_id.choices = choices([("", _("— choose —"))] +
+                                           [(d.id, d.name(locale)) for d in departments() if d.active])
+    if ticket is not None and notice.department_id.data is None:
+        leads = [a for a in ticket.assignments if a.role == "lead"]
+        lead = max(leads, key=lambda a: (a.round, a.id), default=None)
+        notice.department_id.data = lead.department_id if lead else None
     return {"notice": notice, "interview": InterviewForm(prefix="interview"),
             "accountability": AccountabilityForm(prefix="acc"), "clear": ClearForm(prefix="clear")}
 
@@ -103,7 +112,7 @@ def case(case_id: int, forms=None, status: int = 200):
         abort(404)
     sup_case, ticket, actions, others = detail
     return render_template("supervision/case.html", case=sup_case, ticket=ticket, actions=actions, others=others,
-                           forms=forms or _case_forms(), interview_required=ladder.interview_required(sup_case.level)
+                           forms=forms or _case_forms(ticket), interview_required=ladder.interview_required(sup_case.level)
                            and not any(a.kind == "interview" for a in actions)), status
 
 

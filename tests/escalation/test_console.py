@@ -22,11 +22,11 @@ from tests.conftest import csrf_from
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _late_ticket(phone="13800000001", category="refusal") -> Ticket:
+def _late_ticket(phone="13800000001", category="refusal", district=None) -> Ticket:
     past = utcnow() - timedelta(days=20)
     return create_ticket(IntakeData(channel="phone", kind="complaint", category_code=category,
                                     subject="超期未办", description="窗口拒收申请材料，一直没有答复。",
-                                    caller_name="测试", caller_phone=phone),
+                                    caller_name="测试", caller_phone=phone, district_code=district),
                          operator_id=None, operator_name="王丽", now=past)
 
 
@@ -89,3 +89,16 @@ def test_console_is_for_supervisors(client, login, app, make_user):
     handler = make_user("handler")
     login(handler.username)
     assert client.get("/supervision/").status_code == 403
+
+
+def test_a_case_is_named_by_its_ticket_and_level_and_its_notice_goes_to_the_lead(supervisor_client):
+    client, ticket = supervisor_client, _late_ticket(district="anze")  # led by 安泽县人民政府, not the tax bureau
+    for item in engine.due_items(utcnow()):
+        engine.apply(*item)
+    case = db.session.scalar(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id))
+    html = client.get(f"/supervision/cases/{case.id}").get_data(as_text=True)
+    assert f"{ticket.number} · 一级督办" in html
+    lead = ticket.assignments[0].department
+    assert f'<option selected value="{lead.id}">{lead.name_zh}</option>' in html
+    console = client.get("/supervision/?queue=level1").get_data(as_text=True)
+    assert f"{ticket.number} · 一级督办" in console
