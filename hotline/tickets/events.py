@@ -32,11 +32,11 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     the genesis without a query. The event itself is written by the next flush.
     """
     heads = db.session.info.setdefault(HEADS, {})
+    new = sa_inspect(ticket).pending  # inserted by this transaction: its chain starts at the genesis
     if ticket.id is None:
-        new = sa_inspect(ticket).pending
-        db.session.flush()  # the ticket's id is part of the hashed fields
-        if new:
-            heads[ticket.id] = (0, chain.GENESIS)
+        db.session.flush()  # the ticket's id is part of the hashed fields (unless it was taken beforehand)
+    if new and ticket.id not in heads:
+        heads[ticket.id] = (0, chain.GENESIS)
     if ticket.id in heads:
         seq, prev = heads[ticket.id]
         seq += 1

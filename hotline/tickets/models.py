@@ -310,6 +310,8 @@ class Event(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+    # Declared so a flush inserts a new ticket before its events (its id may be taken beforehand).
+    ticket: Mapped[Ticket] = relationship()
 
 
 class SupervisionRequest(db.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline.extensions import db
@@ -30,3 +31,21 @@ def allocate(received_at: datetime, tz: str) -> str:
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
     serial = db.session.execute(stmt.returning(table.c.last)).scalar_one()
     return format_number(day, serial)
+
+
+def allocate_with_id(received_at: datetime, tz: str) -> tuple[str, int | None]:
+    """The next number, and on PostgreSQL the new ticket's id from its sequence in the same statement.
+
+    With its id known the ticket is inserted once, with its final state, at the commit (its events are
+    hashed over the id). SQLite has no sequence: None, and the ticket is inserted when its first event
+    needs the id.
+    """
+    day = received_at.astimezone(ZoneInfo(tz)).date()
+    table = TicketCounter.__table__
+    if db.engine.dialect.name != "postgresql":
+        return allocate(received_at, tz), None
+    stmt = postgresql.insert(table).values(day=day, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
+    next_id = func.nextval(func.pg_get_serial_sequence("tickets", "id"))
+    serial, ticket_id = db.session.execute(stmt.returning(table.c.last, next_id)).one()
+    return format_number(day, serial), ticket_id

@@ -192,8 +192,9 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
     district = ref.districts.get(data.district_code) if data.district_code else None
     district_id = district.id if district else None
     respondent = ref.respondent(data.respondent)
+    number, ticket_id = numbers.allocate_with_id(now, current_app.config["TIMEZONE"])
     ticket = Ticket(
-        number=numbers.allocate(now, current_app.config["TIMEZONE"]), idempotency_key=data.idempotency_key,
+        id=ticket_id, number=number, idempotency_key=data.idempotency_key,
         channel=Channel(data.channel), kind=Kind(data.kind), category_id=category.id if category else None,
         subject=data.subject, description=data.description, caller_name=data.caller_name,
         caller_phone=data.caller_phone, enterprise_name=data.enterprise_name,

@@ -165,3 +165,36 @@ def test_a_warm_intake_runs_few_statements_and_keeps_its_history_valid(city, ope
     # (+ notifications when the departments have handlers): was 21 before the cache
     assert len(statements) <= 12, statements
     assert verify_ticket(ticket.id) is None and number
+
+
+def test_an_intake_writes_its_ticket_once_with_its_final_state(city, operator):
+    """No insert-then-update: on PostgreSQL the ticket's id comes with its number, so the ticket is
+    inserted once at the commit; 8 statements in all for a joint dispatch (SQLite needs the insert
+    early for the id, and one more statement)."""
+    from sqlalchemy import event
+
+    from hotline.extensions import db
+    from hotline.tickets.services import IntakeData, create_ticket
+    from tests.conftest import on_postgres
+
+    operator_id = operator.id
+
+    def intake(phone: str):
+        return create_ticket(IntakeData(
+            channel="phone", kind="complaint", category_code="factor_supply", subject="厂房",
+            description="开发区厂房迟迟未验收，缺少流动资金，贷款未获批。", caller_name="孙", caller_phone=phone,
+            district_code="kaifaqu"), operator_id=operator_id, operator_name="王丽")
+
+    intake("13900001233")  # the process's reference data and working clock are loaded once
+    db.session.remove()
+    seen: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()[:3]))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        ticket = intake("13900001234")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert ticket.status == "dispatched" and len(ticket.assignments) == 2
+    if on_postgres():
+        assert not any(s.startswith("UPDATE tickets") for s in seen), seen
+        assert len(seen) <= 8, seen
