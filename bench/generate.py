@@ -116,7 +116,8 @@ BULK_TABLES = ("tickets", "assignments", "contact_attempts", "extensions", "even
                "supervision_cases", "supervision_actions")
 
 CATEGORY_WEIGHTS = (
-    ("refusal", 6), ("extra_steps", 8), ("deadline_missed", 14), ("buck_passing", 8), ("bribery_fees", 3),
+    ("refusal", 6), ("extra_steps", 8), ("deadline_missed", 14), ("buck_passing", 8), ("bribery", 1),
+    ("arbitrary_fees", 2),
     ("private_gain", 1), ("rough_enforcement", 5), ("leak_secrets", 1), ("retaliation", 1),
     ("unpaid_debts", 10), ("policy_unfulfilled", 9), ("designated_intermediary", 3), ("factor_supply", 14),
     ("inaction", 9), (None, 8),
