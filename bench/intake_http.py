@@ -132,8 +132,12 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5", "--error-logfile",
                 str(self.errlog), "wsgi:app"]
 
+    #: Where the server runs, and the page that answers 200 once it is up (a subclass serves another app).
+    cwd = ROOT
+    ready_path = "/login"
+
     def start(self, timeout: float = 60.0) -> None:
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, preexec_fn=_die_with_parent,
+        self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, preexec_fn=_die_with_parent,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -141,7 +145,7 @@ class Gunicorn:
                 raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/login")
+                conn.request("GET", self.ready_path)
                 status = conn.getresponse().status
                 conn.close()
                 if status == 200 and len(self.worker_pids()) >= self.workers:

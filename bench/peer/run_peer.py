@@ -52,7 +52,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import RssSampler, emit, free_port, log, redact, sigterm_as_exit, summary_ms
-from bench.intake_http import Gunicorn, _die_with_parent
+from bench.intake_http import Gunicorn
 from bench.peer.setup_peer import (
     DEFAULT_VENV, PASSWORD, PEER, PROJECT, manage, peer_env, peer_ticket, venv_python,
 )
@@ -138,6 +138,9 @@ def _versions(venv: Path) -> dict:
 class PeerGunicorn(Gunicorn):
     """The peer's gunicorn, from its own virtualenv; ready when ``/login/`` answers 200."""
 
+    cwd = PROJECT
+    ready_path = "/login/"
+
     def __init__(self, venv: Path, workers: int, port: int, env: dict, state: Path) -> None:
         super().__init__(workers, port, env, state)
         self.venv = venv
@@ -148,21 +151,6 @@ class PeerGunicorn(Gunicorn):
                 "--chdir", str(PROJECT), "--timeout", "120", "--graceful-timeout", "5", "--error-logfile",
                 str(self.errlog), "peerdesk.wsgi:application"]
 
-    def start(self, timeout: float = 60.0) -> None:
-        self.proc = subprocess.Popen(self.command, cwd=PROJECT, env=self.env, preexec_fn=_die_with_parent,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                status, _h, _b = Client(self.port).request("GET", "/login/")
-                if status == 200 and len(self.worker_pids()) >= self.workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
 
 class Client:
