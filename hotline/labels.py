@@ -257,6 +257,15 @@ def case_name(case, ticket_number: str | None = None) -> str:
     return f"{number} · {level}" if number else level
 
 
+TODO = {"callbacks_due": _l("Callbacks due today or late"), "returned": _l("Returned tickets to re-dispatch"),
+        "mine_today": _l("My tickets of today")}
+
+
+def todo_label(what: str) -> str:
+    """A line of the operator's to-do list."""
+    return _lookup(TODO, what)
+
+
 def respondent_label(ticket) -> str:
     """The body the caller complains about (被反映单位): its directory name in the user's language, the text
     as typed when it is not in the directory, or a dash."""

@@ -58,3 +58,49 @@ def test_the_favicon_is_linked_and_served(client):
     assert client.get("/static/favicon.svg").status_code == 200
     legacy = client.get("/favicon.ico")
     assert legacy.status_code == 301 and legacy.headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_the_operator_home_lists_what_to_do_now_with_counts(client, login):
+    """Callbacks due today or late, returned tickets, my tickets of today: each a link with its count."""
+    import time_machine
+
+    from tests.escalation.conftest import local
+
+    with time_machine.travel(local(2026, 11, 16, 12, 0), tick=True):  # midday: "today" is unambiguous
+        _operator_home(client, login)
+
+
+def _operator_home(client, login):
+    from datetime import timedelta
+
+    from hotline.db import utcnow
+    from hotline.demo.data import DEMO_PASSWORD
+    from hotline.demo.seed import seed_reference
+    from hotline.extensions import db
+    from hotline.tickets import lifecycle
+    from hotline.tickets.services import IntakeData, create_ticket
+
+    seed_reference()
+    from hotline.auth.models import User
+    operator = db.session.scalar(db.select(User).where(User.username == "operator"))
+
+    def intake(phone, now=None):
+        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="拒收",
+                                        description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
+                                        caller_phone=phone), operator_id=operator.id, operator_name="王丽", now=now)
+
+    intake("13800000001")
+    back = intake("13800000002")
+    lifecycle.return_assignment(back.assignments[0].id, grounds="不属本单位", actor=None)
+    done = intake("13800000003", now=utcnow() - timedelta(days=10))
+    a = done.assignments[0]
+    at = a.dispatched_at + timedelta(minutes=30)
+    lifecycle.sign_for(a.id, actor=None, now=at)
+    lifecycle.record_contact(a.id, at=at, method="phone", reached=True, summary="已联系", actor=None, now=at)
+    lifecycle.submit(a.id, reply="已办结", solved=True, actor=None, now=at + timedelta(hours=1))  # callback late
+    assert login("operator", DEMO_PASSWORD).status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    todo = html[html.index("待办事项"):]
+    assert '<a href="/tickets/callbacks">今日到期或已逾期的回访</a> <span class="badge badge-alert">1</span>' in todo
+    assert '<a href="/tickets/returned">待重新派单的退单</a> <span class="badge badge-alert">1</span>' in todo
+    assert '<a href="/tickets/mine">我今天受理的工单</a> <span class="badge">2</span>' in todo

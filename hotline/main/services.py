@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
 from hotline.worktime.calendar import calendar_warning_years
 from hotline.extensions import db
+from hotline.db import utcnow
 from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.states import TicketState
 
 
 @dataclass
@@ -18,6 +24,7 @@ class HomeSummary:
     ticket_states: dict[str, int] = field(default_factory=dict)
     assignment_states: dict[str, int] = field(default_factory=dict)
     missing_calendar_years: list[int] = field(default_factory=list)
+    todo: list[tuple[str, int, str]] = field(default_factory=list)  # (what, how many, endpoint)
 
 
 def home_summary(user: User) -> HomeSummary:
@@ -34,4 +41,22 @@ def home_summary(user: User) -> HomeSummary:
         summary.ticket_states = {str(s): n for s, n in rows}
     if user.role in (UserRole.ADMIN, UserRole.SUPERVISOR):
         summary.missing_calendar_years = calendar_warning_years()
+    if user.role == UserRole.OPERATOR:
+        summary.todo = operator_todo(user, utcnow(), current_app.config["TIMEZONE"])
     return summary
+
+
+def operator_todo(user: User, now: datetime, tz: str) -> list[tuple[str, int, str]]:
+    """What an operator must do now, with counts: callbacks due by tonight (or late), tickets every
+    department returned (to re-dispatch), and the operator's own tickets of today."""
+    local = now.astimezone(ZoneInfo(tz))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    tonight = midnight + timedelta(days=1)
+    callbacks = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.status == TicketState.resolved, Ticket.callback_due_at < tonight))
+    returned = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.status == TicketState.returned))
+    mine = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.operator_id == user.id, Ticket.received_at >= midnight))
+    return [("callbacks_due", callbacks, "tickets.callbacks"), ("returned", returned, "tickets.returned"),
+            ("mine_today", mine, "tickets.mine")]
