@@ -15,8 +15,23 @@
     fetch(form.dataset.previewUrl, { method: "POST", body: data, signal: inflight.signal,
                                      credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null) { panel.innerHTML = html; } })
+      .then(function (html) { if (html !== null) { redraw(html); } })
       .catch(function () { /* offline or aborted: the panel keeps its last state */ });
+  }
+
+  // Redraw the panel without losing the operator's place: a focused control inside it (a repeat
+  // candidate chosen by keyboard) is focused again after the redraw.
+  function redraw(html) {
+    var active = document.activeElement;
+    var inPanel = active && panel.contains(active) && active.name;
+    var key = inPanel ? { name: active.name, value: active.value } : null;
+    panel.innerHTML = html;
+    if (key) {
+      var again = Array.prototype.find.call(panel.querySelectorAll("[name]"), function (el) {
+        return el.name === key.name && el.value === key.value;
+      });
+      if (again) { again.focus(); }
+    }
   }
 
   function schedule(ev) {
@@ -69,8 +84,8 @@
   if (name && list) { name.addEventListener("input", function () { suggest(name.value.trim(), false); }); }
   if (code && list) { code.addEventListener("change", function () { suggest(code.value.trim(), true); }); }
 
-  // Ctrl+Enter (or Cmd+Enter) saves from anywhere in the form.
-  form.addEventListener("keydown", function (ev) {
+  // Ctrl+Enter (or Cmd+Enter) saves from anywhere on the page, even when a redraw took the focus away.
+  document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
   });
 })();

@@ -1,0 +1,62 @@
+"""The operator types while talking: at 1366×768 the proposal stays beside the form, and choosing a
+repeat candidate by keyboard keeps the keyboard flow (focus stays, Ctrl+Enter saves)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.demo.data import DEMO_PASSWORD
+from hotline.demo.seed import seed_reference
+from hotline.extensions import db
+from hotline.tickets.models import Ticket
+from hotline.tickets.services import IntakeData, create_ticket
+from tests.conftest import snap
+from tests.tickets.conftest import VALID_CODE
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_panel_stays_in_view_and_a_keyboard_choice_keeps_ctrl_enter(app, live_server, browser, lang):
+    seed_reference()
+    earlier = create_ticket(IntakeData(
+        channel="phone", kind="complaint", category_code="refusal", subject="窗口拒收申请材料",
+        description="窗口工作人员以材料不全为由拒收我公司的申请，没有一次性告知需要补充什么材料。",
+        caller_name="赵建国", caller_phone="13812345678", credit_code=VALID_CODE), operator_id=None,
+        operator_name="system")
+    db.session.commit()
+    context = browser.new_context(locale=lang, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "operator")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    if lang == "en":
+        page.click("text=English")
+    page.goto(f"{live_server}/tickets/new")
+    page.keyboard.type("13812345678")
+    page.fill("#caller_name", "赵建国")
+    page.select_option("#category", "refusal")
+    page.fill("#subject", "申请又被拒收")
+    page.click("#description")
+    page.keyboard.type("窗口还是以材料不全为由拒收我公司的申请，没有一次性告知需要补充的材料。")
+    candidate = page.locator(f"input[name=repeat_of][value='{earlier.number}']")
+    candidate.wait_for()
+    box = page.locator("#intake-preview").bounding_box()
+    assert box["y"] < 768 and box["y"] + box["height"] > 0 and box["x"] > 1366 / 2, box  # beside, in view
+    assert page.evaluate("document.activeElement.id") == "description"  # typing was never interrupted
+    snap(page, f"intake-layout-{lang}")
+    candidate.focus()
+    page.keyboard.press("Space")  # the choice, by keyboard
+    page.locator("#intake-preview .rule-merge").wait_for()  # the panel redrew with the linked proposal
+    assert page.evaluate("document.activeElement.name + '=' + document.activeElement.value") == \
+        f"repeat_of={earlier.number}"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{live_server}/tickets/2*")
+    saved = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+    assert saved.status == "merged" and saved.merged_into_id == earlier.id
+    assert errors == []
+    context.close()
