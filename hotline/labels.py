@@ -402,6 +402,36 @@ def satisfaction_label(value) -> str:
     return _lookup(SATISFACTIONS, value)
 
 
+LIMIT_STEPS = {"sign": _l("Sign for by"), "contact": _l("Contact by"), "resolve": _l("Resolve by")}
+
+
+def limit_now(a, now):
+    """The limit of assignment ``a`` that matters now (:func:`hotline.workbench.rules.current_limit`)."""
+    from hotline.workbench.rules import current_limit
+
+    return current_limit(str(a.status), signed=a.signed_at is not None, contacted=a.first_contact_at is not None,
+                         instants={c: getattr(a, c) for c in ("sign_due_at", "sign_warn_at", "contact_due_at",
+                                                               "contact_warn_at", "resolve_due_at",
+                                                               "resolve_warn_at")})
+
+
+def limit_label(step: str) -> str:
+    """Which limit: sign for by, contact by, resolve by."""
+    return _lookup(LIMIT_STEPS, step)
+
+
+def time_left(limit, now) -> str:
+    """The time left to a limit: working time for sign-for and resolution, clock time for contact."""
+    from hotline.directory.reference import working_minutes_left
+
+    if limit.working_time:
+        return worktime(working_minutes_left(now, limit.due))
+    minutes = (limit.due - now).total_seconds() / 60
+    whole = abs(int(round(minutes)))
+    text = _("%(hours)d h %(minutes)d min", hours=whole // 60, minutes=whole % 60)
+    return _("overdue by %(time)s", time=text) if minutes < 0 else text
+
+
 def worktime(minutes: float) -> str:
     """Working time as days and hours of the working day (7 h by default); negative means overdue."""
     from hotline.directory.reference import request_clock

@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
         mask_phone=identity.mask_phone, mask_name=identity.mask_name, mask_enterprise=identity.mask_enterprise,
         role_label=labels.role_label, queue_label=labels.queue_label,
         console_queue_label=labels.console_queue_label, measure_label=labels.measure_label,
-        part_label=labels.part_label, respondent_label=labels.respondent_label, case_name=labels.case_name, todo_label=labels.todo_label, subject_of=subject_of, state_label=labels.state_label, rate=labels.rate, minutes_as_hours=labels.minutes_as_hours, trigger_label=labels.trigger_label,
+        part_label=labels.part_label, respondent_label=labels.respondent_label, case_name=labels.case_name, todo_label=labels.todo_label, limit_now=labels.limit_now, limit_label=labels.limit_label, time_left=labels.time_left, subject_of=subject_of, state_label=labels.state_label, rate=labels.rate, minutes_as_hours=labels.minutes_as_hours, trigger_label=labels.trigger_label,
         case_status_label=labels.case_status_label, supervision_action_label=labels.supervision_action_label, worktime=labels.worktime,
         contact_method_label=labels.contact_method_label, extension_status_label=labels.extension_status_label,
         satisfaction_label=labels.satisfaction_label, working_minutes_left=working_minutes_left,

@@ -26,7 +26,11 @@ def queue_condition(queue: str, now: datetime):
         "to_sign": status == AssignmentState.dispatched,
         "in_progress": status.in_((AssignmentState.signed, AssignmentState.contacted)),
         "due_soon": and_(status.in_(OPEN), Assignment.resolve_warn_at <= now, Assignment.resolve_due_at > now),
-        "overdue": and_(status.in_(OPEN), Assignment.resolve_due_at <= now),
+        # every breached limit: sign-for not signed, first contact not made, resolution not submitted
+        "overdue": and_(status.in_(OPEN), or_(
+            Assignment.resolve_due_at <= now,
+            and_(status == AssignmentState.dispatched, Assignment.sign_due_at <= now),
+            and_(Assignment.first_contact_at.is_(None), Assignment.contact_due_at <= now))),
         "submitted": status == AssignmentState.submitted,
     }[queue]
 
