@@ -257,13 +257,13 @@ def case_name(case, ticket_number: str | None = None) -> str:
     return f"{number} · {level}" if number else level
 
 
-TODO = {"callbacks_due": _l("Callbacks due today or late"), "returned": _l("Returned tickets to re-dispatch"),
+TO_DO_NOW = {"callbacks_due": _l("Callbacks due today or late"), "returned": _l("Returned tickets to re-dispatch"),
         "mine_today": _l("My tickets of today")}
 
 
 def todo_label(what: str) -> str:
     """A line of the operator's to-do list."""
-    return _lookup(TODO, what)
+    return _lookup(TO_DO_NOW, what)
 
 
 def respondent_label(ticket) -> str:

@@ -139,7 +139,8 @@ def test_an_interview_in_year_one_or_a_notice_to_a_huge_department_id_is_refused
     assert "分管副局长" in html and "责令限期整改" in html  # …and nothing typed is lost
     assert db.session.scalar(select(func.count()).select_from(SupervisionAction)) == 0
     notice = client.post(f"{page}/notice", data={
-        "notice-csrf_token": token, "notice-department_id": str(2**40), "notice-due_date": "2026-12-20",
+        "notice-csrf_token": token, "notice-department_id": str(2**40),
+        "notice-due_date": (utcnow() + timedelta(days=7)).date().isoformat(),  # a week on, whatever today is
         "notice-outcome": "请三日内办结"})
     assert notice.status_code in (400, 409)  # PostgreSQL: "integer out of range"; SQLite: no such department
     assert db.session.scalar(select(func.count()).select_from(SupervisionAction)) == 0
