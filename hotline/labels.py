@@ -406,8 +406,8 @@ LIMIT_STEPS = {"sign": _l("Sign for by"), "contact": _l("Contact by"), "resolve"
 
 
 def limit_now(a, now):
-    """The limit of assignment ``a`` that matters now (:func:`hotline.workbench.rules.current_limit`)."""
-    from hotline.workbench.rules import current_limit
+    """The limit of assignment ``a`` that matters now (:func:`hotline.worktime.steps.current_limit`)."""
+    from hotline.worktime.steps import current_limit
 
     return current_limit(str(a.status), signed=a.signed_at is not None, contacted=a.first_contact_at is not None,
                          instants={c: getattr(a, c) for c in ("sign_due_at", "sign_warn_at", "contact_due_at",

@@ -7,7 +7,7 @@ import time_machine
 
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.tickets.services import IntakeData, create_ticket
-from hotline.workbench.rules import current_limit
+from hotline.worktime.steps import current_limit
 from tests.escalation.conftest import local
 
 DISPATCH = local(2026, 11, 16, 9, 0)  # Monday morning: sign-for is due at 11:00
