@@ -251,6 +251,14 @@ def page(browser, request):
     context.close()
 
 
+def type_on_arrival(page, text: str, field_id: str = "caller_phone") -> None:
+    """Type as an operator does the moment the intake page shows: into the field that has the focus on
+    load. Waits until the browser has applied ``autofocus`` (it does so after the first paint, so typing
+    straight after ``goto`` can race it), and fails if the field never gets the focus."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=field_id)
+    page.keyboard.type(text)
+
+
 def snap(page, name: str) -> None:
     """Keep a screenshot of a step as a test artifact (not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -9,7 +9,7 @@ from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket
-from tests.conftest import snap
+from tests.conftest import snap, type_on_arrival
 from tests.tickets.conftest import VALID_CODE
 
 pytestmark = pytest.mark.browser
@@ -29,9 +29,7 @@ def test_operator_enters_a_repeat_call_with_the_live_panel(app, live_server, pag
     page.fill("#password", DEMO_PASSWORD)
     page.click("input[type=submit]")
     page.goto(f"{live_server}/tickets/new")
-    assert page.evaluate("document.activeElement.id") == "caller_phone"  # the operator types at once
-
-    page.keyboard.type("138 1234 5678")
+    type_on_arrival(page, "138 1234 5678")  # the phone field has the focus: the operator types at once
     page.fill("#caller_name", "赵建国")
     page.fill("#credit_code", VALID_CODE)
     page.fill("#category-filter", "用地")  # the picker filters by keywords and selects the first match

@@ -10,7 +10,7 @@ from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket
-from tests.conftest import snap
+from tests.conftest import snap, type_on_arrival
 from tests.tickets.conftest import VALID_CODE
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def test_the_panel_stays_in_view_and_a_keyboard_choice_keeps_ctrl_enter(app, liv
     if lang == "en":
         page.click("text=English")
     page.goto(f"{live_server}/tickets/new")
-    page.keyboard.type("13812345678")
+    type_on_arrival(page, "13812345678")
     page.fill("#caller_name", "赵建国")
     page.select_option("#category", "refusal")
     page.fill("#subject", "申请又被拒收")

@@ -10,7 +10,7 @@ from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
-from tests.conftest import snap
+from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_joint_complaint_to_unsatisfied_callback(app, live_server, session_for, 
 
     operator = session_for("operator")
     operator.goto(f"{live_server}/tickets/new")
-    operator.keyboard.type("13812345678")
+    type_on_arrival(operator, "13812345678")
     operator.fill("#caller_name", "赵建国")
     operator.fill("#enterprise_name", "临汾市华晟珠宝有限公司")
     operator.select_option("#category", "factor_supply")

@@ -21,7 +21,7 @@ from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.services import IntakeData, create_ticket
-from tests.conftest import snap
+from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_the_jewellery_maker_s_call_is_led_by_the_zone_with_finance(app, live_se
     seed_reference()
     page = session_for("operator")
     page.goto(f"{live_server}/tickets/new")
-    page.keyboard.type(JEWELLERY.caller_phone)  # the phone field has the focus: the operator types at once
+    type_on_arrival(page, JEWELLERY.caller_phone)  # the phone field has the focus: the operator types at once
     page.fill("#caller_name", JEWELLERY.caller_name)
     page.fill("#enterprise_name", JEWELLERY.enterprise_name)
     page.select_option("#district", label="临汾经济开发区")
@@ -222,7 +222,7 @@ def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app,
 
     page = session_for("operator")
     page.goto(f"{live_server}/tickets/new")
-    page.keyboard.type("136 0000 1041")
+    type_on_arrival(page, "136 0000 1041")
     page.fill("#caller_name", "郭志刚")
     page.select_option("#district", label="曲沃县")
     page.fill("#category-filter", "拒收")
@@ -263,7 +263,7 @@ def test_a_fee_complaint_is_led_by_the_respondent_and_stays_a_complaint(app, liv
     seed_reference()
     page = session_for("operator")
     page.goto(f"{live_server}/tickets/new")
-    page.keyboard.type(QUWO_FEES.caller_phone)
+    type_on_arrival(page, QUWO_FEES.caller_phone)
     page.fill("#caller_name", QUWO_FEES.caller_name)
     page.fill("#enterprise_name", QUWO_FEES.enterprise_name)
     page.select_option("#district", label="曲沃县")
