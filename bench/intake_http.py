@@ -52,8 +52,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import (
-    ROOT, RssSampler, code_version, dialect_of, emit, free_port, log, make_app, redact, sigterm_as_exit,
-    start_embedded_redis, stop_embedded_redis, summary_ms,
+    ROOT,
+    RssSampler,
+    code_version,
+    dialect_of,
+    emit,
+    free_port,
+    log,
+    make_app,
+    redact,
+    sigterm_as_exit,
+    start_embedded_redis,
+    stop_embedded_redis,
+    summary_ms,
 )
 
 PASSWORD = "bench-operator-password"
@@ -421,7 +432,7 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     record: dict = {"bench": "intake_http", "via": args.via, "database": dialect, "url": redact(args.database_url),
                     "redis": "embedded" if args.redis == "embedded" else redact(args.redis), "code": version,
                     "history_tickets": before["tickets"], "workers": args.workers, "operators": args.operators,
-                    "server": "gunicorn -w {} -b 127.0.0.1:PORT wsgi:app (sync workers)".format(args.workers)}
+                    "server": f"gunicorn -w {args.workers} -b 127.0.0.1:PORT wsgi:app (sync workers)"}
     stop = threading.Event()
     ops: list[Operator] = []
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -52,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, compact_sql, log, machine, redact
@@ -191,7 +191,7 @@ def errors_left(smoke_dir: Path) -> bool:
 
 def measure(args, sections: list[str]) -> list[str]:
     """Run the sections; append every step to the results file; return the failed steps."""
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results_path = Path(args.results)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     sqlite_dir = Path(args.sqlite_dir).resolve()
@@ -199,7 +199,7 @@ def measure(args, sections: list[str]) -> list[str]:
     use_pg = bool(args.pg_url) and args.only in (None, "postgresql")
     errors: list[str] = []
     meta = {"run": run_id, "step": "machine", "result": machine(), "database": None, "size": None,
-            "sections": sections, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sections": sections, "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "git": git_state(), "argv": _shown_argv(args),
             "server_versions": server_versions(args.pg_url if use_pg else None)}
     pg_holds: tuple[str, int] | None = None  # what the PostgreSQL database holds: (kind, size)
@@ -348,7 +348,7 @@ def measure(args, sections: list[str]) -> list[str]:
                 str(args.peer_warmup if args.peer_warmup is not None else args.http_warmup), "--escalate",
                 str(args.peer_escalate), "--seed", str(args.seed)])
 
-    meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["step"] = "machine_end"
     with results_path.open("a") as f:
         f.write(json.dumps(meta, ensure_ascii=False) + "\n")

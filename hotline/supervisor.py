@@ -17,9 +17,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from hotline.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from hotline.queue import QUEUES

@@ -53,8 +53,8 @@ def nav_badges(user) -> dict[str, str]:
     if user.role != "handler" or not user.department_id:
         return {}
     from hotline.db import utcnow
-    from hotline.workbench.queries import queue_condition
     from hotline.tickets.models import Assignment
+    from hotline.workbench.queries import queue_condition
 
     now = utcnow()
     counts = [db.session.scalar(select(func.count()).select_from(Assignment).where(

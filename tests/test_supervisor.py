@@ -17,7 +17,6 @@ import pytest
 from hotline import ROOT
 from hotline.supervisor import BACKGROUND, WEB, Action, Child, RestartPolicy, Supervisor, on_exit
 
-
 # --- the policy, without processes -------------------------------------------------------------
 
 def _delays(policy: RestartPolicy, runs: list[float]) -> list[tuple[str, float, int]]:

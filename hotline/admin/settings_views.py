@@ -6,24 +6,30 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from hotline.admin import settings_services as services
 from hotline.admin.forms import choices
 from hotline.admin.settings_forms import (
-    FIRST_YEAR, LAST_YEAR, CalendarDayForm, CalendarUploadForm, PolicyForm, WorkingHoursForm,
-    category_field_name, category_policies_form, leads_field_name,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarDayForm,
+    CalendarUploadForm,
+    PolicyForm,
+    WorkingHoursForm,
+    category_field_name,
+    category_policies_form,
+    leads_field_name,
 )
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
 from hotline.escalation import recompute
-from hotline.worktime.calendar import calendar_warning_years, working_hours
 from hotline.extensions import db
 from hotline.labels import recompute_reason
 from hotline.security import roles_required
+from hotline.worktime.calendar import calendar_warning_years, working_hours
 
 bp = Blueprint("settings", __name__)
 

@@ -21,14 +21,18 @@ from sqlalchemy.orm import selectinload
 
 from hotline.api.errors import ApiError, from_intake
 from hotline.api.models import ApiKey
-from hotline.api.services import record_call
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
+from hotline.api.services import record_call
 from hotline.directory.models import Category, District
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
 from hotline.tickets import services as intake
 from hotline.tickets.identity import (
-    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+    InvalidCreditCode,
+    InvalidPhone,
+    clean_text,
+    normalize_phone,
+    validate_credit_code,
 )
 from hotline.tickets.models import Assignment, Kind, Ticket
 from hotline.tickets.states import TicketState

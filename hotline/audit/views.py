@@ -4,14 +4,24 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-    stream_with_context, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.audit import exports, measures, report
+from hotline.audit import exports, report
 from hotline.audit.measures import INQUIRY_KEYS, MEASURES, Figure, Slice
 from hotline.audit.periods import Period
 from hotline.db import utcnow
@@ -125,8 +135,8 @@ def department():
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
     data = report.department_data(period, dept_id, keys)
-    from hotline.extensions import db
     from hotline.directory.models import Department
+    from hotline.extensions import db
 
     return render_template("audit/department.html", period=period, own=data["own"], city=data["city"], keys=keys,
                            dept=db.session.get(Department, dept_id), durations=data["durations"],

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline.db import utcnow
-from hotline.http import id_arg
 from hotline.escalation import ladder, queries, services
 from hotline.escalation.forms import AccountabilityForm, ClearForm, ExtensionDecisionForm, InterviewForm, NoticeForm
-from hotline.tickets.forms import choices
 from hotline.extensions import db
+from hotline.http import id_arg
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
 from hotline.tickets import lifecycle
+from hotline.tickets.forms import choices
 from hotline.tickets.models import Assignment, Extension, ExtensionStatus
 from hotline.tickets.states import DomainError
 
@@ -76,8 +76,8 @@ def console():
     queue = request.args.get("queue", "level1")
     if queue not in QUEUES:
         queue = "level1"
-    from hotline.directory.queries import departments, districts
     from hotline.directory.models import Category
+    from hotline.directory.queries import departments, districts
 
     cats = db.session.scalars(select(Category).order_by(Category.position)).all()
     return render_template("supervision/console.html", queue=queue, counts=queries.console(f, now),

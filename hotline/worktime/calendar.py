@@ -9,9 +9,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from hotline.db import utcnow
+from hotline.extensions import db
 from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
 from hotline.worktime.models import CalendarDay, CalendarYear, Setting
-from hotline.extensions import db
 
 WORKING_HOURS_KEY = "working_hours"
 
