@@ -12,7 +12,7 @@ from hotline.db import utcnow
 from hotline.escalation import batch, engine, outbox, recompute
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
-from hotline.jobs import job
+from hotline.job_runtime import job
 from hotline.notifications.services import notify_users
 from hotline.queue import enqueue, get_queue
 from hotline.worktime.calendar import calendar_warning_years
