@@ -80,10 +80,11 @@ def init_app(app: Flask) -> None:
             "endpoint": request.endpoint,
         }
 
-    from hotline import labels
+    from hotline import labels, permissions
     from hotline.directory.reference import working_minutes_left
     from hotline.tickets import identity
 
+    app.jinja_env.globals.update(allowed=permissions.allowed, ticket_url=permissions.ticket_url)
     app.jinja_env.globals.update(
         rule_label=labels.rule_label, kind_label=labels.kind_label, channel_label=labels.channel_label,
         urgency_label=labels.urgency_label, event_label=labels.event_label, reason_text=labels.reason_text,

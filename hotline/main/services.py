@@ -20,6 +20,7 @@ from hotline.worktime.calendar import calendar_warning_years
 class HomeSummary:
     """What the home page shows: ticket counts by state and any calendar warning."""
 
+    scope: str = "city"  # "department": a handler's home counts its department's assignments
     ticket_states: dict[str, int] = field(default_factory=dict)
     assignment_states: dict[str, int] = field(default_factory=dict)
     missing_calendar_years: list[int] = field(default_factory=list)
@@ -35,6 +36,7 @@ def home_summary(user: User) -> HomeSummary:
             .group_by(Assignment.status)
         )
         summary.assignment_states = {str(s): n for s, n in rows}
+        summary.scope = "department"
     else:
         rows = db.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
         summary.ticket_states = {str(s): n for s, n in rows}

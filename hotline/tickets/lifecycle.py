@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
-from hotline.tickets import events, supervision
+from hotline.tickets import events, states, supervision
 from hotline.tickets.models import (
     Assignment,
     AssignmentRole,
@@ -127,7 +127,7 @@ def request_extension(assignment_id: int, *, days: int, reason: str, actor: User
     now = now or utcnow()
     ticket, a = _locked_assignment(assignment_id)
     _check_handler(a, actor)
-    if a.status not in (AssignmentState.signed, AssignmentState.contacted):
+    if a.status not in states.EXTENSION_STATES:
         raise DomainError("not_allowed_in_state", state=str(a.status))
     if not reason.strip():
         raise DomainError("extension_reason_required")

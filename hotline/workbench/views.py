@@ -10,7 +10,7 @@ from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
-from hotline.tickets import attachments, confidential, lifecycle
+from hotline.tickets import attachments, confidential, lifecycle, states
 from hotline.tickets.states import DomainError, allowed_assignment_actions
 from hotline.workbench import queries
 from hotline.workbench.forms import AttachmentForm, ContactForm, ExtensionForm, ReturnForm, SignForm, SubmitForm
@@ -56,7 +56,9 @@ def _render(number: str, forms=None, status: int = 200):
     actions = [str(a) for a in allowed_assignment_actions(assignment.status, "handler", now=now,
                                                           return_due_at=assignment.return_due_at)]
     ended = assignment.status in ENDED
-    can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted"}
+    can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted",
+           "request_extension": assignment.status in states.EXTENSION_STATES,
+           "see_return_closed": "return" not in actions and assignment.status in states.RETURNABLE_STATES}
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
                            shown=confidential.text_filter(ticket),  # a handler never sees the identity
