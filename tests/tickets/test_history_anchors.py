@@ -82,7 +82,7 @@ def test_every_transaction_anchors_its_ticket_s_head(worked):
 
 
 def test_normal_work_keeps_verification_clean(keyed, worked, runner, operator_client):
-    from tests.tickets.conftest import post_intake
+    from tests.factories import post_intake
 
     start = utcnow()
     with time_machine.travel(start, tick=True) as clock:

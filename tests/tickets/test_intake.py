@@ -12,7 +12,7 @@ from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Assignment, Event, MatterChain, Ticket
 from tests.conftest import csrf_from
-from tests.tickets.conftest import OTHER_CODE, VALID_CODE, post_intake
+from tests.factories import OTHER_CODE, VALID_CODE, post_intake
 
 
 def _count(model) -> int:
@@ -148,7 +148,7 @@ def test_the_preview_shows_routing_and_repeat_candidates_before_saving(operator_
                 description="开发区管委会对我公司扩建厂房的用地审批一直拖着不办，已经三个月了。")
     earlier = _ticket()
     token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
-    from tests.tickets.conftest import form_data
+    from tests.factories import form_data
 
     response = operator_client.post("/tickets/new/preview", data={**form_data(
         caller_phone="13812345678", subject="厂房用地审批", credit_code=VALID_CODE,
@@ -162,7 +162,7 @@ def test_the_preview_shows_routing_and_repeat_candidates_before_saving(operator_
 def test_unrelated_caller_has_no_candidates(operator_client):
     post_intake(operator_client)
     token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
-    from tests.tickets.conftest import form_data
+    from tests.factories import form_data
 
     html = operator_client.post("/tickets/new/preview", data={**form_data(
         caller_phone="13900001111", credit_code=OTHER_CODE, enterprise_name="另一家公司"),

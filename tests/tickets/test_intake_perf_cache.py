@@ -21,7 +21,7 @@ from hotline.tickets.services import IntakeData, IntakeError, create_ticket
 from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from tests.conftest import _TestConfig
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Linfen

@@ -17,7 +17,7 @@ from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 JOINT = dict(category="factor_supply", subject="厂房电力增容迟迟不批",
              description="我公司新建厂房需要电力增容，申请提交两个月了一直没有答复，影响设备调试。")

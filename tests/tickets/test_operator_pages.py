@@ -12,7 +12,7 @@ from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Event, Ticket
 from hotline.tickets.states import TransitionRefused
 from tests.conftest import csrf_from, on_postgres
-from tests.tickets.conftest import VALID_CODE, post_intake
+from tests.factories import VALID_CODE, post_intake
 
 
 def _last() -> Ticket:

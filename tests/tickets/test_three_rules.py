@@ -19,7 +19,7 @@ from hotline.tickets.services import IntakeData, create_ticket, redispatch
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.escalation.conftest import local
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 NOW = local(2026, 11, 16, 10, 0)  # a Monday; every test travels here, whatever today's date is
 
