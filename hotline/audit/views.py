@@ -95,7 +95,7 @@ def dashboard():
         volume=report.until_today(data["volume"], utcnow(), tz),
         top_categories=report.named(data["top_categories"], locale),
         top_districts=report.named(data["top_districts"], locale), weights=report.weights(),
-        computed_at=data["computed_at"])
+        computed_at=data["computed_at"], demo=report.demo_history())
 
 
 @bp.route("/drill")
