@@ -84,7 +84,7 @@ def _fmt(value, tz: ZoneInfo):
 def _common(ticket, locale: str) -> dict:
     """The ticket's columns, every code shown as its label in ``locale``."""
     return {"number": ticket.number, "received_at": ticket.received_at, "subject": confidential.subject(ticket),
-            "kind": labels.kind_label(ticket.kind),
+            "kind": labels.kind_label(ticket.kind), "channel": labels.channel_label(ticket.channel),
             "category": ticket.category.name(locale) if ticket.category else "",
             "district": ticket.district.name(locale) if ticket.district else "",
             "status": labels.state_label(ticket.status)}
