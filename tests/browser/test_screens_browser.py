@@ -10,10 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_demo
-from tests.conftest import ARTIFACTS, snap
+from hotline.extensions import db
+from hotline.tickets.models import Ticket
+from tests.conftest import ARTIFACTS, snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -115,7 +118,17 @@ def test_dashboard_and_drill_down_as_the_supervisor_sees_them(demo, live_server,
 def test_intake_and_workbench_screens(demo, live_server, browser, lang):
     context, page = _session(browser, live_server, "operator", lang)
     assert _nav_on_one_line(page)
+    earlier = db.session.scalars(select(Ticket).where(Ticket.idempotency_key.like("demo:%"),
+                                                      Ticket.kind == "complaint", Ticket.status == "closed",
+                                                      Ticket.category_id.isnot(None))).first()
     page.goto(f"{live_server}/tickets/new")
+    type_on_arrival(page, earlier.caller_phone)
+    page.fill("#caller_name", earlier.caller_name)
+    page.select_option("#category", earlier.category.code)
+    page.fill("#subject", "又来反映：" + earlier.subject)
+    page.click("#description")
+    page.keyboard.type("上次反映的问题至今没有解决，还是同样的情况。")
+    page.locator(f"#intake-preview input[name=repeat_of][value='{earlier.number}']").wait_for()
     assert _in_viewport(page, "#intake-preview") and _in_viewport(page, "#description")
     _snap_views(page, f"screen-intake-{lang}")
     assert page.errors == []
