@@ -31,7 +31,15 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bench.common import (
-    StatementLog, compact_sql, dialect_of, emit, explain, key_plan_lines, log, make_app, redact,
+    StatementLog,
+    compact_sql,
+    dialect_of,
+    emit,
+    explain,
+    key_plan_lines,
+    log,
+    make_app,
+    redact,
 )
 
 RATE_KEYS = ("response", "sign_on_time", "on_time", "resolution", "satisfaction")

@@ -50,9 +50,15 @@ from datetime import date
 
 from bench.common import dialect_of, emit, log, make_app, redact
 from hotline.demo.generator import (
-    BULK_TABLES, CHAIN_COLUMNS, COUNTER_COLUMNS, DEFAULT_END, DEFAULT_START, OPEN_STATES, TABLES, History,
+    BULK_TABLES,
+    CHAIN_COLUMNS,
+    COUNTER_COLUMNS,
+    DEFAULT_END,
+    DEFAULT_START,
+    OPEN_STATES,
+    TABLES,
+    History,
 )
-
 
 # --------------------------------------------------------------------------------------------
 # Writers

@@ -30,8 +30,8 @@ import shutil
 import tempfile
 import time
 
-from hotline.demo import corpus
 from bench.common import UNUSED_REDIS, dialect_of, emit, log, make_app, redact, summary_ms
+from hotline.demo import corpus
 from hotline.demo.generator import CATEGORIES, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CHANNELS
 
 WARMUP = 20

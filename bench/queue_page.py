@@ -21,7 +21,16 @@ from collections import defaultdict
 from html import unescape
 
 from bench.common import (
-    StatementLog, compact_sql, dialect_of, emit, explain, key_plan_lines, log, make_app, redact, summary_ms,
+    StatementLog,
+    compact_sql,
+    dialect_of,
+    emit,
+    explain,
+    key_plan_lines,
+    log,
+    make_app,
+    redact,
+    summary_ms,
 )
 
 QUEUES = ("to_sign", "in_progress", "due_soon", "overdue", "submitted")

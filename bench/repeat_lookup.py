@@ -21,8 +21,8 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hotline.demo import corpus
 from bench.common import dialect_of, emit, explain, log, make_app, redact, summary_ms
+from hotline.demo import corpus
 
 DEFAULT_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 UNKNOWN_SHARE = 0.05

@@ -52,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, compact_sql, log, machine, redact
@@ -191,7 +191,7 @@ def errors_left(smoke_dir: Path) -> bool:
 
 def measure(args, sections: list[str]) -> list[str]:
     """Run the sections; append every step to the results file; return the failed steps."""
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results_path = Path(args.results)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     sqlite_dir = Path(args.sqlite_dir).resolve()
@@ -199,7 +199,7 @@ def measure(args, sections: list[str]) -> list[str]:
     use_pg = bool(args.pg_url) and args.only in (None, "postgresql")
     errors: list[str] = []
     meta = {"run": run_id, "step": "machine", "result": machine(), "database": None, "size": None,
-            "sections": sections, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sections": sections, "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "git": git_state(), "argv": _shown_argv(args),
             "server_versions": server_versions(args.pg_url if use_pg else None)}
     pg_holds: tuple[str, int] | None = None  # what the PostgreSQL database holds: (kind, size)
@@ -329,6 +329,8 @@ def measure(args, sections: list[str]) -> list[str]:
             if url:
                 step("intake_http", "intake_http", "postgresql", size,
                      ["bench.intake_http", "--database-url", url, *http_opts])
+                step("intake_http", "intake_api", "postgresql", size,
+                     ["bench.intake_http", "--database-url", url, "--via", "api", *http_opts])
                 pg_holds = None
 
     if "peer" in sections and use_pg:
@@ -346,7 +348,7 @@ def measure(args, sections: list[str]) -> list[str]:
                 str(args.peer_warmup if args.peer_warmup is not None else args.http_warmup), "--escalate",
                 str(args.peer_escalate), "--seed", str(args.seed)])
 
-    meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["step"] = "machine_end"
     with results_path.open("a") as f:
         f.write(json.dumps(meta, ensure_ascii=False) + "\n")
@@ -583,10 +585,10 @@ def aims_table(secs: dict) -> list[str]:
         L.append(f"| queue page p95 ≤ {AIM_QUEUE_P95_MS:g} ms at 1M tickets (PostgreSQL) | worst p95 {worst['p95_ms']} ms "
                  f"({worst['queue']}, page {worst['page']}) at {_fmt_int(res['history_tickets'])} tickets "
                  f"({top['database']}) | {_yes(res['worst_p95_ms'] <= AIM_QUEUE_P95_MS)} |")
-    https = [r for r in _ok(secs.get("intake_http", [])) if r["step"] == "intake_http"]
+    https = [r for r in _ok(secs.get("intake_http", [])) if r["step"] in ("intake_http", "intake_api")]
     for r in https:
         res = r["result"]
-        L.append(f"| intake over HTTP (no aim set) | {res['tickets_per_s']} tickets/s, POST p95 {res['post']['p95_ms']} ms "
+        L.append(f"| intake over HTTP{' (API)' if r['step'] == 'intake_api' else ''} (no aim set) | {res['tickets_per_s']} tickets/s, POST p95 {res['post']['p95_ms']} ms "
                  f"({r['database']}, {res['workers']} workers, {res['operators']} operators) | — |")
     peers = [r for r in _ok(secs.get("peer", [])) if r["step"] == "peer" and r["result"].get("form")]
     for r in peers:
@@ -905,7 +907,7 @@ def queue_report(L: list[str], rows: list[dict], data: dict) -> None:
 
 
 def http_report(L: list[str], rows: list[dict], data: dict) -> None:
-    runs = [r for r in rows if r["step"] == "intake_http"]
+    runs = [r for r in rows if r["step"] in ("intake_http", "intake_api")]
     L.append("## Intake over HTTP (`bench.intake_http`)")
     L.append("")
     L.append(_run_line(data, "intake_http"))
@@ -913,7 +915,9 @@ def http_report(L: list[str], rows: list[dict], data: dict) -> None:
     L.append("gunicorn (sync workers, one per core) with simulated operators — threads, each logged in through the "
              "login form with its own cookie jar — repeating `GET /tickets/new` and `POST /tickets/new` with the real "
              "form (CSRF token and `intake_key` from the page); a ticket is a 302. The load generator runs on the same "
-             "machine. *code*: the commit measured, and the application files that differed from it then.")
+             "machine. Rows marked *API* are `--via api`: integrations each holding an API key repeat "
+             "`POST /api/v1/tickets` with a JSON body (no GET); a ticket is a 201. "
+             "*code*: the commit measured, and the application files that differed from it then.")
     L.append("")
     L.append("| database | history | code | workers | operators | s | tickets | tickets/s | POST p50 / p95 / p99 ms | GET p50 / p95 ms | errors | peak RSS per worker / all MiB | load generator CPU s |")
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---|---|---|---|---:|")
@@ -929,10 +933,12 @@ def http_report(L: list[str], rows: list[dict], data: dict) -> None:
         errs = ", ".join(f"{k} {v}" for k, v in res["errors"].items()) or "none"
         if r["error"]:
             errs += f"; {r['error']}"
-        L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {code_s} | {res['workers']} | "
+        get = res.get("get") or {"p50_ms": "—", "p95_ms": "—"}
+        db_s = r['database'] + (" (API)" if r["step"] == "intake_api" else "")
+        L.append(f"| {db_s} | {_fmt_int(res['history_tickets'])} | {code_s} | {res['workers']} | "
                  f"{res['operators']} | {res['window_s']} | {res['tickets']} | {res['tickets_per_s']} | "
                  f"{res['post']['p50_ms']} / {res['post']['p95_ms']} / {res['post']['p99_ms']} | "
-                 f"{res['get']['p50_ms']} / {res['get']['p95_ms']} | {errs} | {res['memory']['peak_child_mib']} / "
+                 f"{get['p50_ms']} / {get['p95_ms']} | {errs} | {res['memory']['peak_child_mib']} / "
                  f"{res['memory']['peak_total_mib']} | {res['load_generator_cpu_s']} |")
     L.append("")
 
@@ -1002,10 +1008,19 @@ def _peer_table(L: list[str], res: dict, data: dict, setup: dict | None) -> None
     api = res.get("api")
     if api:
         s = sql.get("api_post")
-        L.append(f"| API | `POST /api/tickets/` (REST framework, {res.get('api_auth', 'session')} authentication); "
-                 f"{api['tickets']} tickets in {api['window_s']} s | {api['tickets_per_s']} | {_ms3(api['post'])} | "
-                 f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | — (no benchmark of Hotline's API intake yet) "
-                 "| — | — | — |")
+        peer = (f"`POST /api/tickets/` (REST framework, {res.get('api_auth', 'session')} authentication); "
+                f"{api['tickets']} tickets in {api['window_s']} s | {api['tickets_per_s']} | {_ms3(api['post'])} | "
+                f"{s['mean'] if s else '—'}, {s['max'] if s else '—'}")
+        apis = _hotline_same_run(data, "intake_http", "intake_api")
+        if apis:
+            h = apis[-1]["result"]
+            L.append(f"| API | {peer} | `bench.intake_http --via api`: `POST /api/v1/tickets` (API key), "
+                     f"{_fmt_int(h['history_tickets'])} tickets of history, {h['workers']} workers, {h['operators']} "
+                     f"integrations | {h['tickets_per_s']} | {_ms3(h['post'])} | "
+                     f"{_ratio(h['tickets_per_s'], api['tickets_per_s'])} |")
+        else:
+            L.append(f"| API | {peer} | — (`intake_http --via api` on PostgreSQL did not run in this invocation) "
+                     "| — | — | — |")
     esc = res.get("escalate")
     if esc:
         s = sql.get("escalate") or {}

@@ -53,8 +53,8 @@ def nav_badges(user) -> dict[str, str]:
     if user.role != "handler" or not user.department_id:
         return {}
     from hotline.db import utcnow
-    from hotline.workbench.queries import queue_condition
     from hotline.tickets.models import Assignment
+    from hotline.workbench.queries import queue_condition
 
     now = utcnow()
     counts = [db.session.scalar(select(func.count()).select_from(Assignment).where(
@@ -67,9 +67,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _context():
+        centre = {"phone": app.config["CENTRE_PHONE"], "numbers": app.config["PUBLIC_NUMBERS"],
+                  "hours": app.config["STAFFED_HOURS"]}  # the hotline centre, from configuration
         if not current_user.is_authenticated:
-            return {"nav": [], "nav_badges": {}, "unread": 0, "locale": str(get_locale())}
+            return {"nav": [], "nav_badges": {}, "unread": 0, "locale": str(get_locale()), "centre": centre}
         return {
+            "centre": centre,
             "nav": navigation_for(current_user.role, app),
             "nav_badges": nav_badges(current_user),
             "unread": unread_count(current_user.id),

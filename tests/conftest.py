@@ -29,9 +29,10 @@ def pytest_configure(config):
     packages again at 2027-06-15 and 2030-02-10: years the bundled holiday data does not know)."""
     shifted = os.environ.get("HOTLINE_TEST_CLOCK")
     if shifted:
-        import time_machine
         from datetime import datetime
         from zoneinfo import ZoneInfo
+
+        import time_machine
 
         instant = datetime.fromisoformat(shifted)
         if instant.tzinfo is None:

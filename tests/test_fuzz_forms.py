@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.db import utcnow
-from hotline.directory.models import TimeLimitPolicy
 from hotline.demo.data import DEMO_PASSWORD
+from hotline.directory.models import TimeLimitPolicy
 from hotline.extensions import db
 
 EXAMPLES = 30  # per form; there are about forty forms
@@ -280,9 +280,9 @@ def test_no_form_answers_with_a_server_error(world):
 
             @FUZZ
             @given(values=_field_values(form), filename=st.one_of(st.just("现场照片.pdf"), TEXT))
-            def post(values, filename):
-                response = _send(client, form, values, filename)
-                assert response.status_code < 500, (role, form["action"], values, response.status_code)
+            def post(values, filename):  # run at once, inside this iteration: the loop variables are current
+                response = _send(client, form, values, filename)  # noqa: B023
+                assert response.status_code < 500, (role, form["action"], values, response.status_code)  # noqa: B023
 
             post()
         if role is not None:  # a fuzzer that had logged itself out would have fuzzed only redirects

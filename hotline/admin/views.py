@@ -173,7 +173,7 @@ def department_form(dept_id: int | None = None):
 @bp.route("/jobs")
 def jobs():
     """Background jobs that failed after their retries, per queue, with the error."""
-    from hotline.admin.jobs import QUEUE_LABELS, failed_jobs
+    from hotline.admin.failed_jobs import QUEUE_LABELS, failed_jobs
 
     return render_template("admin/jobs.html", queues=failed_jobs(),
                            queue_labels={k: str(v) for k, v in QUEUE_LABELS.items()})
@@ -182,7 +182,7 @@ def jobs():
 @bp.route("/jobs/<queue>/<job_id>/requeue", methods=["POST"])
 def requeue_job(queue: str, job_id: str):
     """Put a failed job back on its queue (jobs re-check state, so this is safe)."""
-    from hotline.admin.jobs import requeue
+    from hotline.admin.failed_jobs import requeue
 
     if requeue(queue, job_id):
         flash(_("Job requeued."), "success")

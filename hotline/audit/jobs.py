@@ -8,7 +8,7 @@ from rq import get_current_job
 from hotline.audit import exports
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
-from hotline.jobs import job
+from hotline.job_runtime import job
 from hotline.labels import measure_label
 
 

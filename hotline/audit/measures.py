@@ -24,7 +24,13 @@ from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets.models import (
-    Assignment, AssignmentRole, Callback, Extension, ExtensionStatus, Kind, Satisfaction, Ticket,
+    Assignment,
+    Callback,
+    Extension,
+    ExtensionStatus,
+    Kind,
+    Satisfaction,
+    Ticket,
 )
 from hotline.tickets.states import AssignmentState, TicketState
 

@@ -12,9 +12,9 @@ from hotline.audit import measures
 from hotline.audit.measures import Figure, Slice
 from hotline.audit.periods import Period
 from hotline.directory.models import Category, Department, District
-from hotline.worktime.models import Setting
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
+from hotline.worktime.models import Setting
 
 DEFAULT_WEIGHTS = {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
 WEIGHTS_KEY = "score_weights"

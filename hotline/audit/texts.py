@@ -64,7 +64,8 @@ def measure_definition(key: str) -> str:
 
 # Export columns: (label, field). The ticket number is the key people and systems look tickets up by.
 COMMON_COLUMNS = [(_l("Ticket number"), "number"), (_l("Received at"), "received_at"), (_l("Subject"), "subject"),
-                  (_l("Kind of matter"), "kind"), (_l("Channel"), "channel"), (_l("Category"), "category"), (_l("County or district"), "district"),
+                  (_l("Kind of matter"), "kind"), (_l("Channel"), "channel"), (_l("Category"), "category"),
+                  (_l("County or district"), "district"),
                   (_l("Ticket state"), "status")]
 ENTITY_COLUMNS = {
     "assignment": [(_l("Handling department"), "department"), (_l("Lead or co-handler"), "role"),

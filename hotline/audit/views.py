@@ -4,15 +4,25 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-    stream_with_context, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.audit import exports, measures, report, texts
+from hotline.audit import exports, report, texts
 from hotline.audit.measures import INQUIRY_KEYS, MEASURES, Figure, Slice
 from hotline.audit.periods import Period
 from hotline.db import utcnow
@@ -129,8 +139,8 @@ def department():
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
     data = report.department_data(period, dept_id, keys)
-    from hotline.extensions import db
     from hotline.directory.models import Department
+    from hotline.extensions import db
 
     return render_template("audit/department.html", period=period, own=data["own"], city=data["city"], keys=keys,
                            dept=db.session.get(Department, dept_id), durations=data["durations"],
@@ -199,7 +209,8 @@ def ranking_export():
     if fmt == "csv":
         return Response("".join(exports.csv_stream(exports.ranking_headers(), lines)), mimetype=MIMETYPES[fmt],
                         headers=disposition)
-    return Response(exports.xlsx_bytes(_("Department ranking"), exports.ranking_headers(), lines), mimetype=MIMETYPES[fmt],
+    workbook = exports.xlsx_bytes(_("Department ranking"), exports.ranking_headers(), lines)
+    return Response(workbook, mimetype=MIMETYPES[fmt],
                     headers=disposition)
 
 

@@ -39,7 +39,7 @@ import json
 import random
 import time
 from array import array
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
@@ -173,7 +173,7 @@ class FastClock:
             t = rng.randrange(first, last)
             minutes = rng.choice((1, 30, 120, 210, 420, 630, 2100, 4200, 6300))
             mine = self.add(t, minutes * 60)
-            ref = self.clock.add_working_minutes(datetime.fromtimestamp(t, timezone.utc), minutes)
+            ref = self.clock.add_working_minutes(datetime.fromtimestamp(t, UTC), minutes)
             if int(ref.timestamp()) != mine:
                 raise AssertionError(f"FastClock differs at {t} + {minutes} min: {mine} != {ref}")
 

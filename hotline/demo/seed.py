@@ -6,10 +6,16 @@ from sqlalchemy import select
 from hotline.auth.models import User, UserRole
 from hotline.demo import data
 from hotline.directory.models import (
-    Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
+    Category,
+    CategoryDepartment,
+    Department,
+    DepartmentKind,
+    District,
+    RoutingRule,
+    TimeLimitPolicy,
 )
-from hotline.worktime.limits import Policy
 from hotline.extensions import db
+from hotline.worktime.limits import Policy
 
 STANDARD_POLICY = "standard"
 

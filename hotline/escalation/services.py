@@ -5,13 +5,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from hotline.escalation import ladder
 from hotline.directory.reference import request_clock
-from hotline.worktime.limits import Policy, supervision_due
+from hotline.escalation import ladder
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import events
 from hotline.tickets.states import DomainError
+from hotline.worktime.limits import Policy, supervision_due
 
 MAX_LEVEL = 3
 

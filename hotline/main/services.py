@@ -6,15 +6,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-
 from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
-from hotline.worktime.calendar import calendar_warning_years
-from hotline.extensions import db
 from hotline.db import utcnow
+from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import TicketState
+from hotline.worktime.calendar import calendar_warning_years
 
 
 @dataclass

@@ -6,14 +6,25 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.widgets import Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select
 
 from hotline.tickets.identity import (
-    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+    InvalidCreditCode,
+    InvalidPhone,
+    clean_text,
+    normalize_phone,
+    validate_credit_code,
 )
 
 CHANNELS = [("phone", _l("Phone")), ("12345", _l("Transferred from 12345")), ("web", _l("Web form")),

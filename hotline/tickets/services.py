@@ -13,22 +13,32 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
-from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
-from hotline.auth.models import User
 from hotline.extensions import db
-from hotline.notifications.services import handlers_of, notify_department, notify_users
+from hotline.notifications.services import handlers_of, notify_users
 from hotline.tickets import events, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
-    Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
+    Assignment,
+    AssignmentRole,
+    Channel,
+    Kind,
+    MatterChain,
+    Ticket,
 )
-from hotline.tickets.routing import Decision, Matter, RepeatLink, Rule, RoutingError, decide, override
+from hotline.tickets.routing import Decision, Matter, RepeatLink, RoutingError, Rule, decide, override
 from hotline.tickets.states import (
-    AssignmentState, Role, TicketAction, TicketState, check_round_invariant, ticket_transition,
+    AssignmentState,
+    Role,
+    TicketAction,
+    TicketState,
+    check_round_invariant,
+    ticket_transition,
 )
+from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 
 
 class IntakeError(ValueError):

@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline.db import utcnow
-from hotline.http import id_arg
-from hotline.security import roles_required
 from hotline.extensions import db
+from hotline.http import id_arg
 from hotline.labels import domain_error_text
+from hotline.security import roles_required
 from hotline.tickets import attachments, confidential, lifecycle, lookup, queries, services
 from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
+from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
 from hotline.tickets.models import Attachment
 from hotline.tickets.states import DomainError
-from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
 
 bp = Blueprint("tickets", __name__)
 STAFF = ("operator", "supervisor", "admin")

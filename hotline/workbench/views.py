@@ -1,13 +1,11 @@
 """The handler's workbench: the department's queues and its ticket page with the actions."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from hotline import citytime
 from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
@@ -54,8 +52,7 @@ def _render(number: str, forms=None, status: int = 200):
     now = utcnow()
     forms = forms or _forms()
     if not forms["contact"].at.data:
-        forms["contact"].at.data = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(
-            tzinfo=None, second=0, microsecond=0)
+        forms["contact"].at.data = citytime.form_default(now)
     actions = [str(a) for a in allowed_assignment_actions(assignment.status, "handler", now=now,
                                                           return_due_at=assignment.return_due_at)]
     ended = assignment.status in ENDED
@@ -88,10 +85,6 @@ def _act(number: str, form_key: str, action):
     return _render(number, forms, 400)
 
 
-def _local(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-
-
 @bp.route("/tickets/<number>/sign", methods=["POST"])
 def sign(number: str):
     """签收."""
@@ -102,7 +95,7 @@ def sign(number: str):
 def contact(number: str):
     """Record a contact attempt."""
     return _act(number, "contact", lambda a, f: lifecycle.record_contact(
-        a.id, at=_local(f.at.data), method=f.method.data, reached=f.reached.data == "yes",
+        a.id, at=citytime.typed(f.at.data), method=f.method.data, reached=f.reached.data == "yes",
         summary=f.summary.data, actor=current_user))
 
 

@@ -8,6 +8,7 @@ from hotline.auth.models import User
 from hotline.extensions import db
 from tests.tickets.conftest import VALID_CODE
 
+
 @pytest.fixture
 def app(app):
     """The test app with the API registered (until the factory does it itself)."""

@@ -1,9 +1,9 @@
 """A confidential ticket's free text reaches no API key with the caller's identity in it."""
 from __future__ import annotations
 
+from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
-from hotline.extensions import db
 from tests.api.conftest import bearer
 from tests.tickets.conftest import VALID_CODE
 

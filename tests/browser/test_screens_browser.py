@@ -88,7 +88,8 @@ def test_dashboard_and_drill_down_as_the_supervisor_sees_them(demo, live_server,
     assert cells.count() >= 3
     for i in range(cells.count()):  # "1.0 小时" / "1.0 h" on one line
         lines = cells.nth(i).evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
-                                      "return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size; }")
+                                      "return new Set(Array.from(r.getClientRects())"
+                                      ".map(b => Math.round(b.top))).size; }")
         assert lines == 1, cells.nth(i).inner_text()
     assert page.locator("#demo-note").is_visible()
     _snap_views(page, f"screen-dashboard-{lang}")

@@ -38,7 +38,7 @@ from hotline.escalation.ladder import ASSIGNMENT_STEPS
 from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Event, Ticket
-from tests.test_supervisor import _free_port, _wait_for
+from tests.test_procs import _free_port, _wait_for
 from tests.tickets.conftest import form_data
 
 pytestmark = [

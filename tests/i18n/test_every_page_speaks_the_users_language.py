@@ -162,6 +162,7 @@ def test_every_page_of_a_role_speaks_the_users_language(demo_city, client, login
         for path, html in pages.items():
             parser = _Texts()
             parser.feed(html)
-            problems += [f"{lang} {path}: {p}" for p in _problems(parser.pieces, lang, catalog, codes - typed, zh_names, typed)]
+            found = _problems(parser.pieces, lang, catalog, codes - typed, zh_names, typed)
+            problems += [f"{lang} {path}: {p}" for p in found]
     assert walked >= 6
     assert not problems, "\n".join(sorted(set(problems)))

@@ -12,7 +12,6 @@ from hotline.extensions import db
 from tests.conftest import csrf_from
 
 
-
 def _valid_code(first17: str) -> str:
     from hotline.tickets.identity import make_credit_code
 

@@ -183,7 +183,7 @@ def test_events_appended_outside_the_application_are_named(worked, runner):
 
 
 def test_tampering_with_signed_checkpoints_breaks_the_digest(keyed, worked, runner):
-    ticket, other = worked(), worked("13800002222")
+    ticket, _other = worked(), worked("13800002222")
     with time_machine.travel(utcnow() + timedelta(hours=1), tick=True):
         digest = history.write_digest()
         assert digest.rows == 6

@@ -14,7 +14,7 @@ from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets import lifecycle
 from hotline.tickets.events import verify_ticket
-from hotline.tickets.models import Assignment, Extension, Ticket
+from hotline.tickets.models import Ticket
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.tickets.conftest import post_intake

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hotline.tickets.states import (
-    check_round_invariant,
     ASSIGNMENT_TRANSITIONS,
     OPEN_TICKET_STATES,
     REFUSAL_CODES,
@@ -25,6 +24,7 @@ from hotline.tickets.states import (
     allowed_ticket_actions,
     assignment_transition,
     check_return_window,
+    check_round_invariant,
     ticket_transition,
 )
 
