@@ -504,7 +504,7 @@ def rate(figure) -> str:
 
 def minutes_as_hours(value) -> str:
     """Working minutes as working hours with one decimal, or "—"."""
-    return "—" if value is None else _("%(hours).1f h", hours=value / 60)
+    return "—" if value is None else _("%(hours).1f h", hours=value / 60).replace(" ", "\u00a0")  # never wraps
 
 
 def state_label(value, assignment: bool = False) -> str:

@@ -100,8 +100,11 @@ def seed_reference() -> dict[str, int]:
 
 
 def seed_demo() -> dict[str, int]:
-    """Load the reference data and the demo tickets; returns row counts."""
+    """Load the reference data, the demo's past (once) and the demo tickets; returns row counts."""
     counts = seed_reference()
+    from hotline.demo.history import seed_history
+
+    counts["history"] = seed_history()
     from hotline.demo.tickets import seed_tickets
 
     counts["tickets"] = seed_tickets()
