@@ -2,7 +2,8 @@
 
 Times, for the latest full month of the history (``--month`` to choose another), every figure the
 dashboard view (``hotline.audit.views.dashboard``) computes, each as its own call:
-``measures.compute_many`` of the dashboard's keys (complaint measures and the inquiry table) (one statement per scope; each scope is also timed
+``measures.compute_many`` of the dashboard's keys (complaint measures and the inquiry table)
+(one statement per scope; each scope is also timed
 alone as ``scope:…``, not counted in the sum), ``report.ranking`` (this month and the previous
 one, per department), ``report.durations`` (working minutes from dispatch to sign, contact and
 submit), ``report.volume_by_day``, ``report.top_categories``, ``report.top_districts`` and

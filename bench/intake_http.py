@@ -426,8 +426,9 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     state = Path(tempfile.mkdtemp(prefix="bench-http-"))
     port = args.port or free_port()
     env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url,
-               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"), HOTLINE_INSTANCE=str(state / "instance"),
-               HOTLINE_CONFIG="default", HOTLINE_UPLOAD_DIR=str(state / "uploads"))
+               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+               HOTLINE_INSTANCE=str(state / "instance"), HOTLINE_CONFIG="default",
+               HOTLINE_UPLOAD_DIR=str(state / "uploads"))
     server = Gunicorn(args.workers, port, env, state)
     record: dict = {"bench": "intake_http", "via": args.via, "database": dialect, "url": redact(args.database_url),
                     "redis": "embedded" if args.redis == "embedded" else redact(args.redis), "code": version,

@@ -80,7 +80,8 @@ def _handler(db, department_code: str | None):
 
 def _login(client, username: str) -> None:
     m = CSRF.search(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": m.group(1) or m.group(2)})
+    resp = client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": m.group(1) or m.group(2)})
     if resp.status_code != 302:
         raise SystemExit(f"login as {username} failed ({resp.status_code})")
 

@@ -138,7 +138,8 @@ def _world(app, make_user):
 
     def ticket(phone: str, days_ago: int = 0, confidential: bool = False):
         return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                        subject="申请被窗口拒收", description="窗口以材料不全为由拒收申请，没有一次性告知。",
+                                        subject="申请被窗口拒收",
+                                        description="窗口以材料不全为由拒收申请，没有一次性告知。",
                                         caller_name="赵建国", caller_phone=phone, enterprise_name="临汾华晟珠宝",
                                         district_code="kaifaqu", confidential=confidential),
                              operator_id=None, operator_name="王丽", now=utcnow() - timedelta(days=days_ago))
@@ -198,7 +199,8 @@ def world(app, make_user):
         found = []
         for url in urls:
             found += [f for f in _forms_of(client, url, url) if f["action"] not in ("/logout", "/logout/everywhere")]
-        found += [{**f, "action": "/tickets/new/preview"} for f in found if f["action"] == "/tickets/new"]  # its live panel
+        # its live panel
+        found += [{**f, "action": "/tickets/new/preview"} for f in found if f["action"] == "/tickets/new"]
         unique = {(f["method"], f["action"], tuple(sorted(f["fields"]))): f for f in found}  # base.html's repeat
         forms[role] = (client, list(unique.values()))
     built["forms"] = forms

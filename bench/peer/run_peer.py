@@ -295,8 +295,8 @@ class Staff(threading.Thread):
 def _web_phases(args, phases: list[str], queue_id: int) -> dict:
     state = Path(tempfile.mkdtemp(prefix="bench-peer-"))
     port = args.port or free_port()
-    server = PeerGunicorn(args.venv, args.workers, port, peer_env(args.database_url, PEER_MEDIA_ROOT=str(state / "media")),
-                          state)
+    server = PeerGunicorn(args.venv, args.workers, port,
+                          peer_env(args.database_url, PEER_MEDIA_ROOT=str(state / "media")), state)
     out: dict = {}
     try:
         server.start()

@@ -153,7 +153,8 @@ def ranking_report():
     """The print-ready monthly ranking (排名通报) for city leaders."""
     tz, period = current_app.config["TIMEZONE"], _period()
     city = report.city_figures(period, (*RATE_KEYS, *INQUIRY_KEYS))
-    return render_template("audit/ranking_report.html", period=period, ranking=report.ranking(period, period.previous(tz)),
+    return render_template("audit/ranking_report.html", period=period,
+                           ranking=report.ranking(period, period.previous(tz)),
                            city=city, inquiries=inquiry_table(city), slice_args={}, weights=report.weights(),
                            generated=utcnow())
 

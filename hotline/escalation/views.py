@@ -110,7 +110,8 @@ def case(case_id: int, forms=None, status: int = 200):
         abort(404)
     sup_case, ticket, actions, others = detail
     return render_template("supervision/case.html", case=sup_case, ticket=ticket, actions=actions, others=others,
-                           forms=forms or _case_forms(ticket), interview_required=ladder.interview_required(sup_case.level)
+                           forms=forms or _case_forms(ticket),
+                           interview_required=ladder.interview_required(sup_case.level)
                            and not any(a.kind == "interview" for a in actions)), status
 
 

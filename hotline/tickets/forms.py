@@ -210,7 +210,8 @@ class SearchForm(FlaskForm):
 class CallbackForm(FlaskForm):
     """回访: reached or not; if reached, solved or not and how satisfied."""
 
-    reached = RadioField(_l("Reached the caller?"), choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
+    reached = RadioField(_l("Reached the caller?"),
+                         choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
                          validators=[InputRequired(message=_l("Please say whether the caller was reached."))])
     solved = RadioField(_l("Is the matter solved?"), choices=choices([("yes", _l("Solved")), ("no", _l("Not solved"))]),
                         validate_choice=False)

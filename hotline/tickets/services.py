@@ -210,7 +210,8 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         caller_phone=data.caller_phone, enterprise_name=data.enterprise_name,
         enterprise_norm=normalize_enterprise_name(data.enterprise_name) or None, credit_code=data.credit_code,
         district_id=district_id, respondent_name=(respondent.name_zh if respondent else data.respondent.strip()),
-        respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency), confidential=decision.confidential,
+        respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency),
+        confidential=decision.confidential,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
         dispatch_due_at=ticket_dispatch_due(ref.policy(category), request_clock(), now))

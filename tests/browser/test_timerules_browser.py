@@ -62,7 +62,8 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
     db.session.commit()
     with time_machine.travel(DISPATCHED, tick=False):
         ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                          subject="申请被窗口拒收", description="窗口以材料不全为由拒收申请，未一次性告知。",
+                                          subject="申请被窗口拒收",
+                                          description="窗口以材料不全为由拒收申请，未一次性告知。",
                                           caller_name="赵建国", caller_phone="13812345678"),
                                operator_id=None, operator_name="王丽")
     lead = db.session.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)).one()

@@ -70,7 +70,8 @@ def test_inquiry_answered_on_the_spot_is_closed_and_never_dispatched(operator_cl
 
 def test_a_report_goes_to_the_discipline_commission_and_is_confidential(operator_client):
     post_intake(operator_client, kind="report", category="bribery", caller_name="", caller_phone="",
-                subject="检查人员索要好处费", description="市场检查时执法人员暗示要送购物卡才能少罚款，时间是上周三下午。")
+                subject="检查人员索要好处费",
+                description="市场检查时执法人员暗示要送购物卡才能少罚款，时间是上周三下午。")
     ticket = _ticket()
     assert ticket.routing_rule == "discipline" and ticket.confidential
     assert [a.department.code for a in ticket.assignments] == ["discipline"]
@@ -106,7 +107,8 @@ def test_landline_is_normalised(operator_client):
 
 
 def test_control_characters_are_stripped(operator_client):
-    post_intake(operator_client, subject="申请\x00被拒\u200b收", description="窗口\x1b[31m拒收申请，\n没有一次性告知材料清单。")
+    post_intake(operator_client, subject="申请\x00被拒\u200b收",
+                description="窗口\x1b[31m拒收申请，\n没有一次性告知材料清单。")
     ticket = _ticket()
     assert ticket.subject == "申请被拒收"
     assert "\x1b" not in ticket.description and "\n" in ticket.description
