@@ -278,8 +278,10 @@ class Story:
 O_RECEIVED, O_INTAKE, O_DISPATCH, O_SUPERVISE_INTAKE, O_MERGED, O_SUPERVISE_MERGE = 0, 1, 2, 3, 5, 6
 O_ASSIGNMENT, O_ALL_RETURNED, O_REDISPATCH, O_NOTE, O_START, O_RESOLVE = 8, 10, 11, 12, 13, 14
 O_CALLBACK, O_CLOSE, O_SUPERVISE_REOPEN, O_INTERVIEW, O_CLEAR = 15, 16, 17, 18, 19
-CLEAR_REASONS = {"satisfied": "工单已办结，回访满意，解除督办。", "unreachable": "工单已办结，两次回访未接通，解除督办。"}
-EXTENSION_REASONS = ("需协调多个部门现场核查", "涉及历史遗留问题，需调取档案", "需等待上级部门批复", "企业补充材料需要时间")
+CLEAR_REASONS = {"satisfied": "工单已办结，回访满意，解除督办。",
+                 "unreachable": "工单已办结，两次回访未接通，解除督办。"}
+EXTENSION_REASONS = ("需协调多个部门现场核查", "涉及历史遗留问题，需调取档案", "需等待上级部门批复",
+                     "企业补充材料需要时间")
 CONTACT_METHODS = ("phone", "phone", "phone", "phone", "visit", "sms", "via_centre")
 
 
