@@ -323,6 +323,8 @@ def measure(args, sections: list[str]) -> list[str]:
             if url:
                 step("intake_http", "intake_http", "sqlite", args.http_sqlite_size,
                      ["bench.intake_http", "--database-url", url, *http_opts])
+                step("intake_http", "intake_api", "sqlite", args.http_sqlite_size,
+                     ["bench.intake_http", "--database-url", url, "--via", "api", *http_opts])
                 sqlite_realistic.discard(args.http_sqlite_size)
         if use_pg:
             size = args.http_pg_size or (pg_holds[1] if pg_holds and pg_holds[0] == "realistic" else 100_000)
