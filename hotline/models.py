@@ -13,3 +13,6 @@ from hotline.tickets.models import (  # noqa: F401
     Assignment, Attachment, Callback, ContactAttempt, Event, Extension, MatterChain, Ticket, TicketCounter,
 )
 from hotline.audit.models import AuditChange, AuditRollup  # noqa: F401
+from hotline.meetings.models import (  # noqa: F401
+    AgendaItem, Decision, Meeting, MeetingDepartment, Milestone, Project, ProjectNote, ProjectTicket, ProjectVisit,
+)
