@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from hotline.meetings.rules import MAX_DECISION_DAYS
@@ -66,8 +67,8 @@ class ReasonForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     """Settle a matter at the table or carry it over."""
 
-    action = SelectField(_l("Outcome"), choices=[("settle", _l("Settled at the table")),
-                                                 ("carry_over", _l("Carried over to a later meeting"))])
+    action = SelectField(_l("Outcome"), choices=[SelectChoice("settle", _l("Settled at the table")),
+                                                 SelectChoice("carry_over", _l("Carried over to a later meeting"))])
     note = StringField(_l("Note"), filters=[single_line], validators=[Length(max=500, message=_LONG)])
 
 

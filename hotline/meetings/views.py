@@ -54,7 +54,7 @@ def _meeting_form() -> forms.MeetingForm:
     locale = str(get_locale())
     form.kind.choices = choices(list(labels.KINDS.items()))
     form.convener_id.choices = choices([(u.id, u.display_name) for u in queries.leaders()])
-    form.department_ids.choices = [(d.id, d.name(locale)) for d in departments() if d.active]
+    form.department_ids.choices = choices([(d.id, d.name(locale)) for d in departments() if d.active])
     if request.method == "GET" and current_user.role == "leader":
         form.convener_id.data = current_user.id
     return form
@@ -233,7 +233,7 @@ def done(decision_id: int):
 
 
 @bp.route("/candidates")
-@roles_required(*SCHEDULERS)
+@roles_required("supervisor", "leader", "admin")
 def candidates():
     """Stuck tickets the console suggests for a meeting's agenda."""
     return render_template("meetings/candidates.html", rows=queries.candidates(utcnow()),
