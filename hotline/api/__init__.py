@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from hotline.api.errors import routing_error_hook
     from hotline.api.open311_views import bp as open311_bp
     from hotline.api.views import bp as api_bp
+    from hotline.api import meetings_api  # noqa: F401  adds the meetings, decisions and projects routes to api_bp
     from hotline.extensions import csrf
 
     csrf.exempt(open311_bp)
