@@ -38,7 +38,7 @@ class AgendaForm(FlaskForm):
     """Put a ticket on the agenda by its number."""
 
     number = StringField(_l("Ticket number"), filters=[single_line], validators=[DataRequired(_REQUIRED), Length(max=20, message=_LONG)])
-    note = StringField(_l("Note"), filters=[single_line], validators=[Length(max=500, message=_LONG)])
+    note = StringField(_l("Agenda note"), filters=[single_line], validators=[Length(max=500, message=_LONG)])
 
 
 class RaiseForm(FlaskForm):
@@ -61,15 +61,15 @@ class HoldForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """A reason (cancelling a meeting or a decision)."""
 
-    reason = StringField(_l("Reason"), filters=[single_line], validators=[DataRequired(_REQUIRED), Length(max=500, message=_LONG)])
+    reason = StringField(_l("Reason given"), filters=[single_line], validators=[DataRequired(_REQUIRED), Length(max=500, message=_LONG)])
 
 
 class OutcomeForm(FlaskForm):
     """Settle a matter at the table or carry it over."""
 
-    action = SelectField(_l("Outcome"), choices=[SelectChoice("settle", _l("Settled at the table")),
+    action = SelectField(_l("Outcome at the table"), choices=[SelectChoice("settle", _l("Settled at the table")),
                                                  SelectChoice("carry_over", _l("Carried over to a later meeting"))])
-    note = StringField(_l("Note"), filters=[single_line], validators=[Length(max=500, message=_LONG)])
+    note = StringField(_l("Agenda note"), filters=[single_line], validators=[Length(max=500, message=_LONG)])
 
 
 class DecisionForm(FlaskForm):
@@ -112,15 +112,15 @@ class LinkForm(FlaskForm):
 class VisitForm(FlaskForm):
     """An on-site visit."""
 
-    visited_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_REQUIRED)])
+    visited_at = DateTimeLocalField(_l("Visited at"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_REQUIRED)])
     place = StringField(_l("Place"), filters=[single_line], validators=[Length(max=200, message=_LONG)])
-    summary = TextAreaField(_l("Summary"), filters=[multi_line], validators=[DataRequired(_REQUIRED), Length(max=4000, message=_LONG)])
+    summary = TextAreaField(_l("What was done on site"), filters=[multi_line], validators=[DataRequired(_REQUIRED), Length(max=4000, message=_LONG)])
 
 
 class NoteForm(FlaskForm):
     """A commissioner's note, on the project or on one of its tickets."""
 
-    text = TextAreaField(_l("Note"), filters=[multi_line], validators=[DataRequired(_REQUIRED), Length(max=4000, message=_LONG)])
+    text = TextAreaField(_l("Commissioner's note"), filters=[multi_line], validators=[DataRequired(_REQUIRED), Length(max=4000, message=_LONG)])
     number = StringField(_l("On ticket (optional)"), filters=[single_line], validators=[Length(max=20, message=_LONG)])
 
 

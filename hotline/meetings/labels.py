@@ -12,7 +12,7 @@ KINDS = {"breakfast": _l("Breakfast meeting (早餐会)"), "afternoon_tea": _l("
 MEETING_STATES = {"scheduled": _l("Scheduled"), "held": _l("Held"), "cancelled": _l("Cancelled")}
 OUTCOMES = {"pending": _l("To discuss"), "settled": _l("Settled at the table"),
             "carried_over": _l("Carried over to a later meeting")}
-DECISION_STATES = {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")}
+DECISION_STATES = {"open": _l("To be carried out"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 MILESTONES = {"signed": _l("Signed"), "approvals": _l("Approvals"), "land": _l("Land"),
               "construction": _l("Construction"), "production": _l("Production")}
 REASONS = {"joint_past_half": _l("joint ticket past half its limit"),

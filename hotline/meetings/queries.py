@@ -83,8 +83,7 @@ def candidates(now: datetime, limit: int = 100) -> list[Candidate]:
     open_states = list(OPEN_TICKET_STATES)
     returns = select(Assignment.ticket_id, func.count().label("n")).where(
         Assignment.status == AssignmentState.returned).group_by(Assignment.ticket_id).subquery()
-    joint = select(Assignment.ticket_id).where(Assignment.role == AssignmentRole.CO,
-                                               Assignment.status.in_(list(LIVE_ASSIGNMENT_STATES)))
+    joint = select(Assignment.ticket_id).where(Assignment.role == AssignmentRole.CO)
     rows = db.session.execute(select(Ticket, func.coalesce(returns.c.n, 0)).outerjoin(
         returns, returns.c.ticket_id == Ticket.id).where(
         Ticket.status.in_(open_states),
@@ -98,7 +97,8 @@ def candidates(now: datetime, limit: int = 100) -> list[Candidate]:
         if lead is not None and lead.resolve_due_at is not None:
             total = clock.working_minutes_between(lead.dispatched_at, lead.resolve_due_at)
             fraction = clock.working_minutes_between(lead.dispatched_at, now) / total if total else None
-        facts = rules.TicketFacts(joint=any(a.role == AssignmentRole.CO for a in live), resolve_fraction=fraction,
+        joint_round = any(a.role == AssignmentRole.CO and a.round == ticket.round for a in ticket.assignments)
+        facts = rules.TicketFacts(joint=joint_round, resolve_fraction=fraction,
                                   supervision_level=ticket.supervision_level, returns=n_returns)
         reasons = rules.candidate_reasons(facts)
         if reasons:
