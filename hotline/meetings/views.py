@@ -9,8 +9,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from hotline.db import utcnow
+from hotline.directory.models import Category
 from hotline.directory.queries import departments, districts
 from hotline.extensions import db
 from hotline.labels import domain_error_text
@@ -80,14 +82,12 @@ def new():
 
 
 def _page_forms():
+    """The meeting page's forms, their choices filled (departments, categories, districts)."""
     locale = str(get_locale())
     decision = forms.DecisionForm(prefix="decision")
     decision.department_id.choices = choices([("", _("— choose —"))] + [(d.id, d.name(locale)) for d in departments()
                                                                        if d.active])
     raise_form = forms.RaiseForm(prefix="raise")
-    from hotline.directory.models import Category
-    from sqlalchemy import select
-
     raise_form.category.choices = choices([(c.code, c.name(locale)) for c in db.session.scalars(
         select(Category).where(Category.active).order_by(Category.position))])
     raise_form.district.choices = choices([("", "—")] + [(d.code, d.name(locale)) for d in districts()])

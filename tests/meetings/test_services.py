@@ -196,3 +196,26 @@ def test_the_sweep_and_workers_escalate_a_breached_decision_once(people, joint_t
     jobs(local(2026, 11, 17, 10, 1))  # the next minute's sweep finds nothing more
     assert _actions(ticket).count("escalation_decision_breach") == 1
     assert "escalation_decision_warn" not in _actions(ticket)
+
+
+def test_the_commissioner_is_told_of_a_new_ticket_and_of_each_warning_and_escalation_on_it(people, joint_ticket):
+    from hotline.meetings import projects
+
+    projects.create_project(name="新能源项目", enterprise_name="临汾市华晟珠宝有限公司", credit_code=None,
+                            commissioner_id=people["commissioner"].id, signed_on=MONDAY.date(),
+                            targets={k: MONDAY.date() + timedelta(days=30 * (n + 1)) for n, k in
+                                     enumerate(("approvals", "land", "construction", "production"))})
+    ticket = joint_ticket(credit_code=None)  # the same enterprise by its name
+    later = local(2026, 12, 10, 9, 0)  # every limit of the ticket has passed
+    with time_machine.travel(later, tick=False):
+        for kind, target, step in engine.due_items(later):
+            engine.apply(kind, target, step, later)
+    told = db.session.scalars(select(Notification.data).where(
+        Notification.user_id == people["commissioner"].id, Notification.kind == "project_ticket_event")).all()
+    events_told = [d["event"] for d in told if d["ticket"] == ticket.number]
+    assert events_told[0] == "received"
+    assert "escalation_sign_breach" in events_told and "escalation_resolve_breach" in events_told
+    assert "supervision_opened" in events_told
+    watched = [a for a in _actions(ticket) if a in ("received", "supervision_opened") or
+               (a.startswith("escalation_") and a.endswith(("_warn", "_breach")))]
+    assert sorted(events_told) == sorted(watched)  # one notice per event (two parts breach twice), none missed
