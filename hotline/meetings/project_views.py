@@ -180,4 +180,5 @@ def ticket(project_id: int, number: str):
     if not (projects.is_enterprise_ticket(project, t) or linked):
         abort(404)
     return render_template("projects/ticket.html", project=project, ticket=t, view=ticket_queries.detail_view(t),
-                           shown=confidential.text_filter(t), form=_page_forms(project)["note"])
+                           shown=confidential.text_filter(t), form=_page_forms(project)["note"],
+                           can={"note": current_user.role in EDITORS})

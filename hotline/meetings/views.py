@@ -106,9 +106,14 @@ def detail(meeting_id: int, page_forms=None, status: int = 200):
     actions = [str(a) for a in rules.allowed_meeting_actions(meeting.status, services.actor_of(current_user, meeting))]
     can = {"add_item": "add_item" in actions, "hold": "hold" in actions, "cancel": "cancel" in actions,
            "decide": "decide" in actions, "settle": meeting.status == "held" and "decide" in actions,
-           "see_tickets": current_user.role in ("supervisor", "admin", "operator")}
+           **_ticket_links()}
     return render_template("meetings/detail.html", meeting=meeting, forms=page_forms or _page_forms(), can=can,
                            now=utcnow()), status
+
+
+def _ticket_links() -> dict:
+    """Whether the user may open the ticket pages the meeting pages link to (a leader may not)."""
+    return {"see_tickets": current_user.role in ("supervisor", "admin", "operator")}
 
 
 def _act(meeting_id: int, key: str, call):
@@ -237,7 +242,7 @@ def done(decision_id: int):
 def candidates():
     """Stuck tickets the console suggests for a meeting's agenda."""
     return render_template("meetings/candidates.html", rows=queries.candidates(utcnow()),
-                           upcoming=[m for m in queries.meetings(50) if m.status != "cancelled"])
+                           upcoming=[m for m in queries.meetings(50) if m.status != "cancelled"], can=_ticket_links())
 
 
 @bp.route("/<int:meeting_id>/minutes")
@@ -274,4 +279,5 @@ def drill(key: str):
     """The tickets behind one figure."""
     if key not in measures.DRILLS:
         abort(404)
-    return render_template("meetings/drill.html", key=key, title=measures.DRILLS[key], tickets=measures.drill(key))
+    return render_template("meetings/drill.html", key=key, title=measures.DRILLS[key], tickets=measures.drill(key),
+                           can=_ticket_links())
