@@ -11,6 +11,7 @@ from flask_login import current_user
 from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
+from hotline.meetings import queries as meeting_queries
 from hotline.security import roles_required
 from hotline.tickets import attachments, confidential, lifecycle
 from hotline.tickets.states import DomainError, allowed_assignment_actions
@@ -63,7 +64,8 @@ def _render(number: str, forms=None, status: int = 200):
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
                            shown=confidential.text_filter(ticket),  # a handler never sees the identity
-                           recomputing=recompute.in_progress(), **queries.assignment_extras(assignment)), status
+                           recomputing=recompute.in_progress(), meetings=meeting_queries.of_ticket(ticket),
+                           **queries.assignment_extras(assignment)), status
 
 
 @bp.route("/tickets/<number>")

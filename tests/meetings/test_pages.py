@@ -66,7 +66,8 @@ def test_supervisor_schedules_a_salon_puts_a_ticket_on_it_and_the_leader_decides
         values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
         assert "会议纪要" == sheet.title and "决定事项" in values and "这周抓紧组织验收园区新厂房" in values
 
-        _as(client, login, "handler")  # the zone's handler sees the decision in the department's list
+        _as(client, login, "handler")  # the zone's handler sees the decision on the ticket and in its list
+        assert "这周抓紧组织验收园区新厂房" in client.get(f"/work/tickets/{ticket.number}").get_data(as_text=True)
         page = client.get("/meetings/decisions").get_data(as_text=True)
         assert "这周抓紧组织验收园区新厂房" in page
         decision = item.decisions[0]
@@ -158,3 +159,27 @@ def test_commissioner_sees_the_enterprises_tickets_read_only_notes_and_is_told_o
     assert "现场办公，协调供地" in page and "已到现场协调" in page
     history = client.get(f"/projects/{project.id}/tickets/{ticket.number}").get_data(as_text=True)
     assert "专员" in history or "Commissioner" in history
+
+
+def test_an_admin_makes_a_leader_and_a_commissioner_who_see_their_menus(client, login, people):
+    from hotline.auth.models import User
+
+    _as(client, login, "admin")
+    for username, role in (("county_head", "leader"), ("project_officer", "commissioner")):
+        page = client.get("/admin/users/new").get_data(as_text=True)
+        assert f'value="{role}"' in page
+        response = client.post("/admin/users/new", data={
+            "csrf_token": csrf_from(page), "username": username, "display_name": "新用户", "role": role,
+            "locale": "zh_CN", "password": "a-long-password", "active": "y"})
+        assert response.status_code == 302
+        assert db.session.scalar(select(User.role).where(User.username == username)) == role
+    with client.session_transaction() as sess:
+        sess.clear()
+    login("county_head", "a-long-password")
+    home = client.get("/").get_data(as_text=True)
+    assert "/meetings/" in home and "/tickets/new" not in home and "/work/" not in home
+    with client.session_transaction() as sess:
+        sess.clear()
+    login("project_officer", "a-long-password")
+    home = client.get("/").get_data(as_text=True)
+    assert "/projects/" in home and "/meetings/" not in home
