@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.directory.models import Category
 from hotline.directory.queries import departments, districts
@@ -266,11 +267,23 @@ def minutes_xlsx(meeting_id: int):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _period():
+    """The month of ``?month=YYYY-MM`` (None: all time); a malformed month is a 400."""
+    label = request.args.get("month", "").strip()
+    if not label:
+        return None
+    try:
+        return Period.month(label, current_app.config["TIMEZONE"])
+    except ValueError:
+        abort(400)
+
+
 @bp.route("/measures")
 @roles_required("supervisor", "leader", "admin")
 def measures_page():
     """Meetings by kind and convener, matters settled at the table, decisions done on time."""
-    return render_template("meetings/measures.html", report=measures.report())
+    period = _period()
+    return render_template("meetings/measures.html", report=measures.report(period=period), period=period)
 
 
 @bp.route("/measures/<key>")
@@ -279,5 +292,6 @@ def drill(key: str):
     """The tickets behind one figure."""
     if key not in measures.DRILLS:
         abort(404)
-    return render_template("meetings/drill.html", key=key, title=measures.DRILLS[key], tickets=measures.drill(key),
-                           can=_ticket_links())
+    period = _period()
+    return render_template("meetings/drill.html", key=key, title=measures.DRILLS[key], period=period,
+                           tickets=measures.drill(key, period=period), can=_ticket_links())

@@ -125,6 +125,12 @@ def test_measures_count_and_drill_down_to_tickets(client, login, people, joint_t
     settled = client.get("/meetings/measures/settled").get_data(as_text=True)
     assert ticket.number in settled and other.number not in settled
     assert other.number in client.get("/meetings/measures/items").get_data(as_text=True)
+    month = client.get("/meetings/measures?month=2026-11").get_data(as_text=True)
+    assert "50.0 %" in month and "2026-11" in month
+    empty = client.get("/meetings/measures?month=2026-10").get_data(as_text=True)
+    assert "50.0 %" not in empty and "—" in empty  # nothing held that month: no rate, not 0 %
+    assert ticket.number not in client.get("/meetings/measures/settled?month=2026-10").get_data(as_text=True)
+    assert client.get("/meetings/measures?month=2026-13").status_code == 400
 
 
 def test_commissioner_sees_the_enterprises_tickets_read_only_notes_and_is_told_of_new_ones(
