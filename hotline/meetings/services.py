@@ -200,9 +200,10 @@ def decide(item_id: int, *, department_id: int, text: str, done_means: str, work
                         status=DecisionState.open, decided_by_id=actor.id if actor else None)
     db.session.add(decision)
     db.session.flush()
+    # The decision's own states go in the data: the event's from/to states are the ticket's and its parts'.
     events.record(ticket, "meeting_decision", actor_id=actor.id if actor else None, at=now,
-                  to_state=DecisionState.open,
-                  data={**_meeting_data(meeting), "decision": decision.id, "department": department.code,
+                  data={**_meeting_data(meeting), "decision": decision.id, "to": str(DecisionState.open),
+                        "department": department.code,
                         "text": decision.text, "done_means": decision.done_means,
                         "due_at": decision.due_at.isoformat()})
     notify_department(department.id, kind="decision_assigned", ticket_id=ticket.id,
@@ -235,8 +236,8 @@ def complete(decision_id: int, *, evidence: str, actor: User | None, now: dateti
     decision.status = rules.decision_transition(before, DecisionAction.complete, who, text=evidence)
     decision.evidence, decision.done_at, decision.done_by_id = evidence.strip(), now, actor.id if actor else None
     events.record(ticket, "meeting_decision_done", actor_id=actor.id if actor else None, at=now,
-                  from_state=before, to_state=decision.status,
-                  data={"decision": decision.id, "department": decision.department.code,
+                  data={"decision": decision.id, "from": str(before), "to": str(decision.status),
+                        "department": decision.department.code,
                         "evidence": decision.evidence, "on_time": rules.done_on_time(now, decision.due_at)})
     notify_users([decision.meeting.convener_id], kind="decision_done", ticket_id=ticket.id,
                  data={"ticket": ticket.number, "meeting": decision.meeting.title})
@@ -253,8 +254,8 @@ def cancel_decision(decision_id: int, *, reason: str, actor: User | None, now: d
                                                 text=reason)
     decision.cancel_reason = reason.strip()
     events.record(ticket, "meeting_decision_cancelled", actor_id=actor.id if actor else None, at=now,
-                  from_state=before, to_state=decision.status,
-                  data={"decision": decision.id, "department": decision.department.code, "reason": reason.strip()})
+                  data={"decision": decision.id, "from": str(before), "to": str(decision.status),
+                        "department": decision.department.code, "reason": reason.strip()})
     db.session.commit()
     return decision
 

@@ -73,6 +73,9 @@ def test_a_decision_blocks_the_ticket_until_the_zone_marks_it_done(people, joint
     steps = [actions.index(a) for a in ("meeting_agenda_added", "meeting_held", "meeting_decision",
                                         "meeting_decision_done", "resolve")]
     assert steps == sorted(steps)  # the history tells the meeting's part in order
+    done = db.session.scalar(select(Event).where(Event.ticket_id == ticket.id, Event.action == "meeting_decision_done"))
+    assert (done.data["from"], done.data["to"], done.actor_id) == ("open", "done", people["zone"].id)
+    assert done.from_state is None  # the event's states are the ticket's and its parts' only
     notices = db.session.scalars(select(Notification.kind).where(Notification.user_id == people["leader"].id)).all()
     assert "decision_done" in notices and "meeting_scheduled" in notices
 
