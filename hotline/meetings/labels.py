@@ -62,6 +62,7 @@ ERRORS = {
 }
 
 TRIGGERS = {"decision_breach": _l("Meeting decision deadline breached")}
+DEADLINE_STEPS = {"decision": _l("meeting decision due by")}
 
 
 def _lookup(table: dict, value) -> str:
@@ -109,6 +110,7 @@ def install() -> None:
     labels.DOMAIN_ERRORS.update(ERRORS)
     labels.ROLES.update(ROLES)
     labels.TRIGGERS.update(TRIGGERS)
+    labels.DEADLINE_STEPS.update(DEADLINE_STEPS)
 
 
 def meeting_name(meeting) -> str:
