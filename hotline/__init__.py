@@ -41,6 +41,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.escalation.wiring import install as install_escalation
 
     install_escalation(app)  # tickets' supervision requests handled before each commit; cases on the ticket page
+    from hotline.meetings.wiring import install as install_meetings
+
+    install_meetings(app)  # open decisions block resolving; meetings on the ticket page; commissioners told
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)
@@ -57,6 +60,8 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.escalation.views import bp as supervision_bp
     from hotline.health.views import bp as health_bp
     from hotline.main.views import bp as main_bp
+    from hotline.meetings.project_views import bp as projects_bp
+    from hotline.meetings.views import bp as meetings_bp
     from hotline.tickets.views import bp as tickets_bp
     from hotline.workbench.views import bp as workbench_bp
 
@@ -69,6 +74,8 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(workbench_bp, url_prefix="/work")
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(meetings_bp, url_prefix="/meetings")
+    app.register_blueprint(projects_bp, url_prefix="/projects")
     register_error_handlers(app)
 
     from hotline.api import init_app as init_api

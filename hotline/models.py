@@ -17,6 +17,17 @@ from hotline.escalation.models import (  # noqa: F401
     SupervisionAction,
     SupervisionCase,
 )
+from hotline.meetings.models import (  # noqa: F401
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingDepartment,
+    Milestone,
+    Project,
+    ProjectNote,
+    ProjectTicket,
+    ProjectVisit,
+)
 from hotline.notifications.models import Notification  # noqa: F401
 from hotline.tickets.models import (  # noqa: F401
     Assignment,

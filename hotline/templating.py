@@ -12,7 +12,7 @@ from hotline.tickets.confidential import subject as subject_of
 
 # (endpoint, label, roles that see it); the first matching endpoint is each role's home.
 NAVIGATION = (
-    ("main.index", _l("Home"), ("operator", "handler", "supervisor", "admin")),
+    ("main.index", _l("Home"), ("operator", "handler", "supervisor", "admin", "leader", "commissioner")),
     ("tickets.intake", _l("New ticket"), ("operator",)),
     ("tickets.mine", _l("My tickets"), ("operator",)),
     ("workbench.queue", _l("Workbench"), ("handler",)),
@@ -22,6 +22,9 @@ NAVIGATION = (
     ("audit.dashboard", _l("Dashboard"), ("supervisor", "admin")),
     ("audit.department", _l("Our figures"), ("handler",)),
     ("supervision.extensions", _l("Extension requests"), ("supervisor",)),
+    ("meetings.index", _l("Meetings"), ("supervisor", "leader", "admin", "operator")),
+    ("meetings.decisions", _l("Meeting decisions"), ("handler",)),
+    ("projects.index", _l("Projects"), ("supervisor", "leader", "admin", "commissioner")),
     ("tickets.search", _l("Search"), ("operator", "supervisor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.departments", _l("Departments"), ("admin",)),

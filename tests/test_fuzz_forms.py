@@ -170,6 +170,7 @@ def _world(app, make_user):
     _, handler_key = keys.issue(name="fuzz dept", role="handler", department_id=department.id,
                                 rate_limit="100000 per minute", created_by_id=None)
     policy_id = db.session.scalar(select(TimeLimitPolicy.id).order_by(TimeLimitPolicy.id).limit(1))
+    meetings = _meetings_world(make_user, working, department)
     pages = {
         None: ["/login"],
         "operator": ["/", "/tickets/new", f"/tickets/{fresh.number}", "/tickets/search",
@@ -184,9 +185,33 @@ def _world(app, make_user):
                   "/admin/settings/hours", "/admin/settings/policies/new", f"/admin/settings/policies/{policy_id}",
                   "/admin/settings/policies/categories", "/admin/api-keys/", "/admin/api-keys/new", "/audit/"],
     }
+    pages[handler.username].append("/meetings/decisions")
+    pages["supervisor"] += ["/projects/new", f"/projects/{meetings['project']}"]
+    pages["fuzz-leader"] = ["/meetings/new", f"/meetings/{meetings['scheduled']}", f"/meetings/{meetings['held']}"]
     _login(app, target.username)  # so the target's sessions page has a session to end
     return {"pages": pages, "working": working.number, "resolved": resolved.number, "key": raw_key,
             "handler_key": handler_key}
+
+
+def _meetings_world(make_user, ticket, department) -> dict:
+    """A leader's scheduled meeting and held one (with an open decision for the fuzzed handler's
+    department), and a key project of the ticket's enterprise."""
+    from hotline.meetings import projects, services
+
+    leader = make_user("leader", username="fuzz-leader", password=DEMO_PASSWORD)
+    now = utcnow()
+    scheduled = services.schedule(kind="breakfast", title="早餐会", convener_id=leader.id, held_at=now, actor=leader)
+    services.add_ticket(scheduled.id, ticket.number, actor=leader)
+    held = services.schedule(kind="evening_salon", title="夜沙龙", convener_id=leader.id, held_at=now, actor=leader)
+    item = services.add_ticket(held.id, ticket.number, actor=leader)
+    services.hold(held.id, minutes="纪要", actor=leader)
+    services.decide(item.id, department_id=department.id, text="组织验收", done_means="验收意见书", working_days=5,
+                    actor=leader)
+    project = projects.create_project(name="新能源项目", enterprise_name=ticket.enterprise_name, credit_code=None,
+                                      commissioner_id=None, signed_on=now.date(),
+                                      targets={k: now.date() + timedelta(days=30 * (n + 1)) for n, k in
+                                               enumerate(("approvals", "land", "construction", "production"))})
+    return {"scheduled": scheduled.id, "held": held.id, "project": project.id}
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def test_seed_loads_linfen_and_running_it_twice_adds_nothing(runner):
     assert first.exit_code == 0, first.output
     counts = _counts()
     assert counts["districts"] == 18 and counts["categories"] == 15
-    assert counts["users"] == len(data.DEMO_USERS)
+    from hotline.demo.meetings import PEOPLE
+
+    assert counts["users"] == len(data.DEMO_USERS) + len(PEOPLE)  # and the face-to-face roles' logins
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert _counts() == counts

@@ -8,7 +8,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 ROLE_CHOICES = [SelectChoice("operator", _l("Operator")), SelectChoice("handler", _l("Handler")),
-                SelectChoice("supervisor", _l("Supervisor")), SelectChoice("admin", _l("Administrator"))]
+                SelectChoice("supervisor", _l("Supervisor")), SelectChoice("admin", _l("Administrator")),
+                SelectChoice("leader", _l("Leader (convenes meetings)")),
+                SelectChoice("commissioner", _l("Project service commissioner"))]
 LOCALE_CHOICES = [SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
 KIND_CHOICES = [SelectChoice("city_department", _l("City department")),
                 SelectChoice("county", _l("County or district")),

@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the API blueprints. The two APIs authenticate by key, not by session, so they are
     exempt from CSRF; the admin key pages are ordinary CSRF-protected forms."""
+    from hotline.api import meetings_api  # noqa: F401  adds the meetings, decisions and projects routes to api_bp
     from hotline.api.admin_views import bp as keys_bp
     from hotline.api.errors import routing_error_hook
     from hotline.api.open311_views import bp as open311_bp

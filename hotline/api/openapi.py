@@ -85,6 +85,8 @@ LIST_PARAMETERS = [
 
 def document(server_url: str = "/api/v1") -> dict:
     """The whole OpenAPI 3.1 document."""
+    from hotline.api import meetings_api  # its routes join the views' blueprint: imported after the views
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hotline integration API", "version": "1.0.0",
@@ -95,7 +97,9 @@ def document(server_url: str = "/api/v1") -> dict:
                                 "this API under /open311/v2."},
         "servers": [{"url": server_url}],
         "security": [{"apiKey": []}],
-        "tags": [{"name": "tickets", "description": "Tickets (工单) and their assignments (派单)."}],
+        "tags": [{"name": "tickets", "description": "Tickets (工单) and their assignments (派单)."},
+                 {"name": "meetings", "description": "Coordination meetings (协调会) and their decisions."},
+                 {"name": "projects", "description": "Key projects (重点项目) and their milestones."}],
         "paths": {
             "/tickets": {
                 "get": {"operationId": "listTickets", "summary": "List tickets, newest first", "tags": ["tickets"],
@@ -132,9 +136,10 @@ def document(server_url: str = "/api/v1") -> dict:
                                                           "SubmitCreate", "handler")},
             "/tickets/{number}/callbacks": {"post": _action("recordCallback", "Record a callback result (回访)",
                                                              "CallbackCreate", "operator")},
+            **meetings_api.paths(_responses),
         },
         "components": {
-            "schemas": copy.deepcopy(schemas.COMPONENTS),
+            "schemas": copy.deepcopy({**schemas.COMPONENTS, **meetings_api.COMPONENTS}),
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "<prefix>.<secret>",
                                            "description": "A key issued under Admin → API keys."}},
         },

@@ -15,12 +15,14 @@ from hotline.extensions import db
 
 
 class UserRole(enum.StrEnum):
-    """The four roles of DOMAIN.md."""
+    """The four roles of DOMAIN.md, and the two of its "Face-to-face" section."""
 
     OPERATOR = "operator"  # 话务员
     HANDLER = "handler"  # 承办人员
     SUPERVISOR = "supervisor"  # 督办人员
     ADMIN = "admin"  # 管理员
+    LEADER = "leader"  # 一把手: a county head or zone secretary who convenes coordination meetings
+    COMMISSIONER = "commissioner"  # 项目服务专员: an official assigned to a key project
 
 
 class User(UserMixin, db.Model):

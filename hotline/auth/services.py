@@ -191,6 +191,8 @@ def _set_department(user: User, department_id: int | None) -> None:
         return
     if not department_id:
         raise UserError("handler_needs_department", "department_id")
-    if not 0 < department_id <= MAX_ID or db.session.get(Department, department_id) is None:
+    with db.session.no_autoflush:  # the user's new role must not be flushed before its department is set
+        known = 0 < department_id <= MAX_ID and db.session.get(Department, department_id) is not None
+    if not known:
         raise UserError("unknown_department", "department_id")
     user.department_id = department_id

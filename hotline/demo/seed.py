@@ -108,4 +108,7 @@ def seed_demo() -> dict[str, int]:
     from hotline.demo.tickets import seed_tickets
 
     counts["tickets"] = seed_tickets()
+    from hotline.demo.meetings import seed_meetings
+
+    counts["meetings"] = seed_meetings()
     return counts

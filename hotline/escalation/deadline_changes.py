@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotline.meetings.rules import decision_deadline
 from hotline.worktime.clock import WorkingClock
 from hotline.worktime.limits import Policy, assignment_deadlines
 
@@ -47,8 +48,9 @@ class AssignmentClock:
 class Change:
     """One step whose due (and warning) instant moves.
 
-    ``target`` is ``assignment``, ``ticket`` or ``case``; ``step`` one of sign, contact,
-    return, resolve (assignment), dispatch, callback (ticket), level (case).
+    ``target`` is ``assignment``, ``ticket``, ``case`` or ``decision``; ``step`` one of sign, contact,
+    return, resolve (assignment), dispatch, callback (ticket), level (case), decision (a coordination
+    meeting's decision).
     """
 
     target: str
@@ -142,6 +144,20 @@ def case_change(*, case_id: int, level: int, opened_at: datetime, due_at: dateti
         return None
     due = policy.supervision_level.due(clock, opened_at)
     return None if due == due_at else Change("case", case_id, "level", "due_at", due_at, due, level=level)
+
+
+def decision_change(*, decision_id: int, status: str, decided_at: datetime, working_days: int,
+                    due_at: datetime, warn_at: datetime, clock: WorkingClock, now: datetime,
+                    department: str | None = None) -> Change | None:
+    """An open meeting decision's deadline and warning (its working days from the moment it was taken),
+    if not yet due and they move. Only the calendar and the hours move it: no policy sets its limit."""
+    if status != "open" or not _still_open(due_at, now):
+        return None
+    new = decision_deadline(clock, decided_at, working_days)
+    if new.due_at == due_at and new.warn_at == warn_at:
+        return None
+    return Change("decision", decision_id, "decision", "due_at", due_at, new.due_at, "warn_at", warn_at, new.warn_at,
+                  department=department)
 
 
 # --- causes -------------------------------------------------------------------------------------

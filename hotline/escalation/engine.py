@@ -20,6 +20,8 @@ from hotline.escalation import ladder, services
 from hotline.escalation.ladder import Effect, Step
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
 from hotline.extensions import db
+from hotline.meetings import rules as meeting_rules
+from hotline.meetings.models import Decision
 from hotline.notifications.services import notify_department, notify_users
 from hotline.tickets import events
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
@@ -146,6 +148,48 @@ def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
     return True
 
 
+def apply_decision_step(decision_id: int, step: str, now: datetime | None = None) -> bool:
+    """Take a coordination meeting decision's warning (75 % of its limit) or breach, once.
+
+    Like an assignment's: a late warning is settled unwritten and the breach taken instead. A breach
+    tells the department, the supervisors and the convener, and puts the ticket under supervision
+    (one level up) — the same ladder as a lead's resolution breach.
+    """
+    now = now or utcnow()
+    ticket_id = db.session.scalar(select(Decision.ticket_id).where(Decision.id == decision_id))
+    if ticket_id is None:
+        return False
+    ticket = lock_ticket(ticket_id)
+    d = db.session.get(Decision, decision_id, populate_existing=True)
+    instants = {column: getattr(d, column) for column in meeting_rules.DECISION_STEPS.values()}
+    if not meeting_rules.decision_step_due(step, str(d.status), instants, now):
+        db.session.rollback()
+        return False
+    due = instants[meeting_rules.DECISION_STEPS[step]]
+    breach = meeting_rules.superseding_breach(step, str(d.status), instants, now)
+    if breach is not None:
+        if not _record("decision", d.id, step, {"due_at": due.isoformat(), "superseded_by": breach}):
+            return False
+        db.session.commit()
+        return apply_decision_step(decision_id, breach, now)
+    if not _record("decision", d.id, step, {"due_at": due.isoformat()}):
+        return False
+    events.record(ticket, f"escalation_{step}", actor_id=None, at=now,
+                  data={"department": d.department.code, "decision": d.id, "due_at": due.isoformat()})
+    data = {"ticket": ticket.number, "step": step, "department": d.department.code}
+    notify_department(d.department_id, kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+    if step == "decision_breach":
+        notify_users(sorted({*_supervisors(), d.meeting.convener_id}), kind=f"escalation_{step}",
+                     ticket_id=ticket.id, data=data)
+        case = services.supervise(ticket, ladder.supervise_level(ticket.supervision_level),
+                                  trigger="decision_breach", actor_id=None, now=now)
+        if case is not None:
+            notify_users(_supervisors(), kind="supervision_opened", ticket_id=ticket.id,
+                         data={**data, "level": case.level})
+    db.session.commit()
+    return True
+
+
 def callback_step_key(round_: int) -> str:
     """A late callback is reported once per round (a reopened ticket is called back again)."""
     return f"{Step.callback_breach}:{round_}"
@@ -175,6 +219,12 @@ def due_items(now: datetime, limit: int = 50_000) -> list[tuple[str, int, str]]:
         Ticket.status == TicketState.resolved, Ticket.callback_due_at <= now,
         _not_taken("ticket", Ticket.id, round_key)).limit(limit)).all()
     items += [("ticket", i, str(Step.callback_breach)) for i in ids]
+    for step, column in meeting_rules.DECISION_STEPS.items():
+        col = getattr(Decision, column)
+        ids = db.session.scalars(select(Decision.id).where(
+            Decision.status == meeting_rules.DecisionState.open, col <= now,
+            _not_taken("decision", Decision.id, step)).order_by(col).limit(limit)).all()
+        items += [("decision", i, step) for i in ids]
     return items
 
 
@@ -186,4 +236,6 @@ def apply(target_type: str, target_id: int, step: str, now: datetime | None = No
         return apply_case_step(target_id, now)
     if target_type == "ticket":
         return apply_callback_step(target_id, now)
+    if target_type == "decision":
+        return apply_decision_step(target_id, step, now)
     raise ValueError(f"unknown escalation target {target_type!r}")

@@ -28,6 +28,8 @@ from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import deadline_changes as rules
 from hotline.escalation.models import CaseStatus, DeadlineRecompute, RecomputeStatus, SupervisionCase
 from hotline.extensions import db
+from hotline.meetings.models import Decision
+from hotline.meetings.rules import DecisionState
 from hotline.tickets import events
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
 from hotline.worktime.limits import Policy
@@ -86,6 +88,10 @@ def candidate_ticket_ids(cause: dict[str, Any], now: datetime, after: int = 0) -
                    .join(Ticket, Ticket.id == SupervisionCase.ticket_id)
                    .where(SupervisionCase.status == CaseStatus.OPEN, SupervisionCase.due_at > now,
                           SupervisionCase.ticket_id > after, _scope(cause, SupervisionCase.due_at, Ticket.category_id)))
+    if cause["kind"] in ("hours", "calendar"):  # a meeting decision's limit is its own, in no policy
+        selects.append(select(Decision.ticket_id.label("ticket_id")).where(
+            Decision.status == DecisionState.open, Decision.due_at > now, Decision.ticket_id > after,
+            _scope(cause, Decision.due_at, None)))
     ids = union(*selects).subquery()
     return list(db.session.scalars(select(ids.c.ticket_id).order_by(ids.c.ticket_id)))
 
@@ -142,10 +148,14 @@ def _process(run_id: int, ids: list[int]) -> None:
         select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()
         .options(selectinload(Ticket.assignments).selectinload(Assignment.department))
         .execution_options(populate_existing=True)).all()
-    cases: dict[int, list[SupervisionCase]] = {}
+    cases: dict[int, list] = {}
     for case in db.session.scalars(select(SupervisionCase).where(
             SupervisionCase.ticket_id.in_(ids), SupervisionCase.status == CaseStatus.OPEN)):
         cases.setdefault(case.ticket_id, []).append(case)
+    for decision in db.session.scalars(select(Decision).where(  # kept with the cases: the ticket's other clocks
+            Decision.ticket_id.in_(ids), Decision.status == DecisionState.open)
+            .options(selectinload(Decision.department)).order_by(Decision.id)):
+        cases.setdefault(decision.ticket_id, []).append(decision)
     from hotline.directory.reference import snapshot
 
     clock = snapshot().clock  # the rules as committed now: the same clock the pages use
@@ -192,7 +202,9 @@ def _assignment_clock(ticket: Ticket, a: Assignment) -> rules.AssignmentClock:
                  {warn: getattr(a, warn) for _s, _d, warn, _st in rules.ASSIGNMENT_STEPS if warn})
 
 
-def _ticket_changes(ticket: Ticket, cases: list[SupervisionCase], policy: Policy, clock, now) -> list[rules.Change]:
+def _ticket_changes(ticket: Ticket, cases: list, policy: Policy, clock, now) -> list[rules.Change]:
+    """What moves on a ticket: its assignments' steps, its own deadlines, its open supervision levels
+    and its open meeting decisions (``cases`` holds both)."""
     moved = []
     for a in ticket.assignments:
         if str(a.status) in rules.OPEN_ASSIGNMENT:
@@ -202,8 +214,13 @@ def _ticket_changes(ticket: Ticket, cases: list[SupervisionCase], policy: Policy
         received_at=ticket.received_at, dispatch_due_at=ticket.dispatch_due_at,
         resolved_at=ticket.resolved_at, callback_due_at=ticket.callback_due_at)
     for case in cases:
-        change = rules.case_change(case_id=case.id, level=case.level, opened_at=case.opened_at, due_at=case.due_at,
-                                   policy=policy, clock=clock, now=now)
+        if isinstance(case, Decision):
+            change = rules.decision_change(decision_id=case.id, status=str(case.status), decided_at=case.decided_at,
+                                           working_days=case.working_days, due_at=case.due_at, warn_at=case.warn_at,
+                                           clock=clock, now=now, department=case.department.code)
+        else:
+            change = rules.case_change(case_id=case.id, level=case.level, opened_at=case.opened_at,
+                                       due_at=case.due_at, policy=policy, clock=clock, now=now)
         if change:
             moved.append(change)
     return moved
@@ -213,7 +230,7 @@ def _write(ticket: Ticket, cases: list[SupervisionCase], moved: list[rules.Chang
            others: list[dict[str, Any]], policy_id: int | None, now: datetime) -> None:
     """Store the new instants and append one event saying why (the admin who changed the rules acts)."""
     rows = {("ticket", ticket.id): ticket} | {("assignment", a.id): a for a in ticket.assignments} | {
-        ("case", c.id): c for c in cases}
+        ("decision" if isinstance(c, Decision) else "case", c.id): c for c in cases}
     for change in moved:
         target = rows[(change.target, change.target_id)]
         for column, value in change.columns.items():

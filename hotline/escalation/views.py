@@ -78,9 +78,11 @@ def console():
     from hotline.directory.queries import departments, districts
 
     cats = db.session.scalars(select(Category).order_by(Category.position)).all()
+    from hotline.meetings.queries import candidates
+
     return render_template("supervision/console.html", queue=queue, counts=queries.console(f, now),
                            rows=queries.rows(queue, f, now), now=now, filters=f, departments=departments(),
-                           districts=districts(), categories=cats)
+                           districts=districts(), categories=cats, meeting_candidates=candidates(now, limit=5))
 
 
 def _case_forms(ticket=None):

@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
-from hotline.tickets import events, states, supervision
+from hotline.tickets import events, guards, states, supervision
 from hotline.tickets.models import (
     Assignment,
     AssignmentRole,
@@ -245,6 +245,8 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
     ticket, a = _locked_assignment(assignment_id)
     _check_handler(a, actor)
     is_lead = a.role == AssignmentRole.LEAD
+    if is_lead:
+        guards.check_may_finish(ticket)  # e.g. a coordination meeting's decision on it still open
     pending = [x.department.code for x in pending_co_handlers(ticket, a)] if is_lead else []
     _assignment_step(ticket, a, AssignmentAction.submit, actor, now, {"solved": solved, "final": is_lead},
                      pending_co_handlers=pending)
@@ -281,6 +283,10 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
     if reached and (solved is None or not satisfaction):
         raise DomainError("callback_verdict_required")
     attempt = len(callback_attempts(ticket)) + 1
+    closes = (reached and solved and satisfaction != Satisfaction.UNSATISFIED) or \
+        (not reached and attempt >= policy_for(ticket.category).callback_attempts)
+    if closes:
+        guards.check_may_finish(ticket)  # refused before anything is written
     judged = judged_lead(ticket)
     cb = Callback(ticket_id=ticket.id, round=ticket.reopen_count + 1, attempt=attempt, at=now, reached=reached,
                   solved=solved if reached else None, comment=comment.strip(), operator_id=actor.id if actor else None,

@@ -73,6 +73,8 @@ class DetailView:
     chain: list[Ticket]
     merged_into: Ticket | None
     cases: list = None
+    #: What other packages registered for the ticket page (name → what its provider returned).
+    extras: dict = None
 
 
 def detail_view(ticket: Ticket) -> DetailView:
@@ -84,7 +86,8 @@ def detail_view(ticket: Ticket) -> DetailView:
                                                              Ticket.id != ticket.id).order_by(Ticket.received_at)))
     merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     extras = {name: provide(ticket) for name, provide in current_app.extensions.get(DETAIL_EXTRAS, {}).items()}
-    return DetailView(events=events, chain=chain, merged_into=merged_into, cases=extras.get("cases", []))
+    return DetailView(events=events, chain=chain, merged_into=merged_into, cases=extras.get("cases", []),
+                      extras=extras)
 
 
 #: ``app.extensions`` key: what packages above tickets add to the ticket page (name → provider(ticket)).

@@ -9,6 +9,7 @@ from hotline import citytime
 from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
+from hotline.meetings import queries as meeting_queries
 from hotline.security import roles_required
 from hotline.tickets import attachments, confidential, lifecycle, states
 from hotline.tickets.states import DomainError, allowed_assignment_actions
@@ -62,7 +63,8 @@ def _render(number: str, forms=None, status: int = 200):
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
                            shown=confidential.text_filter(ticket),  # a handler never sees the identity
-                           recomputing=recompute.in_progress(), **queries.assignment_extras(assignment)), status
+                           recomputing=recompute.in_progress(), meetings=meeting_queries.of_ticket(ticket),
+                           **queries.assignment_extras(assignment)), status
 
 
 @bp.route("/tickets/<number>")
