@@ -292,3 +292,19 @@ def operator_client(client, login, operator):
 
     assert login("operator", DEMO_PASSWORD).status_code == 302
     return client
+
+
+@pytest.fixture
+def make_key(city):
+    """Factory: issue a key and return its full ``<prefix>.<secret>``."""
+    from hotline.api import keys
+    from hotline.tickets.lookup import departments_by_code
+
+    def make(role: str = "operator", department: str | None = None, name: str | None = None,
+             rate_limit: str = "600 per minute") -> str:
+        dept = departments_by_code([department])[department] if department else None
+        _, raw = keys.issue(name=name or f"{role}-{department or 'all'}-{id(object())}", role=role,
+                            department_id=dept.id if dept else None, rate_limit=rate_limit, created_by_id=None)
+        return raw
+
+    return make

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
+from hotline.auth.models import User
+from hotline.extensions import db
 from hotline.tickets.identity import make_credit_code
 from tests.conftest import csrf_from
 
@@ -28,3 +32,25 @@ def post_intake(client, **overrides):
     """Post the intake form with a fresh CSRF token."""
     token = csrf_from(client.get("/tickets/new").get_data(as_text=True))
     return client.post("/tickets/new", data={**form_data(**overrides), "csrf_token": token})
+
+
+def bearer(key: str) -> dict:
+    """The Authorization header for a key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+def ticket_body(**overrides) -> dict:
+    """A complete, valid TicketCreate body (a refusal at the approval window); override any field."""
+    body = {
+        "channel": "12345", "kind": "complaint", "category": "refusal", "subject": "申请被窗口拒收",
+        "description": "窗口工作人员以材料不全为由拒收我公司的申请，没有一次性告知需要补充的材料。",
+        "caller_name": "赵建国", "caller_phone": "138 1234 5678", "enterprise_name": "临汾市华晟珠宝有限公司",
+        "credit_code": VALID_CODE,  # no district: the category default (approval) leads
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def demo_user(username: str) -> User:
+    """A demo user by username."""
+    return db.session.scalar(select(User).where(User.username == username))

@@ -13,7 +13,7 @@ from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Event, Ticket
-from tests.api.conftest import bearer, ticket_body
+from tests.factories import bearer, ticket_body
 
 PROBLEM = "application/problem+json"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
-from tests.api.conftest import bearer
-from tests.factories import VALID_CODE
+from tests.factories import VALID_CODE, bearer
 
 SECRETS = ("赵建国", "13812345678", "华晟珠宝", VALID_CODE, "zhao@huasheng.cn", "8765")
 TYPED = (f"我是赵建国，临汾市华晟珠宝有限公司的，信用代码{VALID_CODE}，电话13812345678，"

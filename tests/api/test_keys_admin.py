@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from hotline.api.models import ApiKey
 from hotline.extensions import db
-from tests.api.conftest import bearer
 from tests.conftest import csrf_from
+from tests.factories import bearer
 
 PAGES = ["/admin/api-keys/", "/admin/api-keys/new"]
 

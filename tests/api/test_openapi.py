@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from hotline.api.openapi import document
-from tests.api.conftest import bearer
+from tests.factories import bearer
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 40

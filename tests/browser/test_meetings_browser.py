@@ -27,8 +27,8 @@ from hotline.tickets.models import Event, Ticket
 from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import snap
 from tests.escalation.conftest import local, run_jobs_at
+from tests.factories import VALID_CODE
 from tests.meetings.conftest import user
-from tests.tickets.conftest import VALID_CODE
 
 pytestmark = pytest.mark.browser
 

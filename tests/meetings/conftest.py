@@ -9,7 +9,7 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from tests.escalation.conftest import jobs, local  # noqa: F401  (the jobs fixture)
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
 
 #: A Monday morning in the city (a working day in the bundled calendar).
 MONDAY = local(2026, 11, 16, 9, 0)

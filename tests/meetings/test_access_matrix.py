@@ -10,8 +10,8 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.extensions import db
 from hotline.meetings import projects, services
 from hotline.tickets.lookup import departments_by_code
-from tests.api.conftest import bearer, make_key  # noqa: F401  (the make_key fixture)
 from tests.conftest import csrf_from
+from tests.factories import bearer
 from tests.meetings.conftest import MONDAY
 
 ROLES = ("operator", "zone", "outsider", "supervisor", "admin", "leader", "commissioner", "commissioner2")

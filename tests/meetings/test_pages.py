@@ -15,8 +15,8 @@ from hotline.meetings.models import Meeting
 from hotline.notifications.models import Notification
 from hotline.tickets.lookup import departments_by_code
 from tests.conftest import csrf_from
+from tests.factories import VALID_CODE
 from tests.meetings.conftest import MONDAY
-from tests.tickets.conftest import VALID_CODE
 
 
 def _as(client, login, username):
