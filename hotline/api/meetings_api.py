@@ -34,7 +34,8 @@ DECISION = {
                                    "working_days", "decided_at", "warn_at", "due_at", "status", "done_at", "evidence"],
     "properties": {
         "id": ID, "meeting_id": ID, "ticket": {"type": "string"},
-        "subject": {"type": "string", "description": "The ticket's subject (a confidential caller's identity redacted)."},
+        "subject": {"type": "string",
+                    "description": "The ticket's subject (a confidential caller's identity redacted)."},
         "department": {"type": "string", "description": "The responsible department's code."},
         "text": {"type": "string"}, "done_means": {"type": "string"}, "working_days": {"type": "integer"},
         "decided_at": schemas.INSTANT, "warn_at": schemas.INSTANT, "due_at": schemas.INSTANT,
@@ -48,9 +49,10 @@ MEETING = {
         "id": ID, "kind": {"type": "string"}, "title": {"type": "string"}, "convener": {"type": "string"},
         "held_at": schemas.INSTANT, "place": {"type": "string"}, "status": {"type": "string"},
         "minutes": {"type": "string"},
-        "items": {"type": "array", "items": {"type": "object", "required": ["ticket", "outcome", "decisions"], "properties": {
-            "ticket": {"type": "string"}, "outcome": {"type": "string"},
-            "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}}}}},
+        "items": {"type": "array", "items": {
+            "type": "object", "required": ["ticket", "outcome", "decisions"], "properties": {
+                "ticket": {"type": "string"}, "outcome": {"type": "string"},
+                "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}}}}},
     },
 }
 PROJECT = {
@@ -73,8 +75,9 @@ COMPONENTS = {"Decision": DECISION, "Meeting": MEETING, "Project": PROJECT, "Dec
 
 def decision_json(d: Decision) -> dict:
     """A decision as the API shows it."""
-    return {"id": d.id, "meeting_id": d.meeting_id, "ticket": d.ticket.number, "subject": confidential.subject(d.ticket),
-            "department": d.department.code, "text": d.text, "done_means": d.done_means,
+    return {"id": d.id, "meeting_id": d.meeting_id, "ticket": d.ticket.number,
+            "subject": confidential.subject(d.ticket), "department": d.department.code,
+            "text": d.text, "done_means": d.done_means,
             "working_days": d.working_days, "decided_at": instant(d.decided_at), "warn_at": instant(d.warn_at),
             "due_at": instant(d.due_at), "status": str(d.status), "done_at": instant(d.done_at),
             "evidence": d.evidence}

@@ -74,7 +74,8 @@ def evening_salon(now: datetime, supervisor: User, operator: User, secretary: Us
                                now=salon_at - timedelta(days=3))
     services.hold(meeting.id, minutes="一、开发区管委会这周抓紧组织验收园区新厂房，验收合格即交付企业使用。\n"
                                       "二、市地方金融监管局牵头召集两家银行，一周内提出流动资金融资方案。\n"
-                                      "三、企业按要求补齐验收资料。", actor=secretary, now=salon_at + timedelta(hours=2))
+                                      "三、企业按要求补齐验收资料。",
+                  actor=secretary, now=salon_at + timedelta(hours=2))
     services.decide(item.id, department_id=depts["devzone"].id, text="这周抓紧组织验收园区新厂房",
                     done_means="验收意见书出具，厂房交付企业", working_days=5, actor=secretary,
                     now=salon_at + timedelta(hours=2))
@@ -104,9 +105,11 @@ def afternoon_teas(now: datetime, operator: User, head: User) -> None:
         meeting = services.schedule(kind="afternoon_tea", title=f"焦化升级改造第{n + 1}次下午茶：{topic}",
                                     convener_id=head.id, held_at=at, place="古县人民政府小会议室",
                                     enterprises="古县汇晟焦化有限责任公司",
-                                    department_ids=[d.id for d in depts.values()], actor=head, now=at - timedelta(days=1))
+                                    department_ids=[d.id for d in depts.values()], actor=head,
+                                    now=at - timedelta(days=1))
         item = services.add_ticket(meeting.id, ticket.number, actor=head, now=at - timedelta(days=1))
-        services.hold(meeting.id, minutes=f"议题：{topic}。" + ("股东签署补充协议，项目复工。" if n == 4 else "未达成一致，下次继续。"),
+        services.hold(meeting.id, minutes=f"议题：{topic}。" + (
+                          "股东签署补充协议，项目复工。" if n == 4 else "未达成一致，下次继续。"),
                       actor=head, now=at + timedelta(hours=2))
         if n < 4:
             services.record_outcome(item.id, "carry_over", actor=head, now=at + timedelta(hours=2))

@@ -3,12 +3,11 @@ appear without the caller's identity."""
 from __future__ import annotations
 
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from hotline import citytime
 from hotline.meetings import labels
 from hotline.tickets import confidential
 
@@ -16,7 +15,7 @@ HEAD = ("序号", "工单编号", "事项", "企业", "会议结论", "决定事
 
 
 def _local(instant) -> str:
-    return instant.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M") if instant else ""
+    return citytime.local(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
 def minutes_workbook(meeting) -> BytesIO:

@@ -79,7 +79,8 @@ def report(now: datetime | None = None, period: Period | None = None) -> Report:
     by_kind = db.session.execute(select(Meeting.kind, func.count()).where(held).group_by(Meeting.kind)
                                  .order_by(Meeting.kind)).all()
     by_convener = db.session.execute(select(User.display_name, func.count()).select_from(Meeting)
-                                     .join(User, User.id == Meeting.convener_id).where(held).group_by(User.display_name).order_by(User.display_name)).all()
+                                     .join(User, User.id == Meeting.convener_id).where(held)
+                                     .group_by(User.display_name).order_by(User.display_name)).all()
     items = db.session.scalar(select(func.count()).select_from(AgendaItem).join(Meeting).where(held)) or 0
     settled = db.session.scalar(select(func.count()).select_from(AgendaItem).join(Meeting).where(
         held, AgendaItem.outcome == ItemOutcome.settled)) or 0

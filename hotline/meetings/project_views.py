@@ -2,14 +2,12 @@
 enterprise's tickets, visits and notes) and the commissioner's read-only ticket page."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline import citytime
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.extensions import db
@@ -34,7 +32,7 @@ def _shown():
 
 
 def _today():
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return citytime.today(utcnow())
 
 
 def _project_or_404(project_id: int) -> Project:
@@ -67,8 +65,9 @@ def new():
     if form.validate_on_submit():
         try:
             project = projects.create_project(
-                name=form.name.data, enterprise_name=form.enterprise_name.data, credit_code=form.credit_code.data or None,
-                commissioner_id=form.commissioner_id.data, signed_on=form.signed_on.data,
+                name=form.name.data, enterprise_name=form.enterprise_name.data,
+                credit_code=form.credit_code.data or None, commissioner_id=form.commissioner_id.data,
+                signed_on=form.signed_on.data,
                 targets={k: getattr(form, k).data for k in ("approvals", "land", "construction", "production")})
         except MeetingRefused as exc:
             db.session.rollback()
@@ -122,10 +121,6 @@ def _act(project_id: int, key: str, call):
     return redirect(url_for(".detail", project_id=project_id))
 
 
-def _local(value: datetime) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-
-
 @bp.route("/<int:project_id>/link", methods=["POST"])
 @roles_required(*EDITORS)
 def link(project_id: int):
@@ -139,7 +134,8 @@ def link(project_id: int):
 def visit(project_id: int):
     """Log an on-site visit."""
     return _act(project_id, "visit", lambda p, f: projects.log_visit(
-        p.id, visited_at=_local(f.visited_at.data), place=f.place.data or "", summary=f.summary.data, actor=current_user))
+        p.id, visited_at=citytime.typed(f.visited_at.data), place=f.place.data or "", summary=f.summary.data,
+        actor=current_user))
 
 
 def _note(project, form):

@@ -175,8 +175,9 @@ def notify_commissioners(session: Session, flush_context, instances) -> None:
             for project in projects:
                 if ticket is not None and is_enterprise_ticket(project, ticket):
                     session.add(Notification(user_id=project.commissioner_id, kind="project_ticket_event",
-                                             ticket_id=ticket.id, data={"ticket": ticket.number, "project": project.name,
-                                                                        "event": e.action}))
+                                             ticket_id=ticket.id,
+                                             data={"ticket": ticket.number, "project": project.name,
+                                                   "event": e.action}))
 
 
 _INSTALLED = False

@@ -2,15 +2,13 @@
 the departments' decisions, agenda candidates and the measures."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline import citytime
 from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.directory.models import Category
@@ -33,10 +31,6 @@ SCHEDULERS = ("supervisor", "leader")
 @bp.context_processor
 def _shown():
     return {"subject_shown": confidential.subject}
-
-
-def _local(value: datetime) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _refused(exc) -> None:
@@ -71,7 +65,7 @@ def new():
     if form.validate_on_submit():
         try:
             meeting = services.schedule(kind=form.kind.data, title=form.title.data, convener_id=form.convener_id.data,
-                                        held_at=_local(form.held_at.data), place=form.place.data or "",
+                                        held_at=citytime.typed(form.held_at.data), place=form.place.data or "",
                                         attendees=form.attendees.data or "", enterprises=form.enterprises.data or "",
                                         department_ids=form.department_ids.data or [], actor=current_user)
         except MeetingRefused as exc:

@@ -53,7 +53,8 @@ def joint_ticket(city):
 
     def make(now=MONDAY, **overrides):
         fields = dict(channel="phone", kind="complaint", category_code="factor_supply",
-                      subject="新厂房验收迟迟不组织", description="园区新厂房建成两个月，验收一直没有组织，流动资金也紧张。",
+                      subject="新厂房验收迟迟不组织",
+                      description="园区新厂房建成两个月，验收一直没有组织，流动资金也紧张。",
                       caller_name="赵建国", caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司",
                       credit_code=VALID_CODE, lead="devzone", co_handlers=("finance_regulator",),
                       override_reason="属地牵头，金融协办")

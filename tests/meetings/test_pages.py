@@ -51,7 +51,8 @@ def test_supervisor_schedules_a_salon_puts_a_ticket_on_it_and_the_leader_decides
                            ).status_code == 302
         item = meeting.items[0]
         response = client.post(f"/meetings/items/{item.id}/decisions", data={
-            "decision-csrf_token": token, "decision-department_id": zone.id, "decision-text": "这周抓紧组织验收园区新厂房",
+            "decision-csrf_token": token, "decision-department_id": zone.id,
+            "decision-text": "这周抓紧组织验收园区新厂房",
             "decision-done_means": "验收意见书出具", "decision-working_days": "5"})
         assert response.status_code == 302
         assert "这周抓紧组织验收园区新厂房" in client.get(url).get_data(as_text=True)

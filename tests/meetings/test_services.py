@@ -26,7 +26,8 @@ from tests.meetings.conftest import MONDAY
 def _salon(people, now=MONDAY):
     return services.schedule(kind="evening_salon", title="珠宝企业夜沙龙", convener_id=people["leader"].id,
                              held_at=now + timedelta(hours=10), place="开发区管委会", actor=people["supervisor"],
-                             department_ids=[d.id for d in departments_by_code(["devzone", "finance_regulator"]).values()],
+                             department_ids=[d.id for d in
+                                             departments_by_code(["devzone", "finance_regulator"]).values()],
                              now=now)
 
 
@@ -56,7 +57,8 @@ def test_a_decision_blocks_the_ticket_until_the_zone_marks_it_done(people, joint
                                  summary="已联系", actor=who, now=MONDAY + timedelta(minutes=30))
     lifecycle.submit(co.id, reply="已对接银行", solved=True, actor=people["finance"], now=MONDAY + timedelta(hours=1))
     with pytest.raises(DomainError) as refused:
-        lifecycle.submit(zone_lead.id, reply="已验收", solved=True, actor=people["zone"], now=MONDAY + timedelta(hours=2))
+        lifecycle.submit(zone_lead.id, reply="已验收", solved=True, actor=people["zone"],
+                         now=MONDAY + timedelta(hours=2))
     assert refused.value.code == "open_decisions" and refused.value.params == {"count": 1}
     db.session.rollback()
     db.session.refresh(ticket)
@@ -65,7 +67,8 @@ def test_a_decision_blocks_the_ticket_until_the_zone_marks_it_done(people, joint
     with pytest.raises(MeetingRefused):  # another department's handler may not mark it done
         services.complete(decision.id, evidence="x", actor=people["outsider"])
     db.session.rollback()
-    services.complete(decision.id, evidence="验收意见书已出具（附件）", actor=people["zone"], now=MONDAY + timedelta(hours=3))
+    services.complete(decision.id, evidence="验收意见书已出具（附件）", actor=people["zone"],
+                      now=MONDAY + timedelta(hours=3))
     lifecycle.submit(zone_lead.id, reply="已验收", solved=True, actor=people["zone"], now=MONDAY + timedelta(hours=4))
     db.session.refresh(ticket)
     assert ticket.status == "resolved"
@@ -160,7 +163,8 @@ def test_a_decision_warns_at_75_percent_then_breaches_and_escalates_exactly_once
         assert engine.apply("decision", decision.id, "decision_warn") is False  # once
     after = local(2026, 11, 17, 9, 5)
     with time_machine.travel(after, tick=False):
-        assert [i for i in engine.due_items(after) if i[0] == "decision"] == [("decision", decision.id, "decision_breach")]
+        assert [i for i in engine.due_items(after) if i[0] == "decision"] == [
+            ("decision", decision.id, "decision_breach")]
         assert engine.apply("decision", decision.id, "decision_breach") is True
         assert engine.apply("decision", decision.id, "decision_breach") is False  # a retry, another worker
         assert [i for i in engine.due_items(after) if i[0] == "decision"] == []
@@ -170,7 +174,8 @@ def test_a_decision_warns_at_75_percent_then_breaches_and_escalates_exactly_once
     assert [(c.level, c.trigger) for c in cases] == [(1, "decision_breach")]
     assert db.session.scalar(select(func.count()).select_from(EscalationStep).where(
         EscalationStep.target_type == "decision")) == 2
-    told = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "escalation_decision_breach")))
+    told = set(db.session.scalars(select(Notification.user_id)
+                                  .where(Notification.kind == "escalation_decision_breach")))
     assert {people["leader"].id, people["supervisor"].id, people["zone"].id} <= told
 
 
