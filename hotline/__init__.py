@@ -41,6 +41,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.escalation.wiring import install as install_escalation
 
     install_escalation(app)  # tickets' supervision requests handled before each commit; cases on the ticket page
+    from hotline.notifications.wiring import install as install_notifications
+
+    install_notifications(app)  # e-mail/SMS deliveries written before each commit, enqueued after it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)
@@ -69,6 +72,11 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(workbench_bp, url_prefix="/work")
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    from hotline.notifications.views import bp as deliveries_bp
+    from hotline.public.views import bp as public_bp
+
+    app.register_blueprint(deliveries_bp)
+    app.register_blueprint(public_bp)
     register_error_handlers(app)
 
     from hotline.api import init_app as init_api

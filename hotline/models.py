@@ -8,8 +8,9 @@ from hotline.escalation.models import (  # noqa: F401
     DeadlineRecompute, EscalationStep, SupervisionAction, SupervisionCase,
 )
 from hotline.api.models import ApiKey  # noqa: F401
-from hotline.notifications.models import Notification  # noqa: F401
+from hotline.notifications.models import ChannelPreference, ContactPoint, Delivery, Notification  # noqa: F401
 from hotline.tickets.models import (  # noqa: F401
     Assignment, Attachment, Callback, ContactAttempt, Event, Extension, MatterChain, Ticket, TicketCounter,
 )
 from hotline.audit.models import AuditChange, AuditRollup  # noqa: F401
+from hotline.public.models import SatisfactionAnswer, StatusLookup  # noqa: F401
