@@ -16,11 +16,11 @@ CHOICES = [("inherit", _l("Default")), ("none", _l("In-app only")), ("email", _l
 #: The events a preference routes, as the preferences page names them.
 EVENT_LABELS = {
     "new_assignment": _l("A new assignment for my department"),
-    "escalation_sign_warn": _l("Sign-for limit: 75 % passed"),
+    "escalation_sign_warn": _l("Sign-for limit: three quarters passed"),
     "escalation_sign_breach": _l("Sign-for limit breached"),
-    "escalation_contact_warn": _l("Contact limit: 75 % passed"),
+    "escalation_contact_warn": _l("Contact limit: three quarters passed"),
     "escalation_contact_breach": _l("Contact limit breached"),
-    "escalation_resolve_warn": _l("Resolution limit: 75 % passed"),
+    "escalation_resolve_warn": _l("Resolution limit: three quarters passed"),
     "escalation_resolve_breach": _l("Resolution limit breached"),
     "ticket_reopened": _l("A ticket reopened after an unsatisfied callback"),
     "supervision_opened": _l("A ticket put under supervision"),

@@ -32,6 +32,7 @@ def status():
     if not form.validate_on_submit():
         return render_template("public/status.html", form=form, states=PUBLIC_STATES), (400 if form.errors else 200)
     result = services.look_up(form.number.data, form.digits.data, address=request.remote_addr or "")
+    form.digits.data = ""  # never echo the phone's digits back (nor tell a hit by what is echoed)
     code = {"found": 200, "no_match": 200, "limited": 429}[result.outcome]
     return render_template("public/status.html", form=form, result=result, states=PUBLIC_STATES), code
 
