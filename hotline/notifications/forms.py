@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from hotline.notifications import rules
 
 #: The choices of one event's select ("" is the inherited default, stored as no row).
-CHOICES = [("inherit", _l("Default")), ("none", _l("In-app only")), ("email", _l("In-app and e-mail")),
-           ("sms", _l("In-app and SMS")), ("email,sms", _l("In-app, e-mail and SMS"))]
+CHOICES = [SelectChoice("inherit", _l("Default")), SelectChoice("none", _l("In-app only")),
+           SelectChoice("email", _l("In-app and e-mail")), SelectChoice("sms", _l("In-app and SMS")),
+           SelectChoice("email,sms", _l("In-app, e-mail and SMS"))]
 
 
 #: The events a preference routes, as the preferences page names them.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 
@@ -23,10 +24,10 @@ class StatusForm(FlaskForm):
 class SatisfactionForm(FlaskForm):
     """Was the matter solved, and how satisfied is the caller."""
 
-    solved = RadioField(_l("Was your matter solved?"), choices=[("yes", _l("Solved")), ("no", _l("Not solved"))],
+    solved = RadioField(_l("Was your matter solved?"), choices=[SelectChoice("yes", _l("Solved")), SelectChoice("no", _l("Not solved"))],
                         validators=[InputRequired(message=_l("Please say whether it was solved."))])
     satisfaction = RadioField(_l("How satisfied are you with the handling?"), choices=[
-        ("satisfied", _l("Satisfied")), ("basically_satisfied", _l("Basically satisfied")),
-        ("unsatisfied", _l("Unsatisfied"))], validators=[InputRequired(message=_l("Please choose one."))])
+        SelectChoice("satisfied", _l("Satisfied")), SelectChoice("basically_satisfied", _l("Basically satisfied")),
+        SelectChoice("unsatisfied", _l("Unsatisfied"))], validators=[InputRequired(message=_l("Please choose one."))])
     comment = TextAreaField(_l("Anything you want to add (optional)"), validators=[
         Length(max=1000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})
