@@ -130,6 +130,7 @@ class Config:
     SMTP_PASSWORD = os.environ.get("HOTLINE_SMTP_PASSWORD", "")
     SMTP_SENDER = os.environ.get("HOTLINE_SMTP_SENDER", "hotline@localhost")
     SMTP_TIMEOUT = _float("HOTLINE_SMTP_TIMEOUT", 10.0)
+    SMTP_CA_FILE = os.environ.get("HOTLINE_SMTP_CA_FILE", "")  # a CA bundle for the server's certificate
     SMS_PROVIDER = os.environ.get("HOTLINE_SMS_PROVIDER", "log")  # log (demo: written to the log) or http
     SMS_GATEWAY_URL = os.environ.get("HOTLINE_SMS_GATEWAY_URL", "")
     SMS_GATEWAY_KEY = os.environ.get("HOTLINE_SMS_GATEWAY_KEY", "")

@@ -49,13 +49,15 @@ class EmailChannel:
         security = (config.get("SMTP_SECURITY") or "none").lower()
         host, port, timeout = config["SMTP_HOST"], int(config["SMTP_PORT"]), float(config["SMTP_TIMEOUT"])
         try:
+            # the server's certificate is verified (system CAs, or SMTP_CA_FILE for an internal CA)
+            context = ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None)
             if security == "ssl":
-                server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+                server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
             else:
                 server = smtplib.SMTP(host, port, timeout=timeout)
             with server:
                 if security == "starttls":
-                    server.starttls(context=ssl.create_default_context())
+                    server.starttls(context=context)
                 if config.get("SMTP_USERNAME"):
                     server.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD", ""))
                 server.send_message(msg)

@@ -257,3 +257,15 @@ def test_at_the_sign_for_warning_and_breach_the_handlers_get_an_sms(app, reachab
         run_queued_jobs()
     breach = [m for m in sms_gateway.received[len(mobiles):]]
     assert sorted(m["to"] for m in breach) == mobiles and all("超过签收时限" in m["text"] for m in breach)
+
+
+def test_the_intake_checkbox_records_a_confidential_callers_consent_to_sms(app, operator_client):
+    from tests.tickets.conftest import post_intake
+
+    agreed = post_intake(operator_client, confidential="y", caller_sms_opt_in="y", caller_phone="139 1234 5678")
+    silent = post_intake(operator_client, confidential="y", caller_phone="137 1234 5678")
+    assert agreed.status_code == silent.status_code == 302
+    numbers = [r.headers["Location"].rsplit("/", 1)[-1] for r in (agreed, silent)]
+    tickets = [db.session.scalar(select(Ticket).where(Ticket.number == n)) for n in numbers]
+    assert [(t.confidential, t.caller_sms_opt_in) for t in tickets] == [(True, True), (True, False)]
+    assert [(d.ticket_id, d.address) for d in _deliveries(channel="sms")] == [(tickets[0].id, "13912345678")]
