@@ -26,11 +26,13 @@ EVENT_LABELS = {
     "escalation_resolve_breach": _l("Resolution limit breached"),
     "ticket_reopened": _l("A ticket reopened after an unsatisfied callback"),
     "supervision_opened": _l("A ticket put under supervision"),
+    "caller_dispatched": _l("Caller: ticket accepted (status link)"),
+    "caller_resolved": _l("Caller: ticket resolved (satisfaction link)"),
 }
 
 
 def _event_fields(cls):
-    for event in rules.STAFF_EVENTS:
+    for event in rules.STAFF_EVENTS:  # the caller's events are not a staff preference
         setattr(cls, f"pref_{event}", SelectField(EVENT_LABELS[event], choices=CHOICES, default="inherit"))
     return cls
 

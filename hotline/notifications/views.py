@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from hotline.extensions import db
 from hotline.notifications import rules, sending, services
-from hotline.notifications.forms import DepartmentChannelsForm, MyChannelsForm
+from hotline.notifications.forms import EVENT_LABELS, DepartmentChannelsForm, MyChannelsForm
 from hotline.security import roles_required
 
 bp = Blueprint("deliveries", __name__)
+
+STATUS_LABELS = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "failed": _l("Failed")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS")}
 
 ERRORS = {"bad_email": lambda: _("Please enter a valid e-mail address."),
           "bad_mobile": lambda: _("Please enter a mainland mobile number (11 digits starting with 1).")}
@@ -21,8 +25,10 @@ ERRORS = {"bad_email": lambda: _("Please enter a valid e-mail address."),
 def index():
     """Every e-mail and SMS sent or being sent: status, tries, last error."""
     status = request.args.get("status")
-    return render_template("notifications/deliveries.html", rows=services.recent_deliveries(status),
-                           counts=services.delivery_counts(), status=status, mask=rules.mask_address)
+    rows = services.recent_deliveries(status)
+    return render_template("notifications/deliveries.html", rows=rows, counts=services.delivery_counts(),
+                           retryable={d.id for d in rows if d.status == "failed"}, mask=rules.mask_address,
+                           status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, event_labels=EVENT_LABELS)
 
 
 @bp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])
