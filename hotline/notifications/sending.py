@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.notifications import rules
-from hotline.notifications.channels import CHANNELS, DeliveryError
+from hotline.notifications.channels import CHANNELS, DeliveryError, NotConfigured
 from hotline.notifications.models import Delivery
 from hotline.queue import FAILURE_TTL, get_queue
 
@@ -83,8 +83,8 @@ def send(delivery_id: int) -> str:
     db.session.rollback()  # no transaction stays open while the server is talked to
     try:
         ref = channel.send(address, subject, body, config)
-    except DeliveryError as exc:
-        status = _record_failure(delivery_id, str(exc))
+    except DeliveryError as exc:  # not configured: trying again changes nothing until an admin acts
+        status = _record_failure(delivery_id, str(exc), final=isinstance(exc, NotConfigured))
         if status == "pending":
             raise
         log.warning("delivery %s failed for good: %s", delivery_id, exc)
@@ -98,14 +98,14 @@ def send(delivery_id: int) -> str:
     return "sent"
 
 
-def _record_failure(delivery_id: int, error: str) -> str:
-    """Record a failed try; returns the delivery's new status."""
+def _record_failure(delivery_id: int, error: str, *, final: bool = False) -> str:
+    """Record a failed try (``final``: no further try); returns the delivery's new status."""
     config, now = current_app.config, utcnow()
     delivery = db.session.get(Delivery, delivery_id, populate_existing=True)
     delivery.attempts += 1
     delivery.last_attempt_at, delivery.last_error, delivery.claimed_until = now, error[:1000], None
     delivery.status, delivery.next_attempt_at = rules.after_failure(
-        delivery.attempts, now, max_attempts=int(config["NOTIFY_MAX_ATTEMPTS"]),
+        delivery.attempts, now, max_attempts=delivery.attempts if final else int(config["NOTIFY_MAX_ATTEMPTS"]),
         base=int(config["NOTIFY_RETRY_BASE_SECONDS"]), cap=int(config["NOTIFY_RETRY_CAP_SECONDS"]))
     db.session.commit()
     return delivery.status

@@ -189,11 +189,13 @@ def test_a_mail_server_that_is_down_fails_the_send_not_the_ticket(app, reachable
     assert db.session.get(Ticket, ticket.id).status == "dispatched"
 
 
-def test_without_a_mail_server_configured_mail_is_not_sent_and_says_why(app, reachable_handlers):
+def test_without_a_mail_server_configured_mail_fails_at_once_and_says_why(app, reachable_handlers):
     app.config["SMTP_HOST"] = ""
     _intake()
     run_queued_jobs()
-    assert {m.last_error for m in _deliveries(channel="email")} == {"SMTP_HOST is not set"}
+    mails = _deliveries(channel="email")
+    assert mails and {(m.status, m.attempts, m.last_error) for m in mails} == {("failed", 1, "SMTP_HOST is not set")}
+    assert get_queue("default").scheduled_job_registry.count == 0  # no pointless retries
 
 
 def test_the_demo_sms_provider_logs_the_message(app, city, caplog):
