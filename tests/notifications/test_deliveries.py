@@ -271,3 +271,15 @@ def test_the_intake_checkbox_records_a_confidential_callers_consent_to_sms(app, 
     tickets = [db.session.scalar(select(Ticket).where(Ticket.number == n)) for n in numbers]
     assert [(t.confidential, t.caller_sms_opt_in) for t in tickets] == [(True, True), (True, False)]
     assert [(d.ticket_id, d.address) for d in _deliveries(channel="sms")] == [(tickets[0].id, "13912345678")]
+
+
+def test_the_delivery_sweep_is_declared_for_rq_cron_every_minute(app):
+    from rq.cron import CronScheduler
+
+    from hotline import ROOT
+    from hotline.queue import get_redis
+
+    scheduler = CronScheduler(get_redis())
+    scheduler.load_config_from_file(str(ROOT / "hotline" / "cron_config.py"))
+    [job] = [j for j in scheduler.get_jobs() if j.func is sweep_deliveries]
+    assert (job.queue_name, job.interval) == ("default", 60)
