@@ -77,10 +77,11 @@ def test_on_a_desktop_wrong_digits_and_an_unknown_number_read_the_same_and_engli
     snap(page, "reach-status-desktop-en")
 
 
-def test_a_caller_rates_the_handling_through_the_link_on_a_phone(app, live_server, open_page, city):
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_caller_rates_the_handling_through_the_link(app, live_server, open_page, city, device):
     ticket = resolve(intake())
     path = satisfaction_path(ticket)
-    page = open_page(**PHONE)
+    page = open_page(**(PHONE if device == "phone" else DESKTOP))
     page.goto(f"{live_server}{path}")
     page.get_by_role("heading", name="评价诉求办理结果").wait_for()
     assert ticket.number in page.content()
@@ -88,7 +89,7 @@ def test_a_caller_rates_the_handling_through_the_link_on_a_phone(app, live_serve
     page.get_by_label("基本满意", exact=True).check()
     page.fill("#comment", "办理及时")
     assert _fits_the_width(page)
-    snap(page, "reach-satisfaction-phone")
+    snap(page, f"reach-satisfaction-{device}")
     page.get_by_role("button", name="提交评价").click()
     page.locator("#satisfaction-thanks").wait_for()
     db.session.expire_all()
