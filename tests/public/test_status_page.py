@@ -24,8 +24,9 @@ def _text(response) -> str:
 
 
 def _answer_part(response) -> str:
-    """The page without what differs by design (the CSRF token, the number typed back into the form)."""
-    html = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", _text(response))
+    """The page without what differs by design (the CSRF tokens, signed with the second they were made;
+    the number typed back into the form)."""
+    html = re.sub(r'<input[^>]*name="csrf_token"[^>]*>', "", _text(response))
     return re.sub(r'id="number" [^>]*>', "", html)
 
 
