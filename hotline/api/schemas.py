@@ -6,10 +6,10 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from hotline.worktime.limits import Urgency
 from hotline.tickets.lifecycle import CONTACT_METHODS
 from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
 from hotline.tickets.states import AssignmentState, TicketState
+from hotline.worktime.limits import Urgency
 
 NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{5,}$"
 #: How deeply a request body may nest arrays and objects (the schemas need three levels).

@@ -25,7 +25,11 @@ from hotline.extensions import db
 from hotline.tickets import events, lifecycle
 from hotline.tickets import services as intake
 from hotline.tickets.identity import (
-    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+    InvalidCreditCode,
+    InvalidPhone,
+    clean_text,
+    normalize_phone,
+    validate_credit_code,
 )
 from hotline.tickets.models import Assignment, Channel, Kind, Ticket
 from hotline.tickets.states import DomainError, TicketState

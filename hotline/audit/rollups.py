@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, delete, event as sa_event, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,8 @@ def _log_late_changes(session: Session, _context, _instances) -> None:
     now = utcnow()
     current = Period.containing(now, tz)
     if earliest >= current.start and current.end - now > LAST_HOUR:
-        return  # the current month is never rolled up (in its last hour, log anyway: the commit may come after midnight)
+        # the current month is never rolled up (in its last hour, log anyway: the commit may come after midnight)
+        return
     month = Period.containing(earliest, tz).label
     marked = session.info.get(MARKED)
     if marked is not None and marked <= month:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import socket
 import ssl
 import urllib.error
 import urllib.request
@@ -91,7 +90,7 @@ class HttpSmsProvider:
                 answer = response.read(4096)
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"sms gateway: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError, socket.timeout) as exc:
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
             raise DeliveryError(f"sms gateway: {type(exc).__name__}: {getattr(exc, 'reason', exc)}") from exc
         try:
             return str(json.loads(answer or b"{}").get("id", "ok"))[:100]

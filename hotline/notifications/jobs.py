@@ -5,7 +5,7 @@ import logging
 
 from hotline.db import utcnow
 from hotline.extensions import db
-from hotline.jobs import job
+from hotline.job_runtime import job
 from hotline.notifications import sending
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "new_assignment": {
         "zh_CN": ("新派单 %(ticket)s", "工单 %(ticket)s 已派至贵部门，请在 2 个工作小时内签收：%(link)s"),
         "en": ("New assignment %(ticket)s",
-               "Ticket %(ticket)s was dispatched to your department; please sign for it within 2 working hours: %(link)s"),
+               "Ticket %(ticket)s was dispatched to your department; "
+               "please sign for it within 2 working hours: %(link)s"),
     },
     "escalation_sign_warn": {
         "zh_CN": ("签收即将超时 %(ticket)s", "工单 %(ticket)s 的签收时限已过 75%%，请尽快签收：%(link)s"),
@@ -35,7 +36,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "escalation_contact_breach": {
         "zh_CN": ("联系来电人已超时 %(ticket)s", "工单 %(ticket)s 已超过联系来电人的时限：%(link)s"),
-        "en": ("Contact limit breached %(ticket)s", "Ticket %(ticket)s is past its limit to contact the caller: %(link)s"),
+        "en": ("Contact limit breached %(ticket)s",
+               "Ticket %(ticket)s is past its limit to contact the caller: %(link)s"),
     },
     "escalation_resolve_warn": {
         "zh_CN": ("办结即将超时 %(ticket)s", "工单 %(ticket)s 的办结时限已过 75%%：%(link)s"),
@@ -67,7 +69,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh_CN": ("诉求已办结 %(ticket)s",
                   "您的工单 %(ticket)s 已办结，我们将回访。也可点此评价办理结果：%(link)s"),
         "en": ("Your request %(ticket)s was resolved",
-               "Your ticket %(ticket)s was resolved; we will call you back. You can also rate the result here: %(link)s"),
+               "Your ticket %(ticket)s was resolved; we will call you back. "
+               "You can also rate the result here: %(link)s"),
     },
 }
 

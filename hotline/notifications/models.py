@@ -26,7 +26,7 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Declared so a flush inserts a new ticket before the notices about it (by name: no import upward).
-    ticket: Mapped["Ticket | None"] = relationship("Ticket")  # noqa: F821
+    ticket: Mapped[Ticket | None] = relationship("Ticket")  # noqa: F821
 
 
 class Delivery(db.Model):
@@ -65,7 +65,7 @@ class Delivery(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    ticket: Mapped["Ticket | None"] = relationship("Ticket")  # noqa: F821
+    ticket: Mapped[Ticket | None] = relationship("Ticket")  # noqa: F821
 
 
 class ContactPoint(db.Model):

@@ -72,7 +72,8 @@ def parse_channels(text: str | None) -> tuple[str, ...]:
     return tuple(c for c in EXTERNAL_CHANNELS if c in chosen)
 
 
-def staff_channels(event: str, *, is_handler: bool, user_pref: str | None, department_pref: str | None) -> tuple[str, ...]:
+def staff_channels(event: str, *, is_handler: bool, user_pref: str | None,
+                   department_pref: str | None) -> tuple[str, ...]:
     """The channels besides in-app on which a staff member hears of ``event``.
 
     ``user_pref`` / ``department_pref``: the stored preference (None: none stored; ``""``: none wanted).
@@ -110,7 +111,8 @@ def retry_intervals(max_attempts: int, *, base: int, cap: int) -> list[int]:
     return [backoff_seconds(n, base=base, cap=cap) for n in range(1, max(1, max_attempts))]
 
 
-def after_failure(attempts: int, now: datetime, *, max_attempts: int, base: int, cap: int) -> tuple[str, datetime | None]:
+def after_failure(attempts: int, now: datetime, *, max_attempts: int, base: int,
+                  cap: int) -> tuple[str, datetime | None]:
     """The delivery's status after its ``attempts``-th try failed at ``now``, and when to try next."""
     if attempts >= max_attempts:
         return "failed", None

@@ -24,7 +24,8 @@ class StatusForm(FlaskForm):
 class SatisfactionForm(FlaskForm):
     """Was the matter solved, and how satisfied is the caller."""
 
-    solved = RadioField(_l("Was your matter solved?"), choices=[SelectChoice("yes", _l("Solved")), SelectChoice("no", _l("Not solved"))],
+    solved = RadioField(_l("Was your matter solved?"),
+                        choices=[SelectChoice("yes", _l("Solved")), SelectChoice("no", _l("Not solved"))],
                         validators=[InputRequired(message=_l("Please say whether it was solved."))])
     satisfaction = RadioField(_l("How satisfied are you with the handling?"), choices=[
         SelectChoice("satisfied", _l("Satisfied")), SelectChoice("basically_satisfied", _l("Basically satisfied")),

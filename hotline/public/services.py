@@ -138,7 +138,8 @@ def _check_open(ticket: Ticket | None, claim: links.SatisfactionClaim) -> None:
         raise LinkRefused("closed")
 
 
-def answer(token: str, *, solved: bool, satisfaction: str, comment: str, now: datetime | None = None) -> SatisfactionAnswer:
+def answer(token: str, *, solved: bool, satisfaction: str, comment: str,
+           now: datetime | None = None) -> SatisfactionAnswer:
     """The caller's verdict through the link: recorded once, and fed to the callback exactly as an
     operator's reached callback (closed if solved and satisfied, else reopened under supervision)."""
     now = now or utcnow()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event as sa_event, func, inspect as sa_inspect, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow

@@ -6,14 +6,25 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.widgets import Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select
 
 from hotline.tickets.identity import (
-    InvalidCreditCode, InvalidPhone, clean_text, normalize_phone, validate_credit_code,
+    InvalidCreditCode,
+    InvalidPhone,
+    clean_text,
+    normalize_phone,
+    validate_credit_code,
 )
 
 CHANNELS = [("phone", _l("Phone")), ("12345", _l("Transferred from 12345")), ("web", _l("Web form")),
@@ -102,7 +113,8 @@ class IntakeForm(FlaskForm):
         Length(min=10, max=5000, message=_l("Between %(min)d and %(max)d characters."))],
         render_kw={"rows": 6})
     confidential = BooleanField(_l("The caller asks for confidentiality"))
-    caller_sms_opt_in = BooleanField(_l("Confidential matter: the caller still wants SMS (ticket number, status and rating links)"))
+    caller_sms_opt_in = BooleanField(
+        _l("Confidential matter: the caller still wants SMS (ticket number, status and rating links)"))
     answered_on_spot = BooleanField(_l("Inquiry answered during the call (close on the spot)"))
     answer = TextAreaField(_l("Answer given"), filters=[multi_line], validators=[
         Length(max=3000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})
@@ -200,7 +212,8 @@ class SearchForm(FlaskForm):
 class CallbackForm(FlaskForm):
     """回访: reached or not; if reached, solved or not and how satisfied."""
 
-    reached = RadioField(_l("Reached the caller?"), choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
+    reached = RadioField(_l("Reached the caller?"),
+                         choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
                          validators=[InputRequired(message=_l("Please say whether the caller was reached."))])
     solved = RadioField(_l("Is the matter solved?"), choices=choices([("yes", _l("Solved")), ("no", _l("Not solved"))]),
                         validate_choice=False)

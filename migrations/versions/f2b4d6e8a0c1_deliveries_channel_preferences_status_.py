@@ -5,9 +5,8 @@ Revises: d4e6a8b0c2f3
 Create Date: 2026-12-03 16:27:31.642508
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f2b4d6e8a0c1'

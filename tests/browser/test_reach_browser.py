@@ -8,7 +8,6 @@ from hotline.extensions import db
 from hotline.tickets.models import Ticket
 from tests.conftest import snap
 from tests.public.conftest import CALLER, intake, resolve, satisfaction_path
-from tests.tickets.conftest import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

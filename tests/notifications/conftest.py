@@ -17,7 +17,6 @@ from hotline.auth.models import User, UserRole
 from hotline.extensions import db
 from hotline.notifications.models import ContactPoint
 from hotline.queue import QUEUES, get_queue, get_redis
-from tests.tickets.conftest import city, operator, operator_client  # noqa: F401  (fixtures)
 
 
 def _free_port() -> int:

@@ -8,9 +8,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from hotline.extensions import db
 from hotline.notifications.channels import CHANNELS, DeliveryError
 from hotline.notifications.models import ChannelPreference, ContactPoint
-from hotline.extensions import db
 from tests.conftest import csrf_from
 from tests.notifications.conftest import _free_port, _Inbox
 

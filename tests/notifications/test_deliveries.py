@@ -262,7 +262,7 @@ def test_at_the_sign_for_warning_and_breach_the_handlers_get_an_sms(app, reachab
 
 
 def test_the_intake_checkbox_records_a_confidential_callers_consent_to_sms(app, operator_client):
-    from tests.tickets.conftest import post_intake
+    from tests.factories import post_intake
 
     agreed = post_intake(operator_client, confidential="y", caller_sms_opt_in="y", caller_phone="139 1234 5678")
     silent = post_intake(operator_client, confidential="y", caller_phone="137 1234 5678")

@@ -11,7 +11,6 @@ from hotline.notifications.models import Delivery
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket
-from tests.tickets.conftest import city, operator, operator_client  # noqa: F401  (fixtures)
 
 CALLER = "13812345678"
 

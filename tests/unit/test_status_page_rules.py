@@ -1,14 +1,14 @@
 """The status page's pure rules: limits, the typed number, the digits."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.public import rules
 
-NOW = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 LIMITS = rules.Limits(address_max=3, address_window=timedelta(minutes=15), number_max=2,
                       number_window=timedelta(hours=1))
 

@@ -1,7 +1,7 @@
 """The pure parts: who hears of what on which channel, backoff, templates, signed links."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from hotline.notifications import links, messages, rules
 
-NOW = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
 
 def test_a_handler_gets_sms_for_sign_for_and_contact_limits_and_email_for_the_rest_by_default():
-    assert rules.staff_channels("escalation_sign_warn", is_handler=True, user_pref=None, department_pref=None) == ("sms",)
+    assert rules.staff_channels("escalation_sign_warn", is_handler=True, user_pref=None,
+                                department_pref=None) == ("sms",)
     assert rules.staff_channels("escalation_contact_breach", is_handler=True, user_pref=None,
                                 department_pref=None) == ("sms",)
     assert rules.staff_channels("new_assignment", is_handler=True, user_pref=None, department_pref=None) == ("email",)
@@ -72,7 +73,8 @@ def test_after_the_last_try_a_delivery_is_failed_and_not_tried_again():
 @given(st.integers(min_value=1, max_value=200), st.integers(min_value=1, max_value=600),
        st.integers(min_value=1, max_value=86400))
 def test_backoff_never_shrinks_and_never_passes_the_cap(attempt, base, cap):
-    now, later = rules.backoff_seconds(attempt, base=base, cap=cap), rules.backoff_seconds(attempt + 1, base=base, cap=cap)
+    now = rules.backoff_seconds(attempt, base=base, cap=cap)
+    later = rules.backoff_seconds(attempt + 1, base=base, cap=cap)
     assert 0 < now <= later <= max(cap, 1)
 
 
