@@ -122,6 +122,7 @@ def test_after_its_last_try_a_delivery_is_failed_and_admins_see_it_and_can_send_
 
     admin = make_user("admin")
     login(admin.username)
+    assert "/admin/deliveries?status=failed" in client.get("/admin/jobs").get_data(as_text=True)
     html = client.get("/admin/deliveries?status=failed").get_data(as_text=True)
     assert ticket.number in html and "HTTP 503" in html and "138****5678" in html and CALLER not in html
     sms_gateway.mode = "ok"
