@@ -125,6 +125,29 @@ class Config:
     # /readyz: how old the newest worker and cron-scheduler heartbeats may be (seconds)
     READY_WORKER_MAX_AGE = _int("HOTLINE_READY_WORKER_MAX_AGE", 180)
     READY_CRON_MAX_AGE = _int("HOTLINE_READY_CRON_MAX_AGE", 150)
+    # Reaching callers and staff (hotline.notifications): the address links in SMS and mail point at,
+    # the mail server, the SMS gateway, and how often a failed send is retried.
+    PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://localhost:5000").rstrip("/")
+    SMTP_HOST = os.environ.get("HOTLINE_SMTP_HOST", "")  # empty: e-mail is not configured, nothing is sent
+    SMTP_PORT = _int("HOTLINE_SMTP_PORT", 587)
+    SMTP_SECURITY = os.environ.get("HOTLINE_SMTP_SECURITY", "starttls")  # starttls, ssl or none
+    SMTP_USERNAME = os.environ.get("HOTLINE_SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("HOTLINE_SMTP_PASSWORD", "")
+    SMTP_SENDER = os.environ.get("HOTLINE_SMTP_SENDER", "hotline@localhost")
+    SMTP_TIMEOUT = _float("HOTLINE_SMTP_TIMEOUT", 10.0)
+    SMTP_CA_FILE = os.environ.get("HOTLINE_SMTP_CA_FILE", "")  # a CA bundle for the server's certificate
+    SMS_PROVIDER = os.environ.get("HOTLINE_SMS_PROVIDER", "log")  # log (demo: written to the log) or http
+    SMS_GATEWAY_URL = os.environ.get("HOTLINE_SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_KEY = os.environ.get("HOTLINE_SMS_GATEWAY_KEY", "")
+    SMS_SENDER = os.environ.get("HOTLINE_SMS_SENDER", "临汾营商环境专线")
+    SMS_TIMEOUT = _float("HOTLINE_SMS_TIMEOUT", 5.0)
+    NOTIFY_MAX_ATTEMPTS = _int("HOTLINE_NOTIFY_MAX_ATTEMPTS", 5)
+    NOTIFY_RETRY_BASE_SECONDS = _int("HOTLINE_NOTIFY_RETRY_BASE_SECONDS", 30)
+    NOTIFY_RETRY_CAP_SECONDS = _int("HOTLINE_NOTIFY_RETRY_CAP_SECONDS", 3600)
+    # Public status page (/status): lookups per client address, and failed lookups per ticket number.
+    STATUS_LIMIT_ADDRESS = os.environ.get("HOTLINE_STATUS_LIMIT_ADDRESS", "20 per 15 minutes")
+    STATUS_LIMIT_TICKET = os.environ.get("HOTLINE_STATUS_LIMIT_TICKET", "5 per 60 minutes")
+    SATISFACTION_LINK_DAYS = _int("HOTLINE_SATISFACTION_LINK_DAYS", 14)
 
     def __init__(self) -> None:
         inst = instance_path()

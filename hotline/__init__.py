@@ -44,6 +44,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline.meetings.wiring import install as install_meetings
 
     install_meetings(app)  # open decisions block resolving; meetings on the ticket page; commissioners told
+    from hotline.notifications.wiring import install as install_notifications
+
+    install_notifications(app)  # e-mail/SMS deliveries written before each commit, enqueued after it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)
@@ -76,6 +79,11 @@ def create_app(config: object | str | None = None) -> Flask:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(projects_bp, url_prefix="/projects")
+    from hotline.notifications.views import bp as deliveries_bp
+    from hotline.public.views import bp as public_bp
+
+    app.register_blueprint(deliveries_bp)
+    app.register_blueprint(public_bp)
     register_error_handlers(app)
 
     from hotline.api import init_app as init_api

@@ -199,6 +199,7 @@ EVENTS = {
     "assignment_sign": _l("Signed for"), "start": _l("Handling started"),
     "assignment_record_contact": _l("Contact attempt recorded"), "assignment_return": _l("Returned by a department"),
     "assignment_submit": _l("Reply submitted"), "resolve": _l("Resolved"), "callback": _l("Callback"),
+    "satisfaction_by_link": _l("The caller answered the satisfaction link"),
     "close": _l("Closed"), "reopen": _l("Reopened"), "extension_requested": _l("Extension requested"),
     "extension_decided": _l("Extension decided"), "attachment_added": _l("Evidence attached"),
     "escalation_sign_warn": _l("Warning: three quarters of the sign-for time gone"),

@@ -28,7 +28,8 @@ from hotline.meetings.models import (  # noqa: F401
     ProjectTicket,
     ProjectVisit,
 )
-from hotline.notifications.models import Notification  # noqa: F401
+from hotline.notifications.models import ChannelPreference, ContactPoint, Delivery, Notification  # noqa: F401
+from hotline.public.models import SatisfactionAnswer, StatusLookup  # noqa: F401
 from hotline.tickets.models import (  # noqa: F401
     Assignment,
     Attachment,

@@ -33,6 +33,7 @@ NAVIGATION = (
     ("settings.policies", _l("Time-limit policies"), ("admin",)),
     ("api_keys.index", _l("API keys"), ("admin",)),
     ("admin.jobs", _l("Failed jobs"), ("admin",)),
+    ("deliveries.my_channels", _l("My channels"), ("handler", "supervisor")),
 )
 
 

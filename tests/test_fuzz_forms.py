@@ -55,6 +55,7 @@ NOT_FUZZED = {
     "settings.calendar_day_remove": "a CSRF token only; the day is a path segment",
     "settings.calendar_complete": "shown only for a year the bundled data does not know; a path segment and "
                                   "one flag, posted with hostile values in test_bad_input",
+    "deliveries.retry": "shown only for a failed delivery; a CSRF token only, the delivery a path segment",
 }
 
 
@@ -161,6 +162,14 @@ def _world(app, make_user):
     lifecycle.record_contact(r.id, at=utcnow(), method="phone", reached=True, summary="已联系", actor=handler)
     lifecycle.submit(r.id, reply="已办结", solved=True, actor=handler)
     lifecycle.return_assignment(returned.assignments[0].id, grounds="不属于本单位职责", actor=handler)
+    rated = ticket("13800000006")  # resolved too, for the caller's satisfaction link (its answer closes it)
+    q = rated.assignments[0]
+    lifecycle.sign_for(q.id, actor=handler)
+    lifecycle.record_contact(q.id, at=utcnow(), method="phone", reached=True, summary="已联系", actor=handler)
+    lifecycle.submit(q.id, reply="已办结", solved=True, actor=handler)
+    from hotline.notifications.links import sign_satisfaction
+
+    rating = f"/satisfaction/{sign_satisfaction(app.config['SECRET_KEY'], rated.id, 1)}"
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     case = db.session.scalar(select(SupervisionCase).order_by(SupervisionCase.id))
@@ -172,18 +181,19 @@ def _world(app, make_user):
     policy_id = db.session.scalar(select(TimeLimitPolicy.id).order_by(TimeLimitPolicy.id).limit(1))
     meetings = _meetings_world(make_user, working, department)
     pages = {
-        None: ["/login"],
+        None: ["/login", f"/status?n={working.number}", rating],
         "operator": ["/", "/tickets/new", f"/tickets/{fresh.number}", "/tickets/search",
                      f"/tickets/{resolved.number}/callback", f"/tickets/{returned.number}/redispatch",
                      "/notifications", "/account/sessions"],
         handler.username: [f"/work/tickets/{working.number}", f"/work/tickets/{fresh.number}", "/work/",
-                           "/audit/department"],
+                           "/audit/department", "/notifications/channels"],
         other_handler.username: ["/notifications"],
         "supervisor": ["/supervision/extensions", f"/supervision/cases/{case.id}", "/supervision/", "/audit/"],
         "admin": ["/admin/users/new", f"/admin/users/{target.id}", f"/admin/users/{target.id}/sessions",
                   "/admin/departments/new", f"/admin/departments/{department.id}", "/admin/settings/calendar",
                   "/admin/settings/hours", "/admin/settings/policies/new", f"/admin/settings/policies/{policy_id}",
-                  "/admin/settings/policies/categories", "/admin/api-keys/", "/admin/api-keys/new", "/audit/"],
+                  "/admin/settings/policies/categories", "/admin/api-keys/", "/admin/api-keys/new", "/audit/",
+                  f"/admin/departments/{department.id}/channels"],
     }
     pages[handler.username].append("/meetings/decisions")
     pages["supervisor"] += ["/projects/new", f"/projects/{meetings['project']}"]

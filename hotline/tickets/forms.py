@@ -113,6 +113,8 @@ class IntakeForm(FlaskForm):
         Length(min=10, max=5000, message=_l("Between %(min)d and %(max)d characters."))],
         render_kw={"rows": 6})
     confidential = BooleanField(_l("The caller asks for confidentiality"))
+    caller_sms_opt_in = BooleanField(
+        _l("Confidential matter: the caller still wants SMS (ticket number, status and rating links)"))
     answered_on_spot = BooleanField(_l("Inquiry answered during the call (close on the spot)"))
     answer = TextAreaField(_l("Answer given"), filters=[multi_line], validators=[
         Length(max=3000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})

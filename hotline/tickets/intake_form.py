@@ -49,6 +49,7 @@ def intake_data(form) -> IntakeData:
         enterprise_name=form.enterprise_name.data or "", credit_code=form.credit_code.data or None,
         district_code=form.district.data or None, respondent=form.respondent.data or "", urgency=form.urgency.data,
         confidential=bool(form.confidential.data), answered_on_spot=bool(form.answered_on_spot.data),
+        caller_sms_opt_in=bool(form.caller_sms_opt_in.data),
         answer=form.answer.data or "", lead=form.lead.data or None,
         co_handlers=tuple(c for c in (form.co_handlers.data or ()) if c),
         override_reason=form.override_reason.data or "", repeat_of=form.repeat_of.data or None,

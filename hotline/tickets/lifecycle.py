@@ -13,7 +13,7 @@ from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
-from hotline.notifications.services import notify_department, notify_users
+from hotline.notifications.services import notify_caller, notify_department, notify_users
 from hotline.tickets import events, guards, states, supervision
 from hotline.tickets.models import (
     Assignment,
@@ -257,6 +257,9 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
         _ticket_step(ticket, TicketAction.resolve, Role.handler, actor, now)
         ticket.resolved_at = now
         ticket.callback_due_at = callback_due(policy_for(ticket.category), request_clock(), now)
+        notify_caller("caller_resolved", ticket_id=ticket.id, number=ticket.number, phone=ticket.caller_phone,
+                      confidential=ticket.confidential, opted_in=ticket.caller_sms_opt_in,
+                      round_=ticket.reopen_count + 1)
     else:
         lead = next((x for x in ticket.assignments if x.role == AssignmentRole.LEAD and x.round == a.round), None)
         if lead is not None:
@@ -273,9 +276,10 @@ def callback_attempts(ticket: Ticket) -> list[Callback]:
 
 
 def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satisfaction: str | None,
-                    comment: str, actor: User | None, now: datetime | None = None) -> Callback:
+                    comment: str, actor: User | None, now: datetime | None = None, via: str = "phone") -> Callback:
     """回访: up to two attempts. Satisfied → closed; unsatisfied or not solved → reopened under
-    supervision (a false closure if the department said solved); unreachable twice → closed."""
+    supervision (a false closure if the department said solved); unreachable twice → closed.
+    ``via``: ``phone`` (an operator called) or ``link`` (the caller answered the satisfaction link)."""
     now = now or utcnow()
     ticket = lock_ticket(ticket_id)
     if ticket.status != TicketState.resolved:
@@ -292,11 +296,11 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
                   solved=solved if reached else None, comment=comment.strip(), operator_id=actor.id if actor else None,
                   satisfaction=Satisfaction(satisfaction) if reached else None,
                   department_id=judged.department_id if judged else None,
-                  reply_solved=judged.reply_solved if judged else None)
+                  reply_solved=judged.reply_solved if judged else None, via=via)
     db.session.add(cb)
     events.record(ticket, "callback", actor_id=actor.id if actor else None, at=now,
                   data={"attempt": attempt, "reached": reached, "solved": cb.solved,
-                        "satisfaction": satisfaction if reached else None})
+                        "satisfaction": satisfaction if reached else None, "via": via})
     if reached and solved and cb.satisfaction != Satisfaction.UNSATISFIED:
         _close(ticket, "satisfied", actor, now)
     elif reached:

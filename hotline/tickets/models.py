@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -128,6 +129,8 @@ class Ticket(db.Model):
     respondent_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.NORMAL)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The caller agreed at intake to SMS about a confidential ticket (others get them without asking).
+    caller_sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[TicketState] = mapped_column(enum_column(TicketState, "ticket_state"))
     routing_rule: Mapped[Rule | None] = mapped_column(enum_column(Rule, "routing_rule"))
     routing: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -279,6 +282,8 @@ class Callback(db.Model):
     # correlated subquery per row.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     reply_solved: Mapped[bool | None] = mapped_column(Boolean)
+    #: how the verdict came: ``phone`` (an operator's call) or ``link`` (the caller's satisfaction link)
+    via: Mapped[str] = mapped_column(String(10), default="phone", server_default="phone")
 
     ticket: Mapped[Ticket] = relationship()
 

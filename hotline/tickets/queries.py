@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import abort, current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from hotline.db import utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.tickets.identity import (
@@ -16,7 +18,7 @@ from hotline.tickets.identity import (
     normalize_phone,
     validate_credit_code,
 )
-from hotline.tickets.models import Assignment, Event, Ticket
+from hotline.tickets.models import Assignment, Callback, Event, Ticket
 from hotline.tickets.states import AssignmentState, TicketState
 
 PAGE_SIZE = 50
@@ -152,6 +154,16 @@ def awaiting_callback(limit: int = 200) -> list[Ticket]:
         select(Ticket).where(Ticket.status == TicketState.resolved)
         .options(selectinload(Ticket.assignments).selectinload(Assignment.department))
         .order_by(Ticket.callback_due_at, Ticket.id).limit(limit)))
+
+
+def answered_by_link(days: int = 7, limit: int = 100) -> list:
+    """Callbacks the callers gave themselves through the satisfaction link in the last ``days``,
+    newest first, with their tickets (the operators' callback queue lists them)."""
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.execute(
+        select(Callback, Ticket).join(Ticket, Ticket.id == Callback.ticket_id)
+        .where(Callback.via == "link", Callback.at >= since)
+        .order_by(Callback.at.desc(), Callback.id.desc()).limit(limit)))
 
 
 def department_has_part(ticket_id: int, department_id: int | None) -> bool:

@@ -18,7 +18,7 @@ from hotline.db import utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
-from hotline.notifications.services import handlers_of, notify_users
+from hotline.notifications.services import handlers_of, notify_caller, notify_users
 from hotline.tickets import events, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
@@ -66,6 +66,7 @@ class IntakeData:
     respondent: str = ""  # 被反映单位 as typed: a directory department's name or code, or free text
     urgency: str = "normal"
     confidential: bool = False
+    caller_sms_opt_in: bool = False  # for a confidential ticket: the caller agreed to SMS about it
     answered_on_spot: bool = False
     answer: str = ""
     lead: str | None = None
@@ -212,6 +213,7 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         district_id=district_id, respondent_name=(respondent.name_zh if respondent else data.respondent.strip()),
         respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency),
         confidential=decision.confidential,
+        caller_sms_opt_in=data.caller_sms_opt_in,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
         dispatch_due_at=ticket_dispatch_due(ref.policy(category), request_clock(), now))
@@ -264,6 +266,9 @@ def dispatch(ticket: Ticket, lead: str, co_handlers, *, joint: bool, actor_id: i
     _transition(ticket, action, actor_id, now, {"lead": lead, "co_handlers": list(co_handlers),
                                                 "joint": joint or bool(co_handlers)})
     notify_new_assignments(ticket, made)
+    if action == TicketAction.dispatch:  # the caller hears once, at the first dispatch (re-dispatch: no)
+        notify_caller("caller_dispatched", ticket_id=ticket.id, number=ticket.number, phone=ticket.caller_phone,
+                      confidential=ticket.confidential, opted_in=ticket.caller_sms_opt_in)
     return made
 
 

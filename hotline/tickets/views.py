@@ -137,7 +137,7 @@ def search():
 def callbacks():
     """Resolved tickets awaiting a callback, ordered by callback due time."""
     return render_template("tickets/callbacks.html", rows=queries.awaiting_callback(),
-                           shown_for=confidential.text_filter)
+                           by_link=queries.answered_by_link(), shown_for=confidential.text_filter)
 
 
 @bp.route("/<number>/callback", methods=["GET", "POST"])
