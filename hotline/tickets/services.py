@@ -20,7 +20,7 @@ from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticke
 from hotline.auth.models import User
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_department, notify_users
-from hotline.tickets import events, lookup, numbers, repeats, supervision
+from hotline.tickets import events, intake_rules, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
     Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
@@ -64,6 +64,19 @@ class IntakeData:
     repeat_of: str | None = None
     new_facts: bool = False
     idempotency_key: str | None = None
+
+    @classmethod
+    def of(cls, values: intake_rules.Intake, **extra) -> IntakeData:
+        """The service's values from a call :func:`intake_rules.check` cleaned and normalised (empty
+        codes become None); ``extra``: ``repeat_of``, ``new_facts``, ``idempotency_key``."""
+        return cls(
+            channel=values.channel, kind=values.kind, subject=values.subject, description=values.description,
+            category_code=values.category or None, caller_name=values.caller_name,
+            caller_phone=values.caller_phone or None, enterprise_name=values.enterprise_name,
+            credit_code=values.credit_code or None, district_code=values.district or None,
+            respondent=values.respondent, urgency=values.urgency, confidential=values.confidential is True,
+            answered_on_spot=values.answered_on_spot, answer=values.answer, lead=values.lead or None,
+            co_handlers=values.co_handlers, override_reason=values.override_reason, **extra)
 
 
 @dataclass
