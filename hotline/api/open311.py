@@ -25,6 +25,7 @@ from hotline.api.services import record_call
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
 from hotline.directory import reference
 from hotline.directory.models import Category, District
+from hotline.db import transaction
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
 from hotline.tickets import services as intake
@@ -108,10 +109,10 @@ def create_request(form, key: ApiKey) -> tuple[Ticket, str]:
     token = uuid.uuid4().hex
     data = intake_data(form, token)
     try:
-        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
-                                      attribute=lambda t: record_call(t.id, key, "open311_create"))
+        with transaction():
+            ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                          attribute=lambda t: record_call(t.id, key, "open311_create"))
     except intake.IntakeError as exc:
-        db.session.rollback()
         error = from_intake(exc)
         raise ApiError(400, exc.code, error.detail, errors=error.errors) from None
     return ticket, token

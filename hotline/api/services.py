@@ -22,6 +22,7 @@ from hotline.api.represent import FINISHED, parse_instant
 from hotline.auth.models import UserRole
 from hotline.directory import reference
 from hotline.directory.models import Category, Department, District
+from hotline.db import transaction
 from hotline.extensions import db
 from hotline.tickets import events, lifecycle
 from hotline.tickets import services as intake
@@ -204,10 +205,10 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
             return existing, False
     data = intake_data(body, stored_key)
     try:
-        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
-                                      attribute=lambda t: record_call(t.id, key, "create"))
+        with transaction():
+            ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                          attribute=lambda t: record_call(t.id, key, "create"))
     except intake.IntakeError as exc:
-        db.session.rollback()
         raise from_intake(exc) from None
     return ticket, True
 
@@ -232,11 +233,12 @@ def _own_assignment(key: ApiKey, number: str) -> Assignment:
 
 
 def _act(key: ApiKey, ticket_id: int, operation: str, action) -> None:
-    record_call(ticket_id, key, operation)
+    """The key's call and the action it asks for, in one unit of work (both, or neither)."""
     try:
-        action()
+        with transaction():
+            record_call(ticket_id, key, operation)
+            action()
     except DomainError as exc:
-        db.session.rollback()
         raise from_domain(exc) from None
 
 
