@@ -76,7 +76,8 @@ def service_definition(code: str, locale: str) -> dict:
     districts = db.session.scalars(select(District).order_by(District.position, District.id))
     attributes = [
         _attribute("subject", "string", _("Subject"), 1,
-                   datatype_description="At most 80 characters; the start of the description when absent."),
+                   datatype_description=f"At most {intake_rules.MAX_LENGTH['subject']} characters; the start of "
+                                        "the description when absent."),
         _attribute("enterprise_name", "string", _("Enterprise"), 2),
         _attribute("credit_code", "string", _("Unified social credit code"), 3,
                    datatype_description="18 characters (GB 32100-2015)."),
@@ -87,7 +88,8 @@ def service_definition(code: str, locale: str) -> dict:
         _attribute("confidential", "singlevaluelist", _("The caller asks for confidentiality"), 6,
                    values=[("false", _("No")), ("true", _("Yes"))]),
         _attribute("respondent", "string", _("Body complained about (被反映单位)"), 7,
-                   datatype_description="A department code or name from the directory; at most 120 characters."),
+                   datatype_description="A department code or name from the directory; at most "
+                                        f"{intake_rules.MAX_LENGTH['respondent']} characters."),
     ]
     return {"service_code": category.code, "attributes": attributes}
 
