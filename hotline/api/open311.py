@@ -25,7 +25,6 @@ from hotline.api.services import record_call
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
 from hotline.directory import reference
 from hotline.directory.models import Category, District
-from hotline.db import transaction
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
 from hotline.tickets import services as intake
@@ -110,10 +109,9 @@ def create_request(form, key: ApiKey) -> tuple[Ticket, str]:
     and its token (kept as the ticket's idempotency key ``open311:<token>``)."""
     token = uuid.uuid4().hex
     data = intake_data(form, token)
-    try:
-        with transaction():
-            ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
-                                          attribute=lambda t: record_call(t.id, key, "open311_create"))
+    try:  # the intake service is a unit of work: a refusal leaves nothing behind
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                      attribute=lambda t: record_call(t.id, key, "open311_create"))
     except intake.IntakeError as exc:
         error = from_intake(exc)
         raise ApiError(400, exc.code, error.detail, errors=error.errors) from None

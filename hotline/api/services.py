@@ -204,10 +204,9 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
         if existing is not None:
             return existing, False
     data = intake_data(body, stored_key)
-    try:
-        with transaction():
-            ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
-                                          attribute=lambda t: record_call(t.id, key, "create"))
+    try:  # the intake service is a unit of work: a refusal leaves nothing behind
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
+                                      attribute=lambda t: record_call(t.id, key, "create"))
     except intake.IntakeError as exc:
         raise from_intake(exc) from None
     return ticket, True

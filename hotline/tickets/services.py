@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.db import utcnow
+from hotline.db import transaction, transactional, utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
 from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
@@ -160,16 +160,16 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         existing = _by_key(data.idempotency_key)
         if existing is not None:
             return existing
-    reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
-    decision, link = _route(data, operator_name)
     try:
-        ticket = _new_ticket(data, decision, operator_id, now)
-        made = _act_on(ticket, decision, data, link, operator_id, now)
-        if attribute is not None:
-            attribute(ticket)
-        _commit_keeping(ticket, *made)
+        with transaction():  # a refusal (IntakeError) or a lost race leaves nothing behind
+            reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
+            decision, link = _route(data, operator_name)
+            ticket = _new_ticket(data, decision, operator_id, now)
+            made = _act_on(ticket, decision, data, link, operator_id, now)
+            if attribute is not None:
+                attribute(ticket)
+            _commit_keeping(ticket, *made)
     except IntegrityError:
-        db.session.rollback()
         existing = _by_key(data.idempotency_key) if data.idempotency_key else None
         if existing is None:
             raise
@@ -355,6 +355,7 @@ def record_identity_view(ticket: Ticket, actor_id: int) -> None:
     db.session.commit()
 
 
+@transactional
 def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note: str,
                actor_id: int | None, now: datetime | None = None) -> list[Assignment]:
     """Send a ticket that every department returned to newly chosen departments (重新派单)."""
@@ -367,5 +368,4 @@ def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note:
     made = dispatch(ticket, lead, co_handlers, joint=bool(co_handlers), actor_id=actor_id, now=now,
                     action=TicketAction.redispatch)
     events.record(ticket, "redispatch_note", actor_id=actor_id, at=now, data={"note": note})
-    db.session.commit()
     return made
