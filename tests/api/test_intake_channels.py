@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from hotline.directory.models import Category, CategoryDepartment, Department
 from hotline.extensions import db
+from hotline.tickets.identity import make_credit_code
 from hotline.tickets.models import Ticket
 from tests.api.conftest import bearer
 from tests.conftest import csrf_from
-from tests.tickets.conftest import VALID_CODE
 
 FORM, API, OPEN311 = "form", "api", "open311"
+VALID_CODE = make_credit_code("91141002MA0GRB8K1")
 ALL = (FORM, API, OPEN311)
 #: The category each kind is filed under (Open311 takes the kind from it).
 CATEGORY_OF = {"complaint": "refusal", "report": "bribery", "inquiry": "t-inquiry", "help": "t-help",
