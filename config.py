@@ -101,6 +101,11 @@ class Config:
     LOGIN_DELAY_AFTER_FAILURES = _int("HOTLINE_LOGIN_DELAY_AFTER", 3)
     LOGIN_DELAY_MAX_SECONDS = _int("HOTLINE_LOGIN_DELAY_MAX_SECONDS", 60)
     REPEAT_WINDOW_DAYS = _int("HOTLINE_REPEAT_WINDOW_DAYS", 180)
+    # The hotline centre as callers and clerks reach it: the number through which a confidential
+    # caller is contacted, the public numbers and the staffed hours shown on the login page.
+    CENTRE_PHONE = os.environ.get("HOTLINE_CENTRE_PHONE", "0357-2096666")
+    PUBLIC_NUMBERS = os.environ.get("HOTLINE_PUBLIC_NUMBERS", "0357-2096666 / 0357-2096999")
+    STAFFED_HOURS = os.environ.get("HOTLINE_STAFFED_HOURS", "08:00–18:00")
     # The key that signs the daily digest of the history checkpoints (keep it outside the database:
     # whoever can rewrite the database must not also be able to re-sign its history).
     HISTORY_KEY = os.environ.get("HOTLINE_HISTORY_KEY", "")

@@ -168,7 +168,7 @@ class StatementLog:
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         self.ends.append(time.perf_counter())
 
-    def __enter__(self) -> "StatementLog":
+    def __enter__(self) -> StatementLog:
         from sqlalchemy import event
 
         self.starts.clear()
@@ -312,7 +312,7 @@ class RssSampler:
         self.peak_child = max([self.peak_child] + [v for p, v in rss.items() if p != self.pid])
         self.peak_total = max(self.peak_total, sum(rss.values()))
 
-    def start(self) -> "RssSampler":
+    def start(self) -> RssSampler:
         self._thread.start()
         return self
 

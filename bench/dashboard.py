@@ -2,7 +2,8 @@
 
 Times, for the latest full month of the history (``--month`` to choose another), every figure the
 dashboard view (``hotline.audit.views.dashboard``) computes, each as its own call:
-``measures.compute_many`` of the dashboard's keys (complaint measures and the inquiry table) (one statement per scope; each scope is also timed
+``measures.compute_many`` of the dashboard's keys (complaint measures and the inquiry table)
+(one statement per scope; each scope is also timed
 alone as ``scope:…``, not counted in the sum), ``report.ranking`` (this month and the previous
 one, per department), ``report.durations`` (working minutes from dispatch to sign, contact and
 submit), ``report.volume_by_day``, ``report.top_categories``, ``report.top_districts`` and
@@ -31,7 +32,15 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bench.common import (
-    StatementLog, compact_sql, dialect_of, emit, explain, key_plan_lines, log, make_app, redact,
+    StatementLog,
+    compact_sql,
+    dialect_of,
+    emit,
+    explain,
+    key_plan_lines,
+    log,
+    make_app,
+    redact,
 )
 
 RATE_KEYS = ("response", "sign_on_time", "on_time", "resolution", "satisfaction")

@@ -26,7 +26,15 @@ import time
 from pathlib import Path
 
 from bench.common import (
-    ROOT, StatementLog, dialect_of, emit, log, make_app, redact, start_embedded_redis, stop_embedded_redis,
+    ROOT,
+    StatementLog,
+    dialect_of,
+    emit,
+    log,
+    make_app,
+    redact,
+    start_embedded_redis,
+    stop_embedded_redis,
 )
 
 

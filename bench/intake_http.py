@@ -18,6 +18,12 @@ errors by kind, the peak RSS of the gunicorn master and of its workers (sampled 
 CPU the load generator itself used (it shares the machine), and the code measured — the git
 commit and which application files differed from it.
 
+``--via api`` measures the JSON API instead: each simulated integration holds its own API key (an
+operator-role key issued here, rate limit raised so that the limiter does not cap the run) and
+repeats ``POST /api/v1/tickets`` with a JSON body built from the same calls (an ``Idempotency-Key``
+each; inquiries the form would answer on the spot are sent as they are, the API has no "answered"
+field); a ticket is a ``201`` answer. There is no GET per ticket in this mode.
+
 gunicorn, its workers and the embedded Redis are stopped at the end whatever happens (also on
 Ctrl-C or SIGTERM; gunicorn also gets SIGTERM if this process dies). Prints one JSON line.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import http.client
+import json
 import logging
 import os
 import random
@@ -45,8 +52,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import (
-    ROOT, RssSampler, code_version, dialect_of, emit, free_port, log, make_app, redact, sigterm_as_exit,
-    start_embedded_redis, stop_embedded_redis, summary_ms,
+    ROOT,
+    RssSampler,
+    code_version,
+    dialect_of,
+    emit,
+    free_port,
+    log,
+    make_app,
+    redact,
+    sigterm_as_exit,
+    start_embedded_redis,
+    stop_embedded_redis,
+    summary_ms,
 )
 
 PASSWORD = "bench-operator-password"
@@ -66,6 +84,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--tickets", type=int, help="stop once this many tickets were saved in the measured window")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, help="default: a free port")
+    parser.add_argument("--via", choices=("form", "api"), default="form",
+                        help="the web form (GET + POST per ticket, default) or the JSON API (POST per ticket)")
     args = parser.parse_args(argv)
     args.operators = args.operators or 2 * args.workers
     if args.workers < 1 or args.operators < 1:
@@ -85,8 +105,9 @@ def main(argv=None) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def prepare(database_url: str, redis_url: str, operators: int) -> dict:
-    """Schema, reference data and the operator accounts; returns facts about the database."""
+def prepare(database_url: str, redis_url: str, operators: int, api_keys: bool = False) -> dict:
+    """Schema, reference data and the operator accounts (and, with ``api_keys``, one fresh
+    operator-role API key per simulated integration); returns facts about the database."""
     from sqlalchemy import func, select
 
     from hotline.auth.models import User
@@ -103,10 +124,21 @@ def prepare(database_url: str, redis_url: str, operators: int) -> dict:
             name = f"bench-op-{k:02d}"
             if db.session.scalar(select(User.id).where(User.username == name)) is None:
                 create_user(username=name, display_name=f"基准话务员{k:02d}", password=PASSWORD, role="operator")
+        keys = []
+        if api_keys:
+            from hotline.api import keys as api_key_service
+
+            run = time.time_ns()
+            for k in range(1, operators + 1):
+                _key, raw = api_key_service.issue(name=f"bench-api-{run}-{k:02d}", role="operator",
+                                                  department_id=None, rate_limit="100000/minute",
+                                                  created_by_id=None)
+                keys.append(raw)
+            db.session.commit()
         tickets = db.session.scalar(select(func.count()).select_from(Ticket))
         db.session.remove()
         db.engine.dispose()
-    return {"tickets": tickets}
+    return {"tickets": tickets, "api_keys": keys}
 
 
 def _die_with_parent() -> None:
@@ -214,14 +246,18 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None):
-        headers = {"Accept-Language": "zh-CN"}
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None,
+                json_body: dict | None = None, extra: dict | None = None):
+        headers = {"Accept-Language": "zh-CN", **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
         try:
             self.conn.request(method, path, body=body, headers=headers)
             resp = self.conn.getresponse()
@@ -260,11 +296,28 @@ def form_fields(fields: dict, csrf: str, intake_key: str) -> list[tuple[str, str
     return out
 
 
+def api_body(fields: dict) -> dict:
+    """An IntakeData-shaped dict (bench.intake_service.calls) as an integration posts it to /api/v1/tickets."""
+    body = {"channel": fields["channel"], "kind": fields["kind"], "subject": fields["subject"][:SUBJECT_MAX],
+            "description": fields["description"], "urgency": fields["urgency"]}
+    for key, value in (("category", fields["category_code"]), ("caller_name", fields["caller_name"]),
+                       ("caller_phone", fields["caller_phone"]), ("enterprise_name", fields["enterprise_name"]),
+                       ("credit_code", fields["credit_code"]), ("district", fields["district_code"]),
+                       ("lead", fields["lead"]), ("override_reason", fields["override_reason"])):
+        if value:
+            body[key] = value
+    if fields["co_handlers"]:
+        body["co_handlers"] = list(fields["co_handlers"])
+    return body
+
+
 class Operator(threading.Thread):
     """Logs in, then intakes calls until told to stop."""
 
-    def __init__(self, k: int, port: int, seed: int, stop: threading.Event, shared: dict) -> None:
+    def __init__(self, k: int, port: int, seed: int, stop: threading.Event, shared: dict,
+                 api_key: str | None = None) -> None:
         super().__init__(daemon=True, name=f"operator-{k}")
+        self.api_key = api_key
         self.k, self.port, self.stop_event, self.shared = k, port, stop, shared
         self.rng = random.Random(seed * 1000 + k)
         self.run_id = f"{os.getpid()}-{time.time_ns()}-{k}"
@@ -287,6 +340,8 @@ class Operator(threading.Thread):
         return self.pending.pop()
 
     def run(self) -> None:
+        if self.api_key:
+            return self._run_api()
         b = Browser(self.port)
         try:
             status, _h, html = b.request("GET", "/login")
@@ -329,6 +384,34 @@ class Operator(threading.Thread):
             b.close()
 
 
+    def _run_api(self) -> None:
+        b = Browser(self.port)
+        auth = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+        try:
+            n = 0
+            while not self.stop_event.is_set():
+                n += 1
+                body = api_body(self._next_call())
+                t = time.perf_counter()
+                try:
+                    status, headers, text = b.request("POST", "/api/v1/tickets", json_body=body,
+                                                      extra={**auth, "Idempotency-Key": f"{self.run_id}-{n}"})
+                except (OSError, http.client.HTTPException) as exc:
+                    self.errors[f"POST {type(exc).__name__}"] += 1
+                    continue
+                done = time.perf_counter()
+                self.posts.append((done, done - t, status))
+                if status == 201:
+                    self.numbers.append(json.loads(text)["number"])
+                else:
+                    self.errors[f"POST {status}"] += 1
+                    self.messages[text[:120]] += 1
+        except BaseException as exc:  # reported; the main thread stops everything
+            self.fatal = f"{type(exc).__name__}: {exc}"
+        finally:
+            b.close()
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -338,17 +421,19 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     logging.getLogger("hotline").setLevel(logging.ERROR)
     version = code_version()
     log(f"code: git {version['head']}, uncommitted application files: {version['uncommitted_app_files'] or 'none'}")
-    before = prepare(args.database_url, redis_url, args.operators)
+    before = prepare(args.database_url, redis_url, args.operators, api_keys=args.via == "api")
+    created_status = 201 if args.via == "api" else 302
     state = Path(tempfile.mkdtemp(prefix="bench-http-"))
     port = args.port or free_port()
     env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url,
-               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"), HOTLINE_INSTANCE=str(state / "instance"),
-               HOTLINE_CONFIG="default", HOTLINE_UPLOAD_DIR=str(state / "uploads"))
+               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+               HOTLINE_INSTANCE=str(state / "instance"), HOTLINE_CONFIG="default",
+               HOTLINE_UPLOAD_DIR=str(state / "uploads"))
     server = Gunicorn(args.workers, port, env, state)
-    record: dict = {"bench": "intake_http", "database": dialect, "url": redact(args.database_url),
+    record: dict = {"bench": "intake_http", "via": args.via, "database": dialect, "url": redact(args.database_url),
                     "redis": "embedded" if args.redis == "embedded" else redact(args.redis), "code": version,
                     "history_tickets": before["tickets"], "workers": args.workers, "operators": args.operators,
-                    "server": "gunicorn -w {} -b 127.0.0.1:PORT wsgi:app (sync workers)".format(args.workers)}
+                    "server": f"gunicorn -w {args.workers} -b 127.0.0.1:PORT wsgi:app (sync workers)"}
     stop = threading.Event()
     ops: list[Operator] = []
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -356,7 +441,8 @@ def _run(args, dialect: str, redis_url: str) -> dict:
         server.start()
         sampler = RssSampler(server.proc.pid).start()
         log(f"gunicorn up on port {port} with {args.workers} workers; {args.operators} operators start")
-        ops = [Operator(k, port, args.seed, stop, {}) for k in range(1, args.operators + 1)]
+        keys = before["api_keys"] or [None] * args.operators
+        ops = [Operator(k, port, args.seed, stop, {}, api_key=keys[k - 1]) for k in range(1, args.operators + 1)]
         started = time.perf_counter()
         for op in ops:
             op.start()
@@ -367,7 +453,7 @@ def _run(args, dialect: str, redis_url: str) -> dict:
             if all(not op.is_alive() for op in ops):
                 break
             if args.tickets and sum(1 for op in ops for done, _s, st in op.posts
-                                    if st == 302 and done >= window_start) >= args.tickets:
+                                    if st == created_status and done >= window_start) >= args.tickets:
                 break
         window_end = time.perf_counter()
         stop.set()
@@ -383,7 +469,7 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     fatal = [f"operator {op.k}: {op.fatal}" for op in ops if op.fatal]
     window = window_end - window_start
     posts = [(s, st) for op in ops for done, s, st in op.posts if window_start <= done <= window_end]
-    ok = [s for s, st in posts if st == 302]
+    ok = [s for s, st in posts if st == created_status]
     gets = [s for op in ops for done, s in op.gets if window_start <= done <= window_end]
     errors = sum((op.errors for op in ops), Counter())
     messages = sum((op.messages for op in ops), Counter())
@@ -399,7 +485,7 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     record.update({
         "window_s": round(window, 2), "warmup_s": args.warmup, "tickets": len(ok),
         "tickets_per_s": round(len(ok) / window, 2) if window > 0 else None,
-        "post": summary_ms(ok), "get": summary_ms(gets), "posts_in_window": len(posts),
+        "post": summary_ms(ok), "get": summary_ms(gets) if gets else None, "posts_in_window": len(posts),
         "errors": dict(errors), "error_messages": dict(messages.most_common(5)), "fatal": fatal,
         "tickets_created_total": after - before["tickets"], "numbers_distinct": len(set(numbers)),
         "numbers_total": len(numbers), "memory": memory,

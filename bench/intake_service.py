@@ -2,7 +2,7 @@
 
 Calls :func:`hotline.tickets.services.create_ticket` N times in one process, one call per
 simulated request (the session is removed after each call, outside the timing), with realistic
-calls from :mod:`bench.corpus`: the category mix of the generator, inquiries answered on the
+calls from :mod:`hotline.demo.corpus`: the category mix of the generator, inquiries answered on the
 spot, operator overrides to joint handling, and confirmed repeats of tickets created earlier in
 the run (merged or re-handled). The service does the routing, the ticket number, the
 assignments with their deadlines on the working clock and the hash-chained events, and commits.
@@ -30,9 +30,9 @@ import shutil
 import tempfile
 import time
 
-from bench import corpus
 from bench.common import UNUSED_REDIS, dialect_of, emit, log, make_app, redact, summary_ms
-from bench.generate import CATEGORIES, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CHANNELS
+from hotline.demo import corpus
+from hotline.demo.generator import CATEGORIES, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CHANNELS
 
 WARMUP = 20
 

@@ -21,7 +21,16 @@ from collections import defaultdict
 from html import unescape
 
 from bench.common import (
-    StatementLog, compact_sql, dialect_of, emit, explain, key_plan_lines, log, make_app, redact, summary_ms,
+    StatementLog,
+    compact_sql,
+    dialect_of,
+    emit,
+    explain,
+    key_plan_lines,
+    log,
+    make_app,
+    redact,
+    summary_ms,
 )
 
 QUEUES = ("to_sign", "in_progress", "due_soon", "overdue", "submitted")
@@ -71,7 +80,8 @@ def _handler(db, department_code: str | None):
 
 def _login(client, username: str) -> None:
     m = CSRF.search(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": m.group(1) or m.group(2)})
+    resp = client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": m.group(1) or m.group(2)})
     if resp.status_code != 302:
         raise SystemExit(f"login as {username} failed ({resp.status_code})")
 

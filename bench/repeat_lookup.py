@@ -5,7 +5,7 @@ panel runs while the operator is on the call — for realistic new matters, insi
 context: about half name an enterprise found in the history (its credit code when the caller
 gives it, and its normalized name), half come from a phone number found in the history, and a
 few (5 %) are unknown callers. Each matter's text is a fresh complaint of the sampled ticket's
-category (``bench.corpus``). ``now`` is the morning after the generated history.
+category (``hotline.demo.corpus``). ``now`` is the morning after the generated history.
 
 Prints one JSON line: latency percentiles of the whole call, of the SQL statement alone
 (cursor execute, via SQLAlchemy events) and of the ranking (``repeats.rank_candidates``),
@@ -21,8 +21,8 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bench import corpus
 from bench.common import dialect_of, emit, explain, log, make_app, redact, summary_ms
+from hotline.demo import corpus
 
 DEFAULT_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 UNKNOWN_SHARE = 0.05

@@ -52,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, compact_sql, log, machine, redact
@@ -120,7 +120,8 @@ def main(argv=None) -> None:
     parser.add_argument("--peer-history", type=int, default=20_000, help="peer: tickets of history")
     parser.add_argument("--peer-workers", type=int, help="peer: gunicorn workers (default: as intake_http)")
     parser.add_argument("--peer-clients", type=int, help="peer: concurrent clients (default: intake_http's operators)")
-    parser.add_argument("--peer-duration", type=float, help="peer: measured seconds per phase (default: --http-duration)")
+    parser.add_argument("--peer-duration", type=float,
+                        help="peer: measured seconds per phase (default: --http-duration)")
     parser.add_argument("--peer-warmup", type=float, help="peer: warm-up seconds per phase (default: --http-warmup)")
     parser.add_argument("--peer-escalate", type=int, default=2000, help="peer: tickets made due for escalate_tickets")
     parser.add_argument("--seed", type=int, default=1)
@@ -191,7 +192,7 @@ def errors_left(smoke_dir: Path) -> bool:
 
 def measure(args, sections: list[str]) -> list[str]:
     """Run the sections; append every step to the results file; return the failed steps."""
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results_path = Path(args.results)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     sqlite_dir = Path(args.sqlite_dir).resolve()
@@ -199,7 +200,7 @@ def measure(args, sections: list[str]) -> list[str]:
     use_pg = bool(args.pg_url) and args.only in (None, "postgresql")
     errors: list[str] = []
     meta = {"run": run_id, "step": "machine", "result": machine(), "database": None, "size": None,
-            "sections": sections, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sections": sections, "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "git": git_state(), "argv": _shown_argv(args),
             "server_versions": server_versions(args.pg_url if use_pg else None)}
     pg_holds: tuple[str, int] | None = None  # what the PostgreSQL database holds: (kind, size)
@@ -322,6 +323,8 @@ def measure(args, sections: list[str]) -> list[str]:
             if url:
                 step("intake_http", "intake_http", "sqlite", args.http_sqlite_size,
                      ["bench.intake_http", "--database-url", url, *http_opts])
+                step("intake_http", "intake_api", "sqlite", args.http_sqlite_size,
+                     ["bench.intake_http", "--database-url", url, "--via", "api", *http_opts])
                 sqlite_realistic.discard(args.http_sqlite_size)
         if use_pg:
             size = args.http_pg_size or (pg_holds[1] if pg_holds and pg_holds[0] == "realistic" else 100_000)
@@ -329,6 +332,8 @@ def measure(args, sections: list[str]) -> list[str]:
             if url:
                 step("intake_http", "intake_http", "postgresql", size,
                      ["bench.intake_http", "--database-url", url, *http_opts])
+                step("intake_http", "intake_api", "postgresql", size,
+                     ["bench.intake_http", "--database-url", url, "--via", "api", *http_opts])
                 pg_holds = None
 
     if "peer" in sections and use_pg:
@@ -346,7 +351,7 @@ def measure(args, sections: list[str]) -> list[str]:
                 str(args.peer_warmup if args.peer_warmup is not None else args.http_warmup), "--escalate",
                 str(args.peer_escalate), "--seed", str(args.seed)])
 
-    meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["step"] = "machine_end"
     with results_path.open("a") as f:
         f.write(json.dumps(meta, ensure_ascii=False) + "\n")
@@ -544,14 +549,16 @@ def aims_table(secs: dict) -> list[str]:
         worst = max(big or looks, key=lambda r: r["result"]["p95_ms"])
         res = worst["result"]
         L.append(f"| repeat lookup p95 ≤ {AIM_P95_MS:g} ms at 1M tickets | {res['p95_ms']} ms ({worst['database']}, "
-                 f"{_fmt_int(res['history_tickets'])} tickets) | {_yes(res['p95_ms'] <= AIM_P95_MS) if big else '— (no 1M run)'} |")
+                 f"{_fmt_int(res['history_tickets'])} tickets) | "
+                 f"{_yes(res['p95_ms'] <= AIM_P95_MS) if big else '— (no 1M run)'} |")
     sweeps = [r for r in _ok(secs.get("sweep", [])) if r["step"] == "sweep" and r["database"] == "postgresql"]
     if sweeps:
         top = max(sweeps, key=lambda r: r["result"]["open_assignments"])["result"]
         worst = max(top["sweep_total_s"], top.get("taken", {}).get("warm_median_s", 0))
         at_scale = top["open_assignments"] >= 1_000_000
         L.append(f"| escalation sweep ≤ {AIM_SWEEP_S:g} s at 1M open assignments (PostgreSQL) | query + enqueue "
-                 f"{top['sweep_total_s']} s with nothing taken, query {top.get('taken', {}).get('warm_median_s', '—')} s "
+                 f"{top['sweep_total_s']} s with nothing taken, query "
+                 f"{top.get('taken', {}).get('warm_median_s', '—')} s "
                  f"with every due step taken ({_fmt_int(top['open_assignments'])} open) | "
                  f"{_yes(worst <= AIM_SWEEP_S) if at_scale else '— (no 1M run)'} |")
     dashes = [r for r in _ok(secs.get("dashboard", [])) if r["step"] == "dashboard"]
@@ -571,7 +578,8 @@ def aims_table(secs: dict) -> list[str]:
                         if at10 else "not run at 10M") + " |")
         else:
             L.append(f"| month dashboard ≤ {AIM_DASHBOARD_S:g} s at 10M tickets | page {res['page']['warm_s']} s warm, "
-                     f"{res['page']['cold_s']} s cold at {_fmt_int(res['history_tickets'])} tickets ({top['database']}) | "
+                     f"{res['page']['cold_s']} s cold at {_fmt_int(res['history_tickets'])} tickets "
+                     f"({top['database']}) | "
                      + (_yes(max(res['page']['warm_s'], res['page']['cold_s']) <= AIM_DASHBOARD_S) if at10 else
                         ("not run at 10M; **no** already at this size" if res["page"]["warm_s"] > AIM_DASHBOARD_S
                          else "not run at 10M")) + " |")
@@ -580,13 +588,15 @@ def aims_table(secs: dict) -> list[str]:
         top = max(queues, key=lambda r: r["result"]["history_tickets"])
         res = top["result"]
         worst = max(res["pages"], key=lambda p: p["p95_ms"])
-        L.append(f"| queue page p95 ≤ {AIM_QUEUE_P95_MS:g} ms at 1M tickets (PostgreSQL) | worst p95 {worst['p95_ms']} ms "
+        L.append(f"| queue page p95 ≤ {AIM_QUEUE_P95_MS:g} ms at 1M tickets (PostgreSQL) | "
+                 f"worst p95 {worst['p95_ms']} ms "
                  f"({worst['queue']}, page {worst['page']}) at {_fmt_int(res['history_tickets'])} tickets "
                  f"({top['database']}) | {_yes(res['worst_p95_ms'] <= AIM_QUEUE_P95_MS)} |")
-    https = [r for r in _ok(secs.get("intake_http", [])) if r["step"] == "intake_http"]
+    https = [r for r in _ok(secs.get("intake_http", [])) if r["step"] in ("intake_http", "intake_api")]
     for r in https:
         res = r["result"]
-        L.append(f"| intake over HTTP (no aim set) | {res['tickets_per_s']} tickets/s, POST p95 {res['post']['p95_ms']} ms "
+        L.append(f"| intake over HTTP{' (API)' if r['step'] == 'intake_api' else ''} (no aim set) | "
+                 f"{res['tickets_per_s']} tickets/s, POST p95 {res['post']['p95_ms']} ms "
                  f"({r['database']}, {res['workers']} workers, {res['operators']} operators) | — |")
     peers = [r for r in _ok(secs.get("peer", [])) if r["step"] == "peer" and r["result"].get("form")]
     for r in peers:
@@ -609,12 +619,14 @@ def lookup_report(L: list[str], rows: list[dict], args, data: dict) -> None:
     L.append(f"Aim: repeat lookup (`lookup.repeat_candidates`) p95 ≤ {AIM_P95_MS:g} ms with 1,000,000 tickets "
              "of history.")
     L.append("")
-    L.append("| database | history | p50 ms | p95 ms | p99 ms | max ms | SQL p95 ms | rank p95 ms | rows/query (mean, max) | aim met |")
+    L.append("| database | history | p50 ms | p95 ms | p99 ms | max ms | SQL p95 ms | rank p95 ms | "
+             "rows/query (mean, max) | aim met |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in looks:
         res = r["result"]
         if not res:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | not measured: {r['error']} |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | "
+                     f"not measured: {r['error']} |")
             continue
         ok = "yes" if res["p95_ms"] <= AIM_P95_MS else "**no**"
         L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {res['p50_ms']} | {res['p95_ms']} | "
@@ -644,12 +656,14 @@ def lookup_report(L: list[str], rows: list[dict], args, data: dict) -> None:
         L.append("")
     L.append("### Intake service (`services.create_ticket`, one process, one call per simulated request)")
     L.append("")
-    L.append("| database | history | tickets | tickets/s | p50 ms | p95 ms | p99 ms | max ms | SQL statements/ticket (mean, max) | Redis | routing |")
+    L.append("| database | history | tickets | tickets/s | p50 ms | p95 ms | p99 ms | max ms | "
+             "SQL statements/ticket (mean, max) | Redis | routing |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in intakes:
         res = r["result"]
         if not res:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | failed: {r['error']} |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | "
+                     f"failed: {r['error']} |")
             continue
         rules = ", ".join(f"{k} {v}" for k, v in res["rules"].items())
         sql = res.get("sql_statements_per_ticket", {})
@@ -673,20 +687,26 @@ def sweep_report(L: list[str], rows: list[dict], args, data: dict) -> None:
              "after every due step was marked taken in `escalation_steps` (bulk insert, then analysed) — the steady "
              "state of a large overdue backlog, when each sweep finds nothing but must check every open assignment.")
     L.append("")
-    L.append("| database | open assignments | due steps | found | due_items cold s | due_items warm s | enqueue s (batches) | sweep s (warm + enqueue) | jobs.sweep() s | all taken: due_items warm s (rows in escalation_steps) | aim met |")
+    L.append("| database | open assignments | due steps | found | due_items cold s | due_items warm s | "
+             "enqueue s (batches) | sweep s (warm + enqueue) | jobs.sweep() s | "
+             "all taken: due_items warm s (rows in escalation_steps) | aim met |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in sweeps:
         res = r["result"]
         if not res or r["error"]:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} tickets | — | — | — | — | — | — | — | — | failed: {r['error']} |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} tickets | — | — | — | — | — | — | — | — | "
+                     f"failed: {r['error']} |")
             continue
         taken = res.get("taken") or {}
         worst = max(res["sweep_total_s"], taken.get("warm_median_s", 0))
-        aim = _yes(worst <= AIM_SWEEP_S) if r["database"] == "postgresql" and res["open_assignments"] >= 1_000_000 else "—"
-        L.append(f"| {r['database']} | {_fmt_int(res['open_assignments'])} | {_fmt_int(sum(res['due_uncapped'].values()))} | "
+        aim = (_yes(worst <= AIM_SWEEP_S) if r["database"] == "postgresql" and res["open_assignments"] >= 1_000_000
+               else "—")
+        L.append(f"| {r['database']} | {_fmt_int(res['open_assignments'])} | "
+                 f"{_fmt_int(sum(res['due_uncapped'].values()))} | "
                  f"{_fmt_int(res['query']['items'])} | {res['query']['cold_s']} | {res['query']['warm_median_s']} | "
                  f"{res['enqueue']['s']} ({_fmt_int(res['enqueue']['batches'])}) | {res['sweep_total_s']} | "
-                 f"{res['jobs_sweep']['s']} | {taken.get('warm_median_s', '—')} ({_fmt_int(taken.get('escalation_steps_rows', '—'))}) | {aim} |")
+                 f"{res['jobs_sweep']['s']} | {taken.get('warm_median_s', '—')} "
+                 f"({_fmt_int(taken.get('escalation_steps_rows', '—'))}) | {aim} |")
     for r in rows:
         if r["step"] == "generate" and r["error"]:
             L.append("")
@@ -696,9 +716,9 @@ def sweep_report(L: list[str], rows: list[dict], args, data: dict) -> None:
     if ok:
         top = max(ok, key=lambda r: (r["database"] == "postgresql", r["result"]["open_assignments"]))
         res = top["result"]
-        L.append(f"Per step on {top['database']} with {_fmt_int(res['open_assignments'])} open assignments (warm median "
-                 "seconds, from the statement's start to the next one's: the query, fetching the ids and building the "
-                 "items):")
+        L.append(f"Per step on {top['database']} with {_fmt_int(res['open_assignments'])} open assignments "
+                 "(warm median seconds, from the statement's start to the next one's: the query, fetching the ids "
+                 "and building the items):")
         L.append("")
         L.append("| step | due | found | nothing taken s | all taken s |")
         L.append("|---|---:|---:|---:|---:|")
@@ -721,12 +741,14 @@ def sweep_report(L: list[str], rows: list[dict], args, data: dict) -> None:
                  "the first batches it enqueued; RSS sampled every 0.1 s over the worker and the work horse it forks "
                  "per job.")
         L.append("")
-        L.append("| database | open assignments | sweep job s (items) | batch jobs s | steps taken | steps/s | peak RSS worker MiB | peak RSS work horse MiB | exit |")
+        L.append("| database | open assignments | sweep job s (items) | batch jobs s | steps taken | steps/s | "
+                 "peak RSS worker MiB | peak RSS work horse MiB | exit |")
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in workers:
             w = r["result"]["worker"]
             L.append(f"| {r['database']} | {_fmt_int(r['result']['open_assignments'])} | {w.get('sweep_job_s')} "
-                     f"({_fmt_int(w.get('sweep_job_items'))}) | {', '.join(str(x) for x in w.get('batch_job_s', []))} | "
+                     f"({_fmt_int(w.get('sweep_job_items'))}) | "
+                     f"{', '.join(str(x) for x in w.get('batch_job_s', []))} | "
                      f"{w['steps_taken']} | {w['steps_per_s']} | {w['memory']['peak_root_mib']} | "
                      f"{w['memory']['peak_child_mib']} | {w['exit']} |")
         L.append("")
@@ -769,22 +791,25 @@ def dashboard_report(L: list[str], rows: list[dict], args, data: dict) -> None:
     L.append("")
     L.append(f"Aim: the audit dashboard ≤ {AIM_DASHBOARD_S:g} s with 10,000,000 tickets of history. The latest full "
              "month of a realistic history (`bench.generate`); *components* are the view's calls one by one "
-             "(`measures.compute_many` of the eleven measures — one statement per scope, each scope also timed alone as "
-             "`scope:…` and not counted in the sum — `report.ranking` for this month and the last, `report.durations`, "
-             "`report.volume_by_day`, the top categories and districts, the weights); *page* is "
+             "(`measures.compute_many` of the eleven measures — one statement per scope, each scope also timed alone "
+             "as `scope:…` and not counted in the sum — `report.ranking` for this month and the last, "
+             "`report.durations`, `report.volume_by_day`, the top categories and districts, the weights); *page* is "
              "`GET /audit/?month=…` through the Flask test client as the demo supervisor (no network). Cold = the "
-             "first run, warm = median of the next two. *SQL s*: the page's statements re-executed alone on the driver. "
-             "*Live*: no rollup of the month (what the current month always costs, and a closed month while a late "
-             "event keeps its rollup stale); *rollup computed*: `rollups.compute` for the month, as the job does it; "
-             "*with rollup*: the same page served from it (see docs/MEASURES.md, \"What is precomputed\"). The "
+             "first run, warm = median of the next two. *SQL s*: the page's statements re-executed alone on the "
+             "driver. *Live*: no rollup of the month (what the current month always costs, and a closed month while a "
+             "late event keeps its rollup stale); *rollup computed*: `rollups.compute` for the month, as the job does "
+             "it; *with rollup*: the same page served from it (see docs/MEASURES.md, \"What is precomputed\"). The "
              "ranking report is `GET /audit/ranking/report?month=…`.")
     L.append("")
-    L.append("| database | history | month (tickets, assignments) | components warm s | live page cold s | live page warm s | live page SQL s | statements | rollup computed s | page with rollup cold s | page with rollup warm s | ranking report live / rollup warm s | aim |")
+    L.append("| database | history | month (tickets, assignments) | components warm s | live page cold s | "
+             "live page warm s | live page SQL s | statements | rollup computed s | page with rollup cold s | "
+             "page with rollup warm s | ranking report live / rollup warm s | aim |")
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in dashes:
         res = r["result"]
         if not res or r["error"]:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | — | — | failed: {r['error']} |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | — | — | "
+                     f"failed: {r['error']} |")
             continue
         p, q = res["page"], res.get("page_rollup")
         roll = res.get("rollup") or {}
@@ -792,18 +817,20 @@ def dashboard_report(L: list[str], rows: list[dict], args, data: dict) -> None:
         at10 = res["history_tickets"] >= 10_000_000
         verdict = ("— (10M not run)" if not at10 else
                    f"{_yes((q or p)['warm_s'] <= AIM_DASHBOARD_S)}" + (" (rollup)" if q else ""))
-        L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {res['month']} ({_fmt_int(res['month_tickets'])}, "
-                 f"{_fmt_int(res['month_assignments'])}) | {res['components_warm_sum_s']} | {p['cold_s']} | {p['warm_s']} | "
+        L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {res['month']} "
+                 f"({_fmt_int(res['month_tickets'])}, {_fmt_int(res['month_assignments'])}) | "
+                 f"{res['components_warm_sum_s']} | {p['cold_s']} | {p['warm_s']} | "
                  f"{p['sql_s']} | {p['statements']} | {roll.get('compute_s', '—')} | {q['cold_s'] if q else '—'} | "
-                 f"{q['warm_s'] if q else '—'} | {rep['warm_s'] if rep else '—'} / {rep_r['warm_s'] if rep_r else '—'} | "
-                 f"{verdict} |")
+                 f"{q['warm_s'] if q else '—'} | {rep['warm_s'] if rep else '—'} / "
+                 f"{rep_r['warm_s'] if rep_r else '—'} | {verdict} |")
     L.append("")
     ok = _ok(dashes)
     if ok:
         names = list(ok[0]["result"]["components"])
         L.append("Components, warm seconds (SQL seconds alone in brackets):")
         L.append("")
-        L.append("| component | " + " | ".join(f"{r['database']} {_fmt_int(r['result']['history_tickets'])}" for r in ok) + " |")
+        L.append("| component | "
+                 + " | ".join(f"{r['database']} {_fmt_int(r['result']['history_tickets'])}" for r in ok) + " |")
         L.append("|---|" + "---:|" * len(ok))
         for name in names:
             cells = []
@@ -891,7 +918,8 @@ def queue_report(L: list[str], rows: list[dict], data: dict) -> None:
                  f"({d['name']}, {_fmt_int(d['assignments'])} assignments; queues: "
                  + ", ".join(f"{k} {_fmt_int(v)}" for k, v in d["queues"].items()) + "):")
         L.append("")
-        L.append("| queue | page | p50 ms | p95 ms | p99 ms | SQL p50 / p95 ms | statements | slowest statement (median ms) | aim met |")
+        L.append("| queue | page | p50 ms | p95 ms | p99 ms | SQL p50 / p95 ms | statements | "
+                 "slowest statement (median ms) | aim met |")
         L.append("|---|---:|---:|---:|---:|---|---:|---|---|")
         for p in res["pages"]:
             s = p["slowest_sql"][0] if p["slowest_sql"] else {"median_ms": "—", "sql": ""}
@@ -900,12 +928,13 @@ def queue_report(L: list[str], rows: list[dict], data: dict) -> None:
             status = [kv for kv in s.get("params", "").split(", ") if kv.startswith("status")]
             L.append(f"| {p['queue']} | {p['page']} | {p['p50_ms']} | {p['p95_ms']} | {p['p99_ms']} | "
                      f"{p.get('sql_p50_ms', '—')} / {p.get('sql_p95_ms', '—')} | {p['statements']} | "
-                     f"{s['median_ms']} `FROM {what[:48]}…` {' '.join(status)} | {_yes(p['p95_ms'] <= AIM_QUEUE_P95_MS)} |")
+                     f"{s['median_ms']} `FROM {what[:48]}…` {' '.join(status)} | "
+                     f"{_yes(p['p95_ms'] <= AIM_QUEUE_P95_MS)} |")
         L.append("")
 
 
 def http_report(L: list[str], rows: list[dict], data: dict) -> None:
-    runs = [r for r in rows if r["step"] == "intake_http"]
+    runs = [r for r in rows if r["step"] in ("intake_http", "intake_api")]
     L.append("## Intake over HTTP (`bench.intake_http`)")
     L.append("")
     L.append(_run_line(data, "intake_http"))
@@ -913,14 +942,19 @@ def http_report(L: list[str], rows: list[dict], data: dict) -> None:
     L.append("gunicorn (sync workers, one per core) with simulated operators — threads, each logged in through the "
              "login form with its own cookie jar — repeating `GET /tickets/new` and `POST /tickets/new` with the real "
              "form (CSRF token and `intake_key` from the page); a ticket is a 302. The load generator runs on the same "
-             "machine. *code*: the commit measured, and the application files that differed from it then.")
+             "machine. Rows marked *API* are `--via api`: integrations each holding an API key repeat "
+             "`POST /api/v1/tickets` with a JSON body (no GET); a ticket is a 201. "
+             "*code*: the commit measured, and the application files that differed from it then.")
     L.append("")
-    L.append("| database | history | code | workers | operators | s | tickets | tickets/s | POST p50 / p95 / p99 ms | GET p50 / p95 ms | errors | peak RSS per worker / all MiB | load generator CPU s |")
+    L.append("| database | history | code | workers | operators | s | tickets | tickets/s | "
+             "POST p50 / p95 / p99 ms | GET p50 / p95 ms | errors | peak RSS per worker / all MiB | "
+             "load generator CPU s |")
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---|---|---|---|---:|")
     for r in runs:
         res = r["result"]
         if not res:
-            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | failed: {r['error']} | — | — |")
+            L.append(f"| {r['database']} | {_fmt_int(r['size'])} | — | — | — | — | — | — | — | — | "
+                     f"failed: {r['error']} | — | — |")
             continue
         code = res.get("code") or {}
         dirty = code.get("uncommitted_app_files") or []
@@ -929,10 +963,12 @@ def http_report(L: list[str], rows: list[dict], data: dict) -> None:
         errs = ", ".join(f"{k} {v}" for k, v in res["errors"].items()) or "none"
         if r["error"]:
             errs += f"; {r['error']}"
-        L.append(f"| {r['database']} | {_fmt_int(res['history_tickets'])} | {code_s} | {res['workers']} | "
+        get = res.get("get") or {"p50_ms": "—", "p95_ms": "—"}
+        db_s = r['database'] + (" (API)" if r["step"] == "intake_api" else "")
+        L.append(f"| {db_s} | {_fmt_int(res['history_tickets'])} | {code_s} | {res['workers']} | "
                  f"{res['operators']} | {res['window_s']} | {res['tickets']} | {res['tickets_per_s']} | "
                  f"{res['post']['p50_ms']} / {res['post']['p95_ms']} / {res['post']['p99_ms']} | "
-                 f"{res['get']['p50_ms']} / {res['get']['p95_ms']} | {errs} | {res['memory']['peak_child_mib']} / "
+                 f"{get['p50_ms']} / {get['p95_ms']} | {errs} | {res['memory']['peak_child_mib']} / "
                  f"{res['memory']['peak_total_mib']} | {res['load_generator_cpu_s']} |")
     L.append("")
 
@@ -954,12 +990,12 @@ def peer_report(L: list[str], data: dict) -> None:
     L.append("")
     L.append(f"The same write path on {PEER} (`bench/peer/`: Django 5.2 LTS, its REST framework API, gunicorn sync "
              "workers, PostgreSQL on the same server as Hotline's, in its own database; DEBUG off, persistent database "
-             "connections, e-mail rendered but not delivered — `bench/peer/project/peerdesk/settings.py` says why). Its "
-             "clients, like Hotline's operators, are threads on the same machine, each logged in with its own account; "
-             "the form's tickets are the calls `bench.intake_http` enters (caller and enterprise in the description). "
-             "*SQL statements*: a separate instrumented pass (`manage.py peer_sqlcount`, Django's test client), not the "
-             "timed run. *Hotline ÷ peer*: tickets/s over tickets/s, both measured in this invocation; a Hotline cell "
-             "stays empty when its section did not run in it.")
+             "connections, e-mail rendered but not delivered — `bench/peer/project/peerdesk/settings.py` says why). "
+             "Its clients, like Hotline's operators, are threads on the same machine, each logged in with its own "
+             "account; the form's tickets are the calls `bench.intake_http` enters (caller and enterprise in the "
+             "description). *SQL statements*: a separate instrumented pass (`manage.py peer_sqlcount`, Django's test "
+             "client), not the timed run. *Hotline ÷ peer*: tickets/s over tickets/s, both measured in this "
+             "invocation; a Hotline cell stays empty when its section did not run in it.")
     L.append("")
     for r in rows:
         if r["error"]:
@@ -990,22 +1026,32 @@ def _peer_table(L: list[str], res: dict, data: dict, setup: dict | None) -> None
                 f"{form['tickets']} tickets in {form['window_s']} s")
         if http:
             h = http[-1]["result"]
-            hot = (f"`bench.intake_http`: `POST /tickets/new` after its `GET`, {_fmt_int(h['history_tickets'])} tickets "
-                   f"of history, {h['workers']} workers, {h['operators']} operators")
+            hot = (f"`bench.intake_http`: `POST /tickets/new` after its `GET`, "
+                   f"{_fmt_int(h['history_tickets'])} tickets of history, {h['workers']} workers, "
+                   f"{h['operators']} operators")
             L.append(f"| web form | {peer} | {form['tickets_per_s']} | {_ms3(form['post'])} | "
                      f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | {hot} | {h['tickets_per_s']} | "
                      f"{_ms3(h['post'])} | {_ratio(h['tickets_per_s'], form['tickets_per_s'])} |")
         else:
             L.append(f"| web form | {peer} | {form['tickets_per_s']} | {_ms3(form['post'])} | "
-                     f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | — (`intake_http` on PostgreSQL did not run "
-                     "in this invocation) | — | — | — |")
+                     f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | "
+                     "— (`intake_http` on PostgreSQL did not run in this invocation) | — | — | — |")
     api = res.get("api")
     if api:
         s = sql.get("api_post")
-        L.append(f"| API | `POST /api/tickets/` (REST framework, {res.get('api_auth', 'session')} authentication); "
-                 f"{api['tickets']} tickets in {api['window_s']} s | {api['tickets_per_s']} | {_ms3(api['post'])} | "
-                 f"{s['mean'] if s else '—'}, {s['max'] if s else '—'} | — (no benchmark of Hotline's API intake yet) "
-                 "| — | — | — |")
+        peer = (f"`POST /api/tickets/` (REST framework, {res.get('api_auth', 'session')} authentication); "
+                f"{api['tickets']} tickets in {api['window_s']} s | {api['tickets_per_s']} | {_ms3(api['post'])} | "
+                f"{s['mean'] if s else '—'}, {s['max'] if s else '—'}")
+        apis = _hotline_same_run(data, "intake_http", "intake_api")
+        if apis:
+            h = apis[-1]["result"]
+            L.append(f"| API | {peer} | `bench.intake_http --via api`: `POST /api/v1/tickets` (API key), "
+                     f"{_fmt_int(h['history_tickets'])} tickets of history, {h['workers']} workers, {h['operators']} "
+                     f"integrations | {h['tickets_per_s']} | {_ms3(h['post'])} | "
+                     f"{_ratio(h['tickets_per_s'], api['tickets_per_s'])} |")
+        else:
+            L.append(f"| API | {peer} | — (`intake_http --via api` on PostgreSQL did not run in this invocation) "
+                     "| — | — | — |")
     esc = res.get("escalate")
     if esc:
         s = sql.get("escalate") or {}
@@ -1059,16 +1105,19 @@ def memory_report(L: list[str], secs: dict) -> None:
     L.append("|---|---|---|---:|")
     for r in https:
         m, res = r["result"]["memory"], r["result"]
-        L.append(f"| gunicorn worker (largest) | {r['database']} | intake over HTTP, {res['tickets']} tickets | {m['peak_child_mib']} |")
+        L.append(f"| gunicorn worker (largest) | {r['database']} | intake over HTTP, {res['tickets']} tickets | "
+                 f"{m['peak_child_mib']} |")
         L.append(f"| gunicorn master | {r['database']} | same | {m['peak_root_mib']} |")
-        L.append(f"| gunicorn, all {m['max_processes']} processes (sum of RSS) | {r['database']} | same | {m['peak_total_mib']} |")
+        L.append(f"| gunicorn, all {m['max_processes']} processes (sum of RSS) | {r['database']} | same | "
+                 f"{m['peak_total_mib']} |")
     for r in workers:
         w, res = r["result"]["worker"], r["result"]
         L.append(f"| rq worker (HotlineWorker) | {r['database']} | sweep of {_fmt_int(res['open_assignments'])} open "
                  f"assignments + {w['jobs'] - 1} batches | {w['memory']['peak_root_mib']} |")
         L.append(f"| rq work horse (forked per job) | {r['database']} | same | {w['memory']['peak_child_mib']} |")
     L.append("")
-    L.append("RSS counts pages shared with the parent after `fork` in each process, so the sums overstate the memory used.")
+    L.append("RSS counts pages shared with the parent after `fork` in each process, so the sums overstate the "
+             "memory used.")
     L.append("")
 
 
@@ -1078,7 +1127,8 @@ def loading_report(L: list[str], secs: dict) -> None:
         return
     L.append("## Loading (`bench.generate`)")
     L.append("")
-    L.append("| for | database | tickets | open share | open assignments | assignments | events | callbacks | chains | repeat rate | load s | index s | analyze s | total s | tickets/s |")
+    L.append("| for | database | tickets | open share | open assignments | assignments | events | callbacks | "
+             "chains | repeat rate | load s | index s | analyze s | total s | tickets/s |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for section, r in gens:
         res = r["result"]
@@ -1149,8 +1199,10 @@ def howto_report(L: list[str], data: dict) -> None:
     L.append("")
     L.append("```sh")
     L.append("python -m bench.run_all --pg-url postgresql://USER@HOST:PORT/DB --sections sweep,intake_http,peer")
-    L.append("python -m bench.peer.setup_peer --database-url postgresql://USER@HOST:PORT/DB_peer --tickets 20000 --reset")
-    L.append("python -m bench.peer.run_peer --database-url postgresql://USER@HOST:PORT/DB_peer   # 2 workers, 8 clients")
+    L.append("python -m bench.peer.setup_peer --database-url postgresql://USER@HOST:PORT/DB_peer "
+             "--tickets 20000 --reset")
+    L.append("python -m bench.peer.run_peer --database-url postgresql://USER@HOST:PORT/DB_peer "
+             "  # 2 workers, 8 clients")
     L.append("```")
     L.append("")
     L.append("The commands this report was made with, per run, in order (the PostgreSQL URL as given to `run_all`):")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke run of the benchmark suite: every benchmark (generate, repeat_lookup, intake_service,
-# sweep with the rq worker, dashboard, queue_page, intake_http through gunicorn) at a tiny size on
+# sweep with the rq worker, dashboard, queue_page, intake_http through gunicorn, by the form and the
+# JSON API) at a tiny size on
 # SQLite and an embedded Redis, in a temporary directory (docs/ is not touched). Exits non-zero if
 # any benchmark fails. Takes well under a minute.
 #

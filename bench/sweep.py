@@ -38,12 +38,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import (
-    ROOT, RssSampler, StatementLog, dialect_of, emit, explain, key_plan_lines, log, make_app, redact,
-    sigterm_as_exit, start_embedded_redis, stop_embedded_redis,
+    ROOT,
+    RssSampler,
+    StatementLog,
+    dialect_of,
+    emit,
+    explain,
+    key_plan_lines,
+    log,
+    make_app,
+    redact,
+    sigterm_as_exit,
+    start_embedded_redis,
+    stop_embedded_redis,
 )
 
 STEPS = ("sign_warn", "sign_breach", "contact_warn", "contact_breach", "resolve_warn", "resolve_breach",
@@ -163,7 +174,7 @@ def _run(app, args, dialect: str, redis_url: str) -> dict:
                                                  .where(SupervisionCase.status == "open"))
         record["steps_taken_before"] = db.session.scalar(select(func.count()).select_from(EscalationStep))
         now = args.now or db.session.scalar(select(func.max(Ticket.received_at)))
-        now = now.astimezone(timezone.utc)
+        now = now.astimezone(UTC)
         record["now"] = now.isoformat()
         conditions = _due_conditions(now)
         record["due_uncapped"] = {step: db.session.scalar(select(func.count()).select_from(model).where(cond))

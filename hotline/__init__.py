@@ -52,12 +52,12 @@ def create_app(config: object | str | None = None) -> Flask:
     from hotline import security, templating
     from hotline.admin.settings_views import bp as settings_bp
     from hotline.admin.views import bp as admin_bp
+    from hotline.audit.views import bp as audit_bp
     from hotline.auth.views import bp as auth_bp
     from hotline.errors import register_error_handlers
+    from hotline.escalation.views import bp as supervision_bp
     from hotline.health.views import bp as health_bp
     from hotline.main.views import bp as main_bp
-    from hotline.audit.views import bp as audit_bp
-    from hotline.escalation.views import bp as supervision_bp
     from hotline.tickets.views import bp as tickets_bp
     from hotline.workbench.views import bp as workbench_bp
 

@@ -136,7 +136,7 @@ def audit_rollups_command():
 @with_appcontext
 def up_command(host, port, web_workers, no_seed):
     """Run everything: embedded Redis, migrations, demo data on first run, web, worker, scheduler."""
-    from hotline import supervisor
+    from hotline import procs
 
     app = current_app._get_current_object()
 
@@ -145,7 +145,7 @@ def up_command(host, port, web_workers, no_seed):
         with app.app_context():
             _migrate_and_seed(seed=not no_seed)
 
-    raise SystemExit(supervisor.run(Path(app.instance_path), host, port, web_workers, prepare))
+    raise SystemExit(procs.run(Path(app.instance_path), host, port, web_workers, prepare))
 
 
 def _migrate_and_seed(seed: bool) -> None:

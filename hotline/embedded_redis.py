@@ -66,7 +66,7 @@ class EmbeddedRedis:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise EmbeddedRedisError("redis-server did not answer within %.0f s" % timeout)
+        raise EmbeddedRedisError(f"redis-server did not answer within {timeout:.0f} s")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Shut the server down (SIGTERM, then SIGKILL) and remove its socket."""

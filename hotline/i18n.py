@@ -1,11 +1,10 @@
 """Locale and timezone selection for Flask-Babel: zh_CN first, English by link or per user."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, session
 from flask_login import current_user
+
+from hotline import citytime
 
 
 def supported(locale: str | None) -> str | None:
@@ -28,8 +27,4 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
-def local(dt: datetime | None) -> datetime | None:
-    """An aware instant shown in the hotline's timezone."""
-    if dt is None:
-        return None
-    return dt.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+local = citytime.local  # an aware instant shown in the hotline's timezone

@@ -193,14 +193,16 @@ EVENTS = {
     "repeat_merged": _l("A repeat call was merged into this ticket"),
     "supervision_opened": _l("Put under supervision"), "identity_viewed": _l("Identity viewed"),
     "assignment_returned": _l("Returned by a department"),
-    "assignment_withdraw": _l("Part withdrawn: the lead returned the ticket"), "all_returned": _l("All departments returned it"),
+    "assignment_withdraw": _l("Part withdrawn: the lead returned the ticket"),
+    "all_returned": _l("All departments returned it"),
     "redispatch_note": _l("Re-dispatch note"),
     "assignment_sign": _l("Signed for"), "start": _l("Handling started"),
     "assignment_record_contact": _l("Contact attempt recorded"), "assignment_return": _l("Returned by a department"),
     "assignment_submit": _l("Reply submitted"), "resolve": _l("Resolved"), "callback": _l("Callback"),
     "close": _l("Closed"), "reopen": _l("Reopened"), "extension_requested": _l("Extension requested"),
     "extension_decided": _l("Extension decided"), "attachment_added": _l("Evidence attached"),
-    "escalation_sign_warn": _l("Warning: three quarters of the sign-for time gone"), "escalation_sign_breach": _l("Sign-for limit breached"),
+    "escalation_sign_warn": _l("Warning: three quarters of the sign-for time gone"),
+    "escalation_sign_breach": _l("Sign-for limit breached"),
     "escalation_contact_warn": _l("Warning: three quarters of the contact time gone"),
     "escalation_contact_breach": _l("Contact limit breached"),
     "escalation_resolve_warn": _l("Warning: three quarters of the resolution time gone"),
@@ -446,7 +448,8 @@ def worktime(minutes: float) -> str:
 
 
 CONSOLE_QUEUES = {
-    "warnings": _l("Warnings (three quarters of the time gone)"), "overdue": _l("Overdue"), "level1": _l("Level 1 (hotline centre)"),
+    "warnings": _l("Warnings (three quarters of the time gone)"), "overdue": _l("Overdue"),
+    "level1": _l("Level 1 (hotline centre)"),
     "level2": _l("Level 2 (business-environment office)"), "level3": _l("Level 3 (city leadership)"),
     "chains": _l("Repeat chains"), "unsatisfied": _l("Unsatisfied callbacks"),
     "extensions": _l("Extension requests"), "returned": _l("Returned tickets"),
@@ -504,7 +507,7 @@ def rate(figure) -> str:
 
 def minutes_as_hours(value) -> str:
     """Working minutes as working hours with one decimal, or "—"."""
-    return "—" if value is None else _("%(hours).1f h", hours=value / 60)
+    return "—" if value is None else _("%(hours).1f h", hours=value / 60).replace(" ", "\u00a0")  # never wraps
 
 
 def state_label(value, assignment: bool = False) -> str:

@@ -53,8 +53,8 @@ def nav_badges(user) -> dict[str, str]:
     if user.role != "handler" or not user.department_id:
         return {}
     from hotline.db import utcnow
-    from hotline.workbench.queries import queue_condition
     from hotline.tickets.models import Assignment
+    from hotline.workbench.queries import queue_condition
 
     now = utcnow()
     counts = [db.session.scalar(select(func.count()).select_from(Assignment).where(
@@ -67,9 +67,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _context():
+        centre = {"phone": app.config["CENTRE_PHONE"], "numbers": app.config["PUBLIC_NUMBERS"],
+                  "hours": app.config["STAFFED_HOURS"]}  # the hotline centre, from configuration
         if not current_user.is_authenticated:
-            return {"nav": [], "nav_badges": {}, "unread": 0, "locale": str(get_locale())}
+            return {"nav": [], "nav_badges": {}, "unread": 0, "locale": str(get_locale()), "centre": centre}
         return {
+            "centre": centre,
             "nav": navigation_for(current_user.role, app),
             "nav_badges": nav_badges(current_user),
             "unread": unread_count(current_user.id),
@@ -77,10 +80,11 @@ def init_app(app: Flask) -> None:
             "endpoint": request.endpoint,
         }
 
-    from hotline import labels
+    from hotline import labels, permissions
     from hotline.directory.reference import working_minutes_left
     from hotline.tickets import identity
 
+    app.jinja_env.globals.update(allowed=permissions.allowed, ticket_url=permissions.ticket_url)
     app.jinja_env.globals.update(
         rule_label=labels.rule_label, kind_label=labels.kind_label, channel_label=labels.channel_label,
         urgency_label=labels.urgency_label, event_label=labels.event_label, reason_text=labels.reason_text,
@@ -88,8 +92,12 @@ def init_app(app: Flask) -> None:
         mask_phone=identity.mask_phone, mask_name=identity.mask_name, mask_enterprise=identity.mask_enterprise,
         role_label=labels.role_label, queue_label=labels.queue_label,
         console_queue_label=labels.console_queue_label, measure_label=labels.measure_label,
-        part_label=labels.part_label, respondent_label=labels.respondent_label, case_name=labels.case_name, todo_label=labels.todo_label, limit_now=labels.limit_now, limit_label=labels.limit_label, time_left=labels.time_left, subject_of=subject_of, state_label=labels.state_label, rate=labels.rate, minutes_as_hours=labels.minutes_as_hours, trigger_label=labels.trigger_label,
-        case_status_label=labels.case_status_label, supervision_action_label=labels.supervision_action_label, worktime=labels.worktime,
+        part_label=labels.part_label, respondent_label=labels.respondent_label, case_name=labels.case_name,
+        todo_label=labels.todo_label, limit_now=labels.limit_now, limit_label=labels.limit_label,
+        time_left=labels.time_left, subject_of=subject_of, state_label=labels.state_label, rate=labels.rate,
+        minutes_as_hours=labels.minutes_as_hours, trigger_label=labels.trigger_label,
+        case_status_label=labels.case_status_label, supervision_action_label=labels.supervision_action_label,
+        worktime=labels.worktime,
         contact_method_label=labels.contact_method_label, extension_status_label=labels.extension_status_label,
         satisfaction_label=labels.satisfaction_label, working_minutes_left=working_minutes_left,
         notification_text=labels.notification_text,

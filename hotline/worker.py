@@ -4,7 +4,7 @@ from __future__ import annotations
 from rq.worker import SimpleWorker
 
 from hotline import create_app
-from hotline.jobs import set_app
+from hotline.job_runtime import set_app
 
 
 class HotlineWorker(SimpleWorker):

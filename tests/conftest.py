@@ -29,9 +29,10 @@ def pytest_configure(config):
     packages again at 2027-06-15 and 2030-02-10: years the bundled holiday data does not know)."""
     shifted = os.environ.get("HOTLINE_TEST_CLOCK")
     if shifted:
-        import time_machine
         from datetime import datetime
         from zoneinfo import ZoneInfo
+
+        import time_machine
 
         instant = datetime.fromisoformat(shifted)
         if instant.tzinfo is None:
@@ -263,3 +264,31 @@ def snap(page, name: str) -> None:
     """Keep a screenshot of a step as a test artifact (not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def city(app):
+    """Linfen's reference data: districts, departments, categories, routing table and demo users."""
+    from hotline.demo.seed import seed_reference
+
+    seed_reference()
+    return app
+
+
+@pytest.fixture
+def operator(city):
+    """The demo operator (王丽)."""
+    from sqlalchemy import select
+
+    from hotline.auth.models import User
+
+    return db.session.scalar(select(User).where(User.username == "operator"))
+
+
+@pytest.fixture
+def operator_client(client, login, operator):
+    """A client logged in as the demo operator."""
+    from hotline.demo.data import DEMO_PASSWORD
+
+    assert login("operator", DEMO_PASSWORD).status_code == 302
+    return client

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from hotline.admin.settings_views import bp as settings_bp
 from hotline.directory.models import Category, TimeLimitPolicy
+from hotline.extensions import db
+from hotline.tickets.services import policy_for
 from hotline.worktime.calendar import calendar_warning_years, working_clock
 from hotline.worktime.limits import Policy
 from hotline.worktime.models import CalendarDay, Setting
-from hotline.extensions import db
-from hotline.tickets.services import policy_for
 from tests.conftest import csrf_from
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -337,11 +337,13 @@ def test_an_unknown_department_or_district_id_in_an_admin_form_is_a_form_error(a
         response = client.post("/admin/users/new", data={
             "csrf_token": token, "username": "li4", "display_name": "李四", "role": "handler",
             "department_id": bad, "locale": "zh_CN", "password": "a-long-password"})
-        assert response.status_code == 400 and "Please choose a department from the list." in response.get_data(as_text=True)
+        assert (response.status_code == 400
+                and "Please choose a department from the list." in response.get_data(as_text=True))
         response = client.post("/admin/departments/new", data={
             "csrf_token": token, "code": "newdept", "name_zh": "新单位", "name_en": "New", "kind": "city_department",
             "district_id": bad, "active": "y"})
-        assert response.status_code == 400 and "Please choose a district from the list." in response.get_data(as_text=True)
+        assert (response.status_code == 400
+                and "Please choose a district from the list." in response.get_data(as_text=True))
     assert db.session.scalar(select(User).where(User.username == "li4")) is None
     assert db.session.scalar(select(Department).where(Department.code == "newdept")) is None
 

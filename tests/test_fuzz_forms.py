@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.db import utcnow
-from hotline.directory.models import TimeLimitPolicy
 from hotline.demo.data import DEMO_PASSWORD
+from hotline.directory.models import TimeLimitPolicy
 from hotline.extensions import db
 
 EXAMPLES = 30  # per form; there are about forty forms
@@ -138,7 +138,8 @@ def _world(app, make_user):
 
     def ticket(phone: str, days_ago: int = 0, confidential: bool = False):
         return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                        subject="申请被窗口拒收", description="窗口以材料不全为由拒收申请，没有一次性告知。",
+                                        subject="申请被窗口拒收",
+                                        description="窗口以材料不全为由拒收申请，没有一次性告知。",
                                         caller_name="赵建国", caller_phone=phone, enterprise_name="临汾华晟珠宝",
                                         district_code="kaifaqu", confidential=confidential),
                              operator_id=None, operator_name="王丽", now=utcnow() - timedelta(days=days_ago))
@@ -198,7 +199,8 @@ def world(app, make_user):
         found = []
         for url in urls:
             found += [f for f in _forms_of(client, url, url) if f["action"] not in ("/logout", "/logout/everywhere")]
-        found += [{**f, "action": "/tickets/new/preview"} for f in found if f["action"] == "/tickets/new"]  # its live panel
+        # its live panel
+        found += [{**f, "action": "/tickets/new/preview"} for f in found if f["action"] == "/tickets/new"]
         unique = {(f["method"], f["action"], tuple(sorted(f["fields"]))): f for f in found}  # base.html's repeat
         forms[role] = (client, list(unique.values()))
     built["forms"] = forms
@@ -280,9 +282,9 @@ def test_no_form_answers_with_a_server_error(world):
 
             @FUZZ
             @given(values=_field_values(form), filename=st.one_of(st.just("现场照片.pdf"), TEXT))
-            def post(values, filename):
-                response = _send(client, form, values, filename)
-                assert response.status_code < 500, (role, form["action"], values, response.status_code)
+            def post(values, filename):  # run at once, inside this iteration: the loop variables are current
+                response = _send(client, form, values, filename)  # noqa: B023
+                assert response.status_code < 500, (role, form["action"], values, response.status_code)  # noqa: B023
 
             post()
         if role is not None:  # a fuzzer that had logged itself out would have fuzzed only redirects

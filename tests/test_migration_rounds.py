@@ -3,7 +3,7 @@ rounds renumbered per dispatch, a co-handler's part left live by its lead's retu
 chain, one live part per department enforced, bribe-seeking split from arbitrary fees; and back down."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from tests.conftest import _TestConfig
 from tests.test_migrations import _empty_database
 
 BEFORE = "9b3f6d2e8a11"
-T0 = datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc)  # stored instants only: no clock is read against them
+T0 = datetime(2026, 11, 16, 1, 30, tzinfo=UTC)  # stored instants only: no clock is read against them
 
 
 def _type(value):

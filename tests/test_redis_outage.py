@@ -17,7 +17,7 @@ from hotline.extensions import db
 from hotline.queue import get_queue, get_redis
 from hotline.tickets.models import Event, Ticket
 from tests.conftest import csrf_from
-from tests.tickets.conftest import city, form_data, operator, operator_client  # noqa: F401  (fixtures)
+from tests.factories import form_data
 
 SAVE_BOUND = 1.5  # seconds, wall clock, on a loaded 2-core machine; the Redis share is ≤ 0.2 s
 

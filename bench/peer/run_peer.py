@@ -45,7 +45,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -54,7 +54,14 @@ from urllib.parse import urlencode
 from bench.common import RssSampler, emit, free_port, log, redact, sigterm_as_exit, summary_ms
 from bench.intake_http import Gunicorn
 from bench.peer.setup_peer import (
-    DEFAULT_VENV, PASSWORD, PEER, PROJECT, manage, peer_env, peer_ticket, venv_python,
+    DEFAULT_VENV,
+    PASSWORD,
+    PEER,
+    PROJECT,
+    manage,
+    peer_env,
+    peer_ticket,
+    venv_python,
 )
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -99,7 +106,7 @@ def run(args, phases: list[str]) -> dict:
                     "history_by_status": before["by_status"], "workers": args.workers, "clients": args.clients,
                     "server": f"gunicorn -w {args.workers} -b 127.0.0.1:PORT --chdir bench/peer/project "
                               "peerdesk.wsgi:application (sync workers)", "api_auth": args.api_auth}
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     web = [p for p in phases if p in ("form", "api")]
     if web:
         record.update(_web_phases(args, web, prepared["queue_id"]))
@@ -288,8 +295,8 @@ class Staff(threading.Thread):
 def _web_phases(args, phases: list[str], queue_id: int) -> dict:
     state = Path(tempfile.mkdtemp(prefix="bench-peer-"))
     port = args.port or free_port()
-    server = PeerGunicorn(args.venv, args.workers, port, peer_env(args.database_url, PEER_MEDIA_ROOT=str(state / "media")),
-                          state)
+    server = PeerGunicorn(args.venv, args.workers, port,
+                          peer_env(args.database_url, PEER_MEDIA_ROOT=str(state / "media")), state)
     out: dict = {}
     try:
         server.start()
@@ -364,7 +371,7 @@ def _escalation(args) -> dict:
         manage(args.venv, args.database_url, "peer_due", "--count", "0")
         baseline = timed_escalate()
         due = manage(args.venv, args.database_url, "peer_due", "--count", str(args.escalate))
-        since = datetime.now(timezone.utc)
+        since = datetime.now(UTC)
         log(f"escalation: {due['due']:,} tickets due ({due['open_not_due']:,} other open tickets not due)")
         seconds = timed_escalate()
         escalated = manage(args.venv, args.database_url, "peer_stats", "--since", since.isoformat())["escalated_since"]

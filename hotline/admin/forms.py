@@ -10,10 +10,12 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 ROLE_CHOICES = [SelectChoice("operator", _l("Operator")), SelectChoice("handler", _l("Handler")),
                 SelectChoice("supervisor", _l("Supervisor")), SelectChoice("admin", _l("Administrator"))]
 LOCALE_CHOICES = [SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
-KIND_CHOICES = [SelectChoice("city_department", _l("City department")), SelectChoice("county", _l("County or district")),
+KIND_CHOICES = [SelectChoice("city_department", _l("City department")),
+                SelectChoice("county", _l("County or district")),
                 SelectChoice("development_zone", _l("Development zone")),
                 SelectChoice("discipline_commission", _l("Discipline commission")),
-                SelectChoice("public_utility", _l("Public utility")), SelectChoice("hotline_centre", _l("Hotline centre"))]
+                SelectChoice("public_utility", _l("Public utility")),
+                SelectChoice("hotline_centre", _l("Hotline centre"))]
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -56,9 +58,11 @@ class DepartmentForm(FlaskForm):
         Regexp(r"^[a-z0-9_-]+$", message=_l("Use lowercase letters, digits, '_' or '-' only.")),
     ])
     name_zh = StringField(_l("Name (Chinese)"), validators=[
-        DataRequired(message=_l("Please enter the Chinese name.")), Length(max=120, message=_l("At most %(max)d characters."))])
+        DataRequired(message=_l("Please enter the Chinese name.")),
+        Length(max=120, message=_l("At most %(max)d characters."))])
     name_en = StringField(_l("Name (English)"), validators=[
-        DataRequired(message=_l("Please enter the English name.")), Length(max=200, message=_l("At most %(max)d characters."))])
+        DataRequired(message=_l("Please enter the English name.")),
+        Length(max=200, message=_l("At most %(max)d characters."))])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     district_id = SelectField(_l("District"), coerce=_coerce_optional_int, validate_choice=False)
     active = BooleanField(_l("Active"), default=True)

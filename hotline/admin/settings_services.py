@@ -27,11 +27,11 @@ from hotline.auth.models import User
 from hotline.db import transactional, utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import recompute
+from hotline.extensions import db
 from hotline.worktime.calendar import WORKING_HOURS_KEY, work_calendar, year_is_known
 from hotline.worktime.clock import WorkingHours, default_official_years
 from hotline.worktime.limits import Policy
 from hotline.worktime.models import CalendarDay, CalendarYear, Setting
-from hotline.extensions import db
 
 NOTE_MAX = 120  # length of CalendarDay.note
 _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d"

@@ -2,28 +2,34 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
+from hotline import citytime
 from hotline.admin import settings_services as services
 from hotline.admin.forms import choices
 from hotline.admin.settings_forms import (
-    FIRST_YEAR, LAST_YEAR, CalendarDayForm, CalendarUploadForm, PolicyForm, WorkingHoursForm,
-    category_field_name, category_policies_form, leads_field_name,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarDayForm,
+    CalendarUploadForm,
+    PolicyForm,
+    WorkingHoursForm,
+    category_field_name,
+    category_policies_form,
+    leads_field_name,
 )
 from hotline.db import utcnow
 from hotline.directory.models import TimeLimitPolicy
 from hotline.escalation import recompute
-from hotline.worktime.calendar import calendar_warning_years, working_hours
 from hotline.extensions import db
 from hotline.labels import recompute_reason
 from hotline.security import roles_required
+from hotline.worktime.calendar import calendar_warning_years, working_hours
 
 bp = Blueprint("settings", __name__)
 
@@ -107,7 +113,7 @@ def _year_arg() -> int:
     """The ``year`` query argument, else the current local year; 404 outside the supported range."""
     year = request.args.get("year", type=int)
     if year is None:
-        year = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).year
+        year = citytime.today(utcnow()).year
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     return year

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,7 +36,8 @@ def _admins_only():
 
 
 def _department_choices(form_field, *, blank: str) -> None:
-    form_field.choices = choices([("", blank)] + [(d.id, d.name_zh) for d in directory.departments() if d.active])
+    locale = str(get_locale())
+    form_field.choices = choices([("", blank)] + [(d.id, d.name(locale)) for d in directory.departments() if d.active])
 
 
 def _new_user_has_password(form: UserForm, user: User | None) -> bool:
@@ -151,7 +153,8 @@ def department_form(dept_id: int | None = None):
     if dept_id and dept is None:
         abort(404)
     form = DepartmentForm(obj=dept)
-    form.district_id.choices = choices([("", _("— city-wide —"))] + [(d.id, d.name_zh) for d in directory.districts()])
+    form.district_id.choices = choices([("", _("— city-wide —"))] + [(d.id, d.name(str(get_locale())))
+                                                                     for d in directory.districts()])
     if form.validate_on_submit():
         try:
             services.save_department(dept, code=form.code.data, name_zh=form.name_zh.data,
@@ -168,15 +171,16 @@ def department_form(dept_id: int | None = None):
 @bp.route("/jobs")
 def jobs():
     """Background jobs that failed after their retries, per queue, with the error."""
-    from hotline.admin.jobs import failed_jobs
+    from hotline.admin.failed_jobs import QUEUE_LABELS, failed_jobs
 
-    return render_template("admin/jobs.html", queues=failed_jobs())
+    return render_template("admin/jobs.html", queues=failed_jobs(),
+                           queue_labels={k: str(v) for k, v in QUEUE_LABELS.items()})
 
 
 @bp.route("/jobs/<queue>/<job_id>/requeue", methods=["POST"])
 def requeue_job(queue: str, job_id: str):
     """Put a failed job back on its queue (jobs re-check state, so this is safe)."""
-    from hotline.admin.jobs import requeue
+    from hotline.admin.failed_jobs import requeue
 
     if requeue(queue, job_id):
         flash(_("Job requeued."), "success")

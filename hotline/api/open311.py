@@ -11,18 +11,18 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from hotline import citytime
 from hotline.api.errors import ApiError, from_intake, problem_detail
 from hotline.api.models import ApiKey
-from hotline.api.services import record_call
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
+from hotline.api.services import record_call
 from hotline.directory import reference
 from hotline.directory.models import Category, District
 from hotline.extensions import db
@@ -208,8 +208,7 @@ def parse_w3c(text: str, name: str) -> datetime:
                                             "e.g. 2026-01-01T00:00:00+08:00 or 2026-01-01T00:00:00Z.")
     if "T" not in text:
         try:
-            zone = ZoneInfo(current_app.config["TIMEZONE"])
-            text = datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone).isoformat()
+            text = citytime.typed(date.fromisoformat(text)).isoformat()
         except ValueError:
             raise ApiError(400, "invalid_date", f"{name} is not a valid date.") from None
     value = parse_instant(text)

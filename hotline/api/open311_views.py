@@ -11,7 +11,12 @@ from werkzeug.exceptions import HTTPException
 from hotline.api import open311
 from hotline.api.auth import form_api_key, key_required, public_limit
 from hotline.api.errors import (
-    HANDLED_CODES, ApiError, fault, from_http, open311_errors, refuse_nul_characters,
+    HANDLED_CODES,
+    ApiError,
+    fault,
+    from_http,
+    open311_errors,
+    refuse_nul_characters,
 )
 from hotline.api.keys import current_key
 from hotline.auth.models import UserRole

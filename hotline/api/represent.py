@@ -2,7 +2,7 @@
 public text, a confidential ticket's free text redacted for every key. Shared by Open311 and /api/v1."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hotline.extensions import db
 from hotline.i18n import local
@@ -22,7 +22,7 @@ def instant(dt: datetime | None) -> str | None:
 
 
 #: Instants a client may send: anything else is refused, never overflowed into a server error.
-_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def parse_instant(text: str) -> datetime | None:
@@ -31,7 +31,7 @@ def parse_instant(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None or value.utcoffset() is None:
             return None
-        return value if _EARLIEST <= value.astimezone(timezone.utc) <= _LATEST else None
+        return value if _EARLIEST <= value.astimezone(UTC) <= _LATEST else None
     except (ValueError, OverflowError):
         return None
 

@@ -6,11 +6,11 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from hotline.worktime.limits import Urgency
 from hotline.tickets import intake_rules
 from hotline.tickets.lifecycle import CONTACT_METHODS
 from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
 from hotline.tickets.states import AssignmentState, TicketState
+from hotline.worktime.limits import Urgency
 
 #: The intake rules' field limits (:mod:`hotline.tickets.intake_rules`), published here; the rules check them.
 LIMIT = intake_rules.MAX_LENGTH

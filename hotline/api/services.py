@@ -20,13 +20,12 @@ from hotline.api.errors import ApiError, from_domain, from_intake, problem_detai
 from hotline.api.models import ApiKey
 from hotline.api.represent import FINISHED, parse_instant
 from hotline.auth.models import UserRole
+from hotline.db import transaction
 from hotline.directory import reference
 from hotline.directory.models import Category, Department, District
-from hotline.db import transaction
 from hotline.extensions import db
-from hotline.tickets import events, lifecycle
+from hotline.tickets import events, intake_rules, lifecycle
 from hotline.tickets import services as intake
-from hotline.tickets import intake_rules
 from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Assignment, Channel, Kind, Ticket
 from hotline.tickets.states import DomainError, TicketState

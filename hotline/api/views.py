@@ -8,7 +8,12 @@ from werkzeug.exceptions import HTTPException
 from hotline.api import openapi, schemas, services
 from hotline.api.auth import bearer_token, key_required
 from hotline.api.errors import (
-    HANDLED_CODES, ApiError, fault, from_http, problem_response, refuse_nul_characters,
+    HANDLED_CODES,
+    ApiError,
+    fault,
+    from_http,
+    problem_response,
+    refuse_nul_characters,
 )
 from hotline.api.keys import current_key
 from hotline.api.represent import ticket_json

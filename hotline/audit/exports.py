@@ -14,11 +14,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import get_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline.audit import measures
+from hotline import labels
+from hotline.audit import measures, texts
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
 from hotline.extensions import db
@@ -29,18 +31,9 @@ PAGE_LIMIT = 500
 SYNC_LIMIT = 5000
 BATCH = 1000
 
-COMMON = [("工单编号", "number"), ("受理时间", "received_at"), ("诉求标题", "subject"), ("诉求类型", "kind"),
-          ("诉求分类", "category"), ("县（市、区）", "district"), ("工单状态", "status")]
-ENTITY_COLUMNS = {
-    "assignment": [("承办单位", "department"), ("主办/协办", "role"), ("派单时间", "dispatched_at"),
-                   ("签收时限", "sign_due_at"), ("签收时间", "signed_at"), ("联系时限", "contact_due_at"),
-                   ("首次联系", "first_contact_at"), ("办结时限", "resolve_due_at"), ("提交时间", "submitted_at"),
-                   ("派单状态", "assignment_status")],
-    "callback": [("回访时间", "at"), ("第几次回访", "attempt"), ("是否联系上", "reached"), ("是否解决", "solved"),
-                 ("满意度", "satisfaction")],
-    "ticket": [("重办次数", "reopen_count"), ("督办级别", "supervision_level"), ("受理方式", "routing_rule")],
-}
-RANKING_HEADERS = ["名次", "承办单位", "响应率", "解决率", "满意率", "综合得分", "较上期"]
+COMMON = texts.COMMON_COLUMNS
+ENTITY_COLUMNS = texts.ENTITY_COLUMNS
+RANKING_HEADERS = texts.RANKING_COLUMNS
 
 
 def _options(model):
@@ -68,36 +61,57 @@ def count(key: str, period: Period, s: Slice, part: str) -> int:
 
 
 def headers(key: str) -> list[str]:
-    """Chinese column headers of a measure's export."""
-    return [h for h, _ in COMMON + ENTITY_COLUMNS[MEASURES[key].entity]]
+    """The column headers of a measure's export, in the current language."""
+    return [str(h) for h, _ in COMMON + ENTITY_COLUMNS[MEASURES[key].entity]]
+
+
+def ranking_headers() -> list[str]:
+    """The ranking export's column headers, in the current language."""
+    return [str(h) for h in RANKING_HEADERS]
 
 
 def _fmt(value, tz: ZoneInfo):
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return texts.yes_no(value)
     if value is None:
         return ""
     text = str(getattr(value, "value", value))
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # never a live spreadsheet formula
 
 
+def _common(ticket, locale: str) -> dict:
+    """The ticket's columns, every code shown as its label in ``locale``."""
+    return {"number": ticket.number, "received_at": ticket.received_at, "subject": confidential.subject(ticket),
+            "kind": labels.kind_label(ticket.kind), "channel": labels.channel_label(ticket.channel),
+            "category": ticket.category.name(locale) if ticket.category else "",
+            "district": ticket.district.name(locale) if ticket.district else "",
+            "status": labels.state_label(ticket.status)}
+
+
+def _entity_value(row, column: str, locale: str):
+    """One assignment, callback or ticket column, codes shown as labels."""
+    if column == "department":
+        return row.department.name(locale)
+    if column == "role":
+        return texts.assignment_role_label(row.role)
+    if column == "assignment_status":
+        return labels.state_label(row.status, assignment=True)
+    if column == "satisfaction":
+        return labels.satisfaction_label(row.satisfaction) if row.satisfaction else None
+    if column == "routing_rule":
+        return labels.rule_label(row.routing_rule) if row.routing_rule else None
+    return getattr(row, column)
+
+
 def values(row, entity: str, tz: ZoneInfo) -> list:
-    """One export line."""
+    """One export line, in the current language (ticket numbers and instants as they are)."""
+    locale = str(get_locale() or "zh_CN")
     ticket = row if entity == "ticket" else row.ticket
-    common = {"number": ticket.number, "received_at": ticket.received_at, "subject": confidential.subject(ticket),
-              "kind": ticket.kind, "category": ticket.category.name_zh if ticket.category else "",
-              "district": ticket.district.name_zh if ticket.district else "", "status": ticket.status}
+    common = _common(ticket, locale)
     out = [_fmt(common[c], tz) for _, c in COMMON]
-    for _, column in ENTITY_COLUMNS[entity]:
-        if column == "department":
-            value = row.department.name_zh
-        elif column == "assignment_status":
-            value = row.status
-        else:
-            value = getattr(row, column)
-        out.append(_fmt(value, tz))
+    out.extend(_fmt(_entity_value(row, column, locale), tz) for _, column in ENTITY_COLUMNS[entity])
     return out
 
 
@@ -133,7 +147,7 @@ def csv_stream(head: list[str], lines) -> Iterator[str]:
 def xlsx_bytes(title: str, head: list[str], lines) -> bytes:
     """An XLSX workbook (openpyxl, write-only for large lists)."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
+    ws = wb.create_sheet("".join(c for c in str(title) if c not in "[]:*?/\\")[:31] or "export")
     ws.append(head)
     for line in lines:
         ws.append(line)
@@ -147,7 +161,8 @@ def ranking_lines(rows_) -> list[list]:
     def pct(f):
         return "" if f.rate is None else f"{100 * f.rate:.1f}%"
 
-    return [[r.rank or "", r.department.name_zh, pct(r.figures["response"]), pct(r.figures["resolution"]),
+    locale = str(get_locale() or "zh_CN")
+    return [[r.rank or "", r.department.name(locale), pct(r.figures["response"]), pct(r.figures["resolution"]),
              pct(r.figures["satisfaction"]), "" if r.score is None else f"{r.score:.1f}",
              "" if r.change is None else f"{r.change:+.1f}"] for r in rows_]
 

@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale
 from rq import get_current_job
 
 from hotline.audit import exports
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
-from hotline.jobs import job
+from hotline.job_runtime import job
+from hotline.labels import measure_label
 
 
 @job
-def build_export(key: str, month: str, slice_args: dict, part: str, fmt: str, name: str) -> str:
-    """Write a large drill-down export to ``instance/exports/<name>``, reporting progress in the job's meta."""
+def build_export(key: str, month: str, slice_args: dict, part: str, fmt: str, name: str,
+                 locale: str = "zh_CN") -> str:
+    """Write a large drill-down export to ``instance/exports/<name>`` in the requester's language (``locale``),
+    reporting progress in the job's meta."""
+    with force_locale(locale):
+        return _write_export(key, month, slice_args, part, fmt, name)
+
+
+def _write_export(key: str, month: str, slice_args: dict, part: str, fmt: str, name: str) -> str:
     period = Period.month(month, current_app.config["TIMEZONE"])
     s = Slice(**slice_args)
     total = exports.count(key, period, s, part)
@@ -31,7 +40,7 @@ def build_export(key: str, month: str, slice_args: dict, part: str, fmt: str, na
             for chunk in exports.csv_stream(head, lines):
                 f.write(chunk)
     else:
-        path.write_bytes(exports.xlsx_bytes(MEASURES[key].key, head, lines))
+        path.write_bytes(exports.xlsx_bytes(measure_label(MEASURES[key].key), head, lines))
     progress(total)
     return name
 

@@ -24,7 +24,13 @@ from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets.models import (
-    Assignment, AssignmentRole, Callback, Extension, ExtensionStatus, Kind, Satisfaction, Ticket,
+    Assignment,
+    Callback,
+    Extension,
+    ExtensionStatus,
+    Kind,
+    Satisfaction,
+    Ticket,
 )
 from hotline.tickets.states import AssignmentState, TicketState
 
@@ -120,8 +126,8 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("on_time", "assignment",
             "按期办结率: assignments of complaint-kind tickets (no inquiry) submitted by their resolution due "
             "time (moved by approved extensions) ÷ those whose due time fell in the period and is past, or that "
-            "were submitted (returned and withdrawn ones excluded). A reopened ticket's new round is a new assignment and "
-            "counts again.", "assignment_due",
+            "were submitted (returned and withdrawn ones excluded). A reopened ticket's new round is a new assignment "
+            "and counts again.", "assignment_due",
             lambda p, now: and_(_not_returned(),
                                 (Assignment.submitted_at.isnot(None)) | (Assignment.resolve_due_at <= now)),
             lambda: Assignment.submitted_at <= Assignment.resolve_due_at),

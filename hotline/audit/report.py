@@ -12,9 +12,9 @@ from hotline.audit import measures
 from hotline.audit.measures import Figure, Slice
 from hotline.audit.periods import Period
 from hotline.directory.models import Category, Department, District
-from hotline.worktime.models import Setting
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
+from hotline.worktime.models import Setting
 
 DEFAULT_WEIGHTS = {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
 WEIGHTS_KEY = "score_weights"
@@ -239,3 +239,25 @@ def top_categories(period: Period) -> list[tuple[Category, int]]:
 def top_districts(period: Period) -> list[tuple[District, int]]:
     """Top counties and districts."""
     return top(period, Ticket.district_id, District)
+
+
+def until_today(volume: list[tuple[str, int]], now, tz: str) -> list[tuple[str, int]]:
+    """The per-day volume up to the city's today: the days still to come are not plotted as zeros."""
+    from zoneinfo import ZoneInfo
+
+    today = now.astimezone(ZoneInfo(tz)).date().isoformat()
+    return [(day, n) for day, n in volume if day <= today]
+
+
+def named(top_rows: list[tuple[object, int]], locale: str) -> list[tuple[str, int]]:
+    """Top categories or districts as (name in ``locale``, count), for a chart's labels."""
+    return [(row.name(locale), n) for row, n in top_rows]
+
+
+DEMO_HISTORY_KEY = "demo_history"  # written by hotline.demo.history when the demo's past is loaded
+
+
+def demo_history() -> dict | None:
+    """The demo history's record (seed, size, first and last day) when this installation holds one."""
+    row = db.session.get(Setting, DEMO_HISTORY_KEY)
+    return dict(row.value) if row is not None else None

@@ -81,7 +81,8 @@ def log_late_changes(session: Session, _context, _instances) -> None:
     now = utcnow()
     current = Period.containing(now, tz)
     if earliest >= current.start and current.end - now > LAST_HOUR:
-        return  # the current month is never rolled up (in its last hour, log anyway: the commit may come after midnight)
+        # the current month is never rolled up (in its last hour, log anyway: the commit may come after midnight)
+        return
     month = Period.containing(earliest, tz).label
     marked = session.info.get(MARKED)
     if marked is not None and marked <= month:

@@ -4,14 +4,25 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-    stream_with_context, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.audit import exports, measures, report
+from hotline.audit import exports, report, texts
 from hotline.audit.measures import INQUIRY_KEYS, MEASURES, Figure, Slice
 from hotline.audit.periods import Period
 from hotline.db import utcnow
@@ -85,13 +96,16 @@ def dashboard():
     """The month's rates with drill-downs, volume, top categories and counties, and the ranking."""
     tz, period, s = current_app.config["TIMEZONE"], _period(), _slice()
     data = report.dashboard_data(period, s, (*RATE_KEYS, *OTHER_KEYS, *INQUIRY_KEYS), tz)
+    locale = str(get_locale())
     return render_template(
         "audit/dashboard.html", period=period, previous=period.previous(tz), figures=data["figures"], slice=s,
         slice_args=_slice_args(s), rate_keys=RATE_KEYS, other_keys=OTHER_KEYS,
         inquiries=inquiry_table(data["figures"]), durations=data["durations"],
-        ranking=report.ranking(period, period.previous(tz)), volume=data["volume"],
-        top_categories=data["top_categories"], top_districts=data["top_districts"], weights=report.weights(),
-        computed_at=data["computed_at"])
+        ranking=report.ranking(period, period.previous(tz)),
+        volume=report.until_today(data["volume"], utcnow(), tz),
+        top_categories=report.named(data["top_categories"], locale),
+        top_districts=report.named(data["top_districts"], locale), weights=report.weights(),
+        computed_at=data["computed_at"], demo=report.demo_history())
 
 
 @bp.route("/drill")
@@ -105,7 +119,7 @@ def drill():
     rows = exports.rows(key, period, s, part, limit=exports.PAGE_LIMIT)
     total = exports.count(key, period, s, part)
     return render_template("audit/drill.html", measure=MEASURES[key], label=_label(key), part=part, period=period,
-                           rows=rows, total=total, args={**request.args})
+                           definition=texts.measure_definition(key), rows=rows, total=total, args={**request.args})
 
 
 def _own_slice(s: Slice) -> Slice:
@@ -125,8 +139,8 @@ def department():
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
     data = report.department_data(period, dept_id, keys)
-    from hotline.extensions import db
     from hotline.directory.models import Department
+    from hotline.extensions import db
 
     return render_template("audit/department.html", period=period, own=data["own"], city=data["city"], keys=keys,
                            dept=db.session.get(Department, dept_id), durations=data["durations"],
@@ -139,7 +153,8 @@ def ranking_report():
     """The print-ready monthly ranking (排名通报) for city leaders."""
     tz, period = current_app.config["TIMEZONE"], _period()
     city = report.city_figures(period, (*RATE_KEYS, *INQUIRY_KEYS))
-    return render_template("audit/ranking_report.html", period=period, ranking=report.ranking(period, period.previous(tz)),
+    return render_template("audit/ranking_report.html", period=period,
+                           ranking=report.ranking(period, period.previous(tz)),
                            city=city, inquiries=inquiry_table(city), slice_args={}, weights=report.weights(),
                            generated=utcnow())
 
@@ -163,7 +178,7 @@ def export():
 
         name = exports.new_export_name(fmt)
         queued = enqueue(build_export, key, period.label, _slice_args_plain(s), part, fmt, name,
-                         queue="reports", job_id=name.replace(".", "-"))
+                         str(get_locale() or "zh_CN"), queue="reports", job_id=name.replace(".", "-"))
         if queued is None:
             abort(503)
         queued.meta["owner"] = current_user.id
@@ -175,7 +190,7 @@ def export():
     if fmt == "csv":
         return Response(stream_with_context(exports.csv_stream(head, lines)), mimetype=MIMETYPES[fmt],
                         headers=disposition)
-    return Response(exports.xlsx_bytes(key, head, lines), mimetype=MIMETYPES[fmt], headers=disposition)
+    return Response(exports.xlsx_bytes(_label(key), head, lines), mimetype=MIMETYPES[fmt], headers=disposition)
 
 
 def _slice_args_plain(s: Slice) -> dict:
@@ -193,9 +208,10 @@ def ranking_export():
     filename = f"{period.label}-ranking.{fmt}"
     disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
     if fmt == "csv":
-        return Response("".join(exports.csv_stream(exports.RANKING_HEADERS, lines)), mimetype=MIMETYPES[fmt],
+        return Response("".join(exports.csv_stream(exports.ranking_headers(), lines)), mimetype=MIMETYPES[fmt],
                         headers=disposition)
-    return Response(exports.xlsx_bytes("ranking", exports.RANKING_HEADERS, lines), mimetype=MIMETYPES[fmt],
+    workbook = exports.xlsx_bytes(_("Department ranking"), exports.ranking_headers(), lines)
+    return Response(workbook, mimetype=MIMETYPES[fmt],
                     headers=disposition)
 
 

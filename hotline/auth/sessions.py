@@ -85,12 +85,14 @@ def load_user(session_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, version, token = parsed
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
+    row = db.session.execute(  # the user and the session row in one statement
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == token_hash(token))).first()
+    if row is None:
         return None
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    user, record = row
     now = utcnow()
-    if record is None or record.user_id != user.id or not record.is_live(now):
+    if not user.active or user.session_version != version or not record.is_live(now):
         return None
     user.session_token = token
     g.login_session_id = record.id

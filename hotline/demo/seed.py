@@ -6,10 +6,16 @@ from sqlalchemy import select
 from hotline.auth.models import User, UserRole
 from hotline.demo import data
 from hotline.directory.models import (
-    Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
+    Category,
+    CategoryDepartment,
+    Department,
+    DepartmentKind,
+    District,
+    RoutingRule,
+    TimeLimitPolicy,
 )
-from hotline.worktime.limits import Policy
 from hotline.extensions import db
+from hotline.worktime.limits import Policy
 
 STANDARD_POLICY = "standard"
 
@@ -94,8 +100,11 @@ def seed_reference() -> dict[str, int]:
 
 
 def seed_demo() -> dict[str, int]:
-    """Load the reference data and the demo tickets; returns row counts."""
+    """Load the reference data, the demo's past (once) and the demo tickets; returns row counts."""
     counts = seed_reference()
+    from hotline.demo.history import seed_history
+
+    counts["history"] = seed_history()
     from hotline.demo.tickets import seed_tickets
 
     counts["tickets"] = seed_tickets()

@@ -21,15 +21,22 @@ from typing import Any
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from hotline.directory.facts import CategoryFacts, KeywordRule
 from hotline.directory.generation import SNAPSHOT_INFO_KEY, create_token, read_token
 from hotline.directory.models import (
-    Category, CategoryDepartment, Department, DepartmentKind, District, RoutingRule, TimeLimitPolicy,
+    Category,
+    CategoryDepartment,
+    Department,
+    DepartmentKind,
+    District,
+    RoutingRule,
+    TimeLimitPolicy,
 )
+from hotline.extensions import db
 from hotline.worktime.clock import WorkingClock
 from hotline.worktime.limits import Policy
-from hotline.extensions import db
-from hotline.directory.facts import CategoryFacts, KeywordRule
 
 _STORE = "hotline.reference"
 

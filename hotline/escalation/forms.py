@@ -40,7 +40,8 @@ class NoticeForm(FlaskForm):
                                 validators=[InputRequired(message=_l("Please choose the department."))])
     due_date = DateField(_l("Deadline"), validators=[InputRequired(message=_l("Please give the deadline."))])
     outcome = TextAreaField(_l("Notice"), filters=[multi_line], validators=[
-        DataRequired(message=_l("Please write the notice.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        DataRequired(message=_l("Please write the notice.")),
+        Length(max=2000, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3})
     submit = SubmitField(_l("Issue the notice"))
 
@@ -49,11 +50,13 @@ class InterviewForm(FlaskForm):
     """约谈: who, when, outcome."""
 
     participants = StringField(_l("Who was interviewed"), filters=[single_line], validators=[
-        DataRequired(message=_l("Please name who was interviewed.")), Length(max=500, message=_l("At most %(max)d characters."))])
+        DataRequired(message=_l("Please name who was interviewed.")),
+        Length(max=500, message=_l("At most %(max)d characters."))])
     held_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
                                  validators=[InputRequired(message=_l("Please give the time of the interview."))])
     outcome = TextAreaField(_l("Outcome"), filters=[multi_line], validators=[
-        DataRequired(message=_l("Please record the outcome.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        DataRequired(message=_l("Please record the outcome.")),
+        Length(max=2000, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3})
     submit = SubmitField(_l("Record the interview"))
 
@@ -67,9 +70,11 @@ class AccountabilityForm(FlaskForm):
     """问责: a referral for accountability."""
 
     participants = StringField(_l("Persons or body concerned"), filters=[single_line], validators=[
-        DataRequired(message=_l("Please name who is concerned.")), Length(max=500, message=_l("At most %(max)d characters."))])
+        DataRequired(message=_l("Please name who is concerned.")),
+        Length(max=500, message=_l("At most %(max)d characters."))])
     outcome = TextAreaField(_l("Referral"), filters=[multi_line], validators=[
-        DataRequired(message=_l("Please describe the referral.")), Length(max=2000, message=_l("At most %(max)d characters."))],
+        DataRequired(message=_l("Please describe the referral.")),
+        Length(max=2000, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3})
     submit = SubmitField(_l("Record the referral"))
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 import logging
 
 import redis
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
 from hotline.escalation import batch, engine, outbox, recompute
-from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
-from hotline.jobs import job
+from hotline.job_runtime import job
 from hotline.notifications.services import notify_users
 from hotline.queue import enqueue, get_queue
+from hotline.worktime.calendar import calendar_warning_years
 
 log = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ class SupervisionCase(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_reason: Mapped[str] = mapped_column(Text, default="")
 
-    ticket: Mapped["Ticket"] = relationship()  # noqa: F821 (resolved by name in the registry)
+    ticket: Mapped[Ticket] = relationship()  # noqa: F821 (resolved by name in the registry)
 
 
 class SupervisionAction(db.Model):
@@ -68,8 +68,8 @@ class SupervisionAction(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    department: Mapped["Department | None"] = relationship()  # noqa: F821
-    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    department: Mapped[Department | None] = relationship()  # noqa: F821
+    actor: Mapped[User | None] = relationship()  # noqa: F821
 
 
 class EscalationStep(db.Model):

@@ -10,7 +10,13 @@ from sqlalchemy.orm import selectinload
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.models import (
-    Assignment, Callback, Extension, ExtensionStatus, MatterChain, Satisfaction, Ticket,
+    Assignment,
+    Callback,
+    Extension,
+    ExtensionStatus,
+    MatterChain,
+    Satisfaction,
+    Ticket,
 )
 from hotline.tickets.states import AssignmentState, TicketState
 

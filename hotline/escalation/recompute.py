@@ -26,11 +26,11 @@ from sqlalchemy.orm import selectinload
 from hotline.db import utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import deadline_changes as rules
-from hotline.worktime.limits import Policy
 from hotline.escalation.models import CaseStatus, DeadlineRecompute, RecomputeStatus, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import events
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+from hotline.worktime.limits import Policy
 
 BATCH = 200
 STALE = timedelta(minutes=10)  # a run without progress for this long is resumed

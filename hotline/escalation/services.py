@@ -5,14 +5,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from hotline.escalation import ladder
 from hotline.directory.reference import request_clock
-from hotline.worktime.limits import Policy, supervision_due
+from hotline.escalation import ladder
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
 from hotline.db import transactional
 from hotline.extensions import db
 from hotline.tickets import events
 from hotline.tickets.states import DomainError
+from hotline.worktime.limits import Policy, supervision_due
 
 MAX_LEVEL = 3
 
@@ -106,7 +106,8 @@ def clear_case(case_id: int, *, reason: str, actor_id: int | None, now: datetime
     if ladder.interview_required(case.level) and not db.session.scalar(select(SupervisionAction.id).where(
             SupervisionAction.case_id == case.id, SupervisionAction.kind == SupervisionActionKind.INTERVIEW)):
         raise DomainError("interview_required")
-    case.status, case.closed_at, case.closed_by_id, case.close_reason = CaseStatus.CLEARED, now, actor_id, reason.strip()
+    case.status, case.closed_at, case.closed_by_id, case.close_reason = (CaseStatus.CLEARED, now, actor_id,
+                                                                         reason.strip())
     db.session.add(SupervisionAction(case_id=case.id, kind=SupervisionActionKind.CLEAR, outcome=case.close_reason,
                                      actor_id=actor_id, created_at=now))
     events.record(ticket, "supervision_cleared", actor_id=actor_id, at=now,

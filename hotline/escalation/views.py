@@ -1,24 +1,22 @@
 """The supervisors' pages (督办): extension requests to decide."""
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from hotline import citytime
 from hotline.db import utcnow
-from hotline.http import id_arg
 from hotline.escalation import ladder, queries, services
 from hotline.escalation.forms import AccountabilityForm, ClearForm, ExtensionDecisionForm, InterviewForm, NoticeForm
-from hotline.tickets.forms import choices
 from hotline.extensions import db
+from hotline.http import id_arg
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
 from hotline.tickets import lifecycle
+from hotline.tickets.forms import choices
 from hotline.tickets.models import Assignment, Extension, ExtensionStatus
 from hotline.tickets.states import DomainError
 
@@ -76,8 +74,8 @@ def console():
     queue = request.args.get("queue", "level1")
     if queue not in QUEUES:
         queue = "level1"
-    from hotline.directory.queries import departments, districts
     from hotline.directory.models import Category
+    from hotline.directory.queries import departments, districts
 
     cats = db.session.scalars(select(Category).order_by(Category.position)).all()
     return render_template("supervision/console.html", queue=queue, counts=queries.console(f, now),
@@ -112,15 +110,9 @@ def case(case_id: int, forms=None, status: int = 200):
         abort(404)
     sup_case, ticket, actions, others = detail
     return render_template("supervision/case.html", case=sup_case, ticket=ticket, actions=actions, others=others,
-                           forms=forms or _case_forms(ticket), interview_required=ladder.interview_required(sup_case.level)
+                           forms=forms or _case_forms(ticket),
+                           interview_required=ladder.interview_required(sup_case.level)
                            and not any(a.kind == "interview" for a in actions)), status
-
-
-def _city_instant(value, end_of_day: bool = False) -> datetime:
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=tz)
-    return datetime.combine(value, time(18, 0) if end_of_day else time(0, 0), tz)
 
 
 @bp.route("/cases/<int:case_id>/<action>", methods=["POST"])
@@ -138,11 +130,11 @@ def case_action(case_id: int, action: str):
         if action == "notice":
             services.record_action(case_id, "notice", actor_id=current_user.id, now=now,
                                    department_id=form.department_id.data, outcome=form.outcome.data,
-                                   due_at=_city_instant(form.due_date.data, end_of_day=True))
+                                   due_at=citytime.typed(form.due_date.data, end_of_day=True))
         elif action == "interview":
             services.record_action(case_id, "interview", actor_id=current_user.id, now=now,
                                    participants=form.participants.data, outcome=form.outcome.data,
-                                   held_at=_city_instant(form.held_at.data))
+                                   held_at=citytime.typed(form.held_at.data))
         elif action == "accountability":
             services.record_action(case_id, "accountability", actor_id=current_user.id, now=now,
                                    participants=form.participants.data, outcome=form.outcome.data)

@@ -8,7 +8,7 @@ quickly while Redis is down.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis
 from rq import Queue, Worker
@@ -73,4 +73,4 @@ def _newest_cron_heartbeat(conn: redis.Redis) -> datetime | None:
     newest = conn.zrevrange(cron_registry_key(), 0, 0, withscores=True)
     if not newest:
         return None
-    return datetime.fromtimestamp(newest[0][1], tz=timezone.utc)
+    return datetime.fromtimestamp(newest[0][1], tz=UTC)

@@ -6,21 +6,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-
 from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
-from hotline.worktime.calendar import calendar_warning_years
-from hotline.extensions import db
 from hotline.db import utcnow
+from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import TicketState
+from hotline.worktime.calendar import calendar_warning_years
 
 
 @dataclass
 class HomeSummary:
     """What the home page shows: ticket counts by state and any calendar warning."""
 
+    scope: str = "city"  # "department": a handler's home counts its department's assignments
     ticket_states: dict[str, int] = field(default_factory=dict)
     assignment_states: dict[str, int] = field(default_factory=dict)
     missing_calendar_years: list[int] = field(default_factory=list)
@@ -36,6 +36,7 @@ def home_summary(user: User) -> HomeSummary:
             .group_by(Assignment.status)
         )
         summary.assignment_states = {str(s): n for s, n in rows}
+        summary.scope = "department"
     else:
         rows = db.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
         summary.ticket_states = {str(s): n for s, n in rows}

@@ -26,4 +26,4 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Declared so a flush inserts a new ticket before the notices about it (by name: no import upward).
-    ticket: Mapped["Ticket | None"] = relationship("Ticket")  # noqa: F821
+    ticket: Mapped[Ticket | None] = relationship("Ticket")  # noqa: F821

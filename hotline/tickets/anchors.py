@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hotline.tickets.chain import GENESIS, Break, verify
 
@@ -59,7 +59,7 @@ def verify_history(events: Sequence[Mapping], checkpoints: Iterable[tuple[int, s
 def _instant(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime in a checkpoint")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def checkpoint_line(row_id: int, ticket_id: int, seq: int, head: str, created_at: datetime) -> bytes:

@@ -79,7 +79,8 @@ def store(content: bytes, ext: str) -> str:
     return stored
 
 
-def add(ticket: Ticket, *, filename: str, content: bytes, assignment_id: int | None, actor_id: int | None) -> Attachment:
+def add(ticket: Ticket, *, filename: str, content: bytes, assignment_id: int | None,
+        actor_id: int | None) -> Attachment:
     """Store an evidence file for ``ticket`` and record it in the history. The file and the row
     exist together or not at all."""
     filename = clean_text(filename, multiline=False)

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("ticket_id", "seq", "assignment_id", "actor_id", "action", "from_state", "to_state",
@@ -21,7 +21,7 @@ def _default(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in an event")
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     raise TypeError(f"cannot serialise {type(value).__name__} in an event")
 
 

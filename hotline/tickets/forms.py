@@ -6,11 +6,18 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.widgets import Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select
 
 from hotline.tickets import intake_rules
 from hotline.tickets.identity import clean_text
@@ -210,7 +217,8 @@ class SearchForm(FlaskForm):
 class CallbackForm(FlaskForm):
     """回访: reached or not; if reached, solved or not and how satisfied."""
 
-    reached = RadioField(_l("Reached the caller?"), choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
+    reached = RadioField(_l("Reached the caller?"),
+                         choices=choices([("yes", _l("Reached")), ("no", _l("Not reached"))]),
                          validators=[InputRequired(message=_l("Please say whether the caller was reached."))])
     solved = RadioField(_l("Is the matter solved?"), choices=choices([("yes", _l("Solved")), ("no", _l("Not solved"))]),
                         validate_choice=False)

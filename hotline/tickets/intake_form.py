@@ -1,8 +1,9 @@
 """Glue between the intake form and the intake service: choices, values, errors."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from hotline.directory import reference
 from hotline.labels import intake_error_text
 from hotline.tickets.forms import choices
@@ -62,5 +63,5 @@ def lenient_intake_data(form) -> IntakeData:
 
 def show_intake_error(form, exc: IntakeError) -> None:
     """Attach a service refusal to the form field it concerns (or the first field)."""
-    field = getattr(form, exc.field or "", None) or getattr(form, "lead")
+    field = getattr(form, exc.field or "", None) or form.lead
     field.errors = list(field.errors) + [intake_error_text(exc.code, exc.params)]

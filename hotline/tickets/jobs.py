@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from hotline.jobs import job
+from hotline.job_runtime import job
 
 log = logging.getLogger(__name__)
 

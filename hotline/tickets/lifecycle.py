@@ -12,20 +12,37 @@ from sqlalchemy import func, select
 from hotline.auth.models import User, UserRole
 from hotline.db import transactional, utcnow
 from hotline.directory.reference import request_clock
-from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 from hotline.extensions import db
 from hotline.notifications.services import notify_department, notify_users
-from hotline.tickets import events, supervision
+from hotline.tickets import events, states, supervision
 from hotline.tickets.models import (
-    Assignment, AssignmentRole, Callback, ContactAttempt, Extension, ExtensionStatus, Satisfaction, Ticket,
+    Assignment,
+    AssignmentRole,
+    Callback,
+    ContactAttempt,
+    Extension,
+    ExtensionStatus,
+    Satisfaction,
+    Ticket,
 )
 from hotline.tickets.services import (
-    lock_ticket, make_assignments, notify_new_assignments, policy_for,
+    lock_ticket,
+    make_assignments,
+    notify_new_assignments,
+    policy_for,
 )
 from hotline.tickets.states import (
-    LIVE_ASSIGNMENT_STATES, AssignmentAction, AssignmentState, DomainError, Role, TicketAction, TicketState,
-    assignment_transition, ticket_transition,
+    LIVE_ASSIGNMENT_STATES,
+    AssignmentAction,
+    AssignmentState,
+    DomainError,
+    Role,
+    TicketAction,
+    TicketState,
+    assignment_transition,
+    ticket_transition,
 )
+from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 
 CONTACT_METHODS = ("phone", "visit", "sms", "via_centre", "other")
 
@@ -111,7 +128,7 @@ def request_extension(assignment_id: int, *, days: int, reason: str, actor: User
     now = now or utcnow()
     ticket, a = _locked_assignment(assignment_id)
     _check_handler(a, actor)
-    if a.status not in (AssignmentState.signed, AssignmentState.contacted):
+    if a.status not in states.EXTENSION_STATES:
         raise DomainError("not_allowed_in_state", state=str(a.status))
     if not reason.strip():
         raise DomainError("extension_reason_required")

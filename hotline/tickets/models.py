@@ -5,17 +5,28 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.auth.models import User
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Category, Department, District
-from hotline.worktime.limits import Urgency
 from hotline.extensions import db
 from hotline.tickets.routing import Rule
 from hotline.tickets.states import LIVE_ASSIGNMENT_STATES, AssignmentState, TicketState
+from hotline.worktime.limits import Urgency
 
 #: SQL for "the assignment is live" (dispatched, signed or contacted), for partial indexes.
 LIVE_ASSIGNMENT_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(LIVE_ASSIGNMENT_STATES)))

@@ -9,8 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from hotline.directory.models import Department
 from hotline.extensions import db
-from hotline.tickets.identity import InvalidCreditCode, InvalidPhone, normalize_phone, validate_credit_code
-from hotline.tickets.identity import normalize_enterprise_name
+from hotline.tickets.identity import (
+    InvalidCreditCode,
+    InvalidPhone,
+    normalize_enterprise_name,
+    normalize_phone,
+    validate_credit_code,
+)
 from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.tickets.states import AssignmentState, TicketState
 

@@ -13,22 +13,32 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hotline.auth.models import User
 from hotline.db import transaction, transactional, utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
-from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
-from hotline.auth.models import User
 from hotline.extensions import db
-from hotline.notifications.services import handlers_of, notify_department, notify_users
+from hotline.notifications.services import handlers_of, notify_users
 from hotline.tickets import events, intake_rules, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
-    Assignment, AssignmentRole, Channel, Kind, MatterChain, Ticket,
+    Assignment,
+    AssignmentRole,
+    Channel,
+    Kind,
+    MatterChain,
+    Ticket,
 )
-from hotline.tickets.routing import Decision, Matter, RepeatLink, Rule, RoutingError, decide, override
+from hotline.tickets.routing import Decision, Matter, RepeatLink, RoutingError, Rule, decide, override
 from hotline.tickets.states import (
-    AssignmentState, Role, TicketAction, TicketState, check_round_invariant, ticket_transition,
+    AssignmentState,
+    Role,
+    TicketAction,
+    TicketState,
+    check_round_invariant,
+    ticket_transition,
 )
+from hotline.worktime.limits import Policy, Urgency, assignment_deadlines, ticket_dispatch_due
 
 
 class IntakeError(ValueError):
@@ -213,7 +223,8 @@ def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, n
         caller_phone=data.caller_phone, enterprise_name=data.enterprise_name,
         enterprise_norm=normalize_enterprise_name(data.enterprise_name) or None, credit_code=data.credit_code,
         district_id=district_id, respondent_name=(respondent.name_zh if respondent else data.respondent.strip()),
-        respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency), confidential=decision.confidential,
+        respondent_department_id=respondent.id if respondent else None, urgency=Urgency(data.urgency),
+        confidential=decision.confidential,
         status=TicketState.received, routing_rule=decision.rule, routing=decision.to_dict(),
         operator_id=operator_id, received_at=now, answer=data.answer,
         dispatch_due_at=ticket_dispatch_due(ref.policy(category), request_clock(), now))

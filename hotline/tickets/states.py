@@ -240,6 +240,13 @@ ASSIGNMENT_TRANSITIONS: Mapping[
     }
 )
 
+#: The states from which a part can be returned as misrouted (while its return window is open).
+RETURNABLE_STATES: frozenset[AssignmentState] = frozenset(
+    state for state, action in ASSIGNMENT_TRANSITIONS if action is AssignmentAction.return_)
+
+#: A department may ask for more time while it works the matter: after signing, before submitting.
+EXTENSION_STATES: frozenset[AssignmentState] = frozenset({AssignmentState.signed, AssignmentState.contacted})
+
 #: An assignment in one of these states still has work and a running clock (a "live" part).
 LIVE_ASSIGNMENT_STATES: frozenset[AssignmentState] = frozenset(
     {AssignmentState.dispatched, AssignmentState.signed, AssignmentState.contacted}

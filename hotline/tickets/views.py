@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline.db import utcnow
-from hotline.http import id_arg
-from hotline.security import roles_required
 from hotline.extensions import db
+from hotline.http import id_arg
 from hotline.labels import domain_error_text
+from hotline.security import roles_required
 from hotline.tickets import attachments, confidential, lifecycle, lookup, queries, services
 from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
-from hotline.tickets.models import Attachment
-from hotline.tickets.states import DomainError
 from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
+from hotline.tickets.models import Attachment
+from hotline.tickets.states import AssignmentState, DomainError
 
 bp = Blueprint("tickets", __name__)
 STAFF = ("operator", "supervisor", "admin")
@@ -114,8 +114,10 @@ def redispatch(number: str):
         else:
             flash(_("Ticket %(number)s re-dispatched.", number=ticket.number), "success")
             return redirect(url_for(".detail", number=ticket.number))
+    returned_parts = [a for a in ticket.assignments if a.status == AssignmentState.returned]
     return render_template("tickets/redispatch.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
-                           shown=confidential.text_filter(ticket)), (400 if form.errors else 200)
+                           returned_parts=returned_parts, shown=confidential.text_filter(ticket)), \
+        (400 if form.errors else 200)
 
 
 @bp.route("/search")

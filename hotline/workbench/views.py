@@ -1,18 +1,16 @@
 """The handler's workbench: the department's queues and its ticket page with the actions."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from hotline import citytime
 from hotline.db import utcnow
 from hotline.escalation import recompute
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
-from hotline.tickets import attachments, confidential, lifecycle
+from hotline.tickets import attachments, confidential, lifecycle, states
 from hotline.tickets.states import DomainError, allowed_assignment_actions
 from hotline.workbench import queries
 from hotline.workbench.forms import AttachmentForm, ContactForm, ExtensionForm, ReturnForm, SignForm, SubmitForm
@@ -54,12 +52,13 @@ def _render(number: str, forms=None, status: int = 200):
     now = utcnow()
     forms = forms or _forms()
     if not forms["contact"].at.data:
-        forms["contact"].at.data = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(
-            tzinfo=None, second=0, microsecond=0)
+        forms["contact"].at.data = citytime.form_default(now)
     actions = [str(a) for a in allowed_assignment_actions(assignment.status, "handler", now=now,
                                                           return_due_at=assignment.return_due_at)]
     ended = assignment.status in ENDED
-    can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted"}
+    can = {"add_evidence": not ended, "see_time_left": not ended and assignment.status != "submitted",
+           "request_extension": assignment.status in states.EXTENSION_STATES,
+           "see_return_closed": "return" not in actions and assignment.status in states.RETURNABLE_STATES}
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
                            actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
                            shown=confidential.text_filter(ticket),  # a handler never sees the identity
@@ -88,10 +87,6 @@ def _act(number: str, form_key: str, action):
     return _render(number, forms, 400)
 
 
-def _local(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-
-
 @bp.route("/tickets/<number>/sign", methods=["POST"])
 def sign(number: str):
     """签收."""
@@ -102,7 +97,7 @@ def sign(number: str):
 def contact(number: str):
     """Record a contact attempt."""
     return _act(number, "contact", lambda a, f: lifecycle.record_contact(
-        a.id, at=_local(f.at.data), method=f.method.data, reached=f.reached.data == "yes",
+        a.id, at=citytime.typed(f.at.data), method=f.method.data, reached=f.reached.data == "yes",
         summary=f.summary.data, actor=current_user))
 
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
+from hotline import citytime
 from hotline.db import utcnow
+from hotline.extensions import db
 from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours, default_official_years
 from hotline.worktime.models import CalendarDay, CalendarYear, Setting
-from hotline.extensions import db
 
 WORKING_HOURS_KEY = "working_hours"
 
@@ -71,7 +71,7 @@ def calendar_warning_years(now: datetime | None = None) -> list[int]:
     State Council publishes it. Until entered, the clock falls back to Monday–Friday.
     """
     now = now or utcnow()
-    today: date = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today: date = citytime.today(now)
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return list(work_calendar().missing_years(years))
 

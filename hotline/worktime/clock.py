@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 Period = tuple[dt.time, dt.time]
 _MAX_IDLE_DAYS = 3 * 366  # give up if no working day is found within ~3 years
 _PROBE_YEARS = range(1990, 2101)

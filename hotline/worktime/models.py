@@ -44,4 +44,4 @@ class CalendarYear(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    changed_by: Mapped["User | None"] = relationship()  # noqa: F821
+    changed_by: Mapped[User | None] = relationship()  # noqa: F821

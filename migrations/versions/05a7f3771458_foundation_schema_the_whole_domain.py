@@ -1,13 +1,12 @@
 """foundation schema: the whole domain
 
 Revision ID: 05a7f3771458
-Revises: 
+Revises:
 Create Date: 2026-11-28 13:23:00.268390
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '05a7f3771458'

@@ -6,8 +6,6 @@ Create Date: 2026-11-28 14:50:45.358023
 
 """
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = '4039de7ef246'

@@ -5,9 +5,8 @@ Revises: 05a7f3771458
 Create Date: 2026-11-28 13:35:22.351686
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '634c5c15682a'

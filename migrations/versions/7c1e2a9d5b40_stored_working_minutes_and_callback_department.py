@@ -10,9 +10,10 @@ Callbacks now carry the lead department whose reply the caller judged and whethe
 solved, so the callback measures group and filter without a correlated subquery per row.
 Existing rows are backfilled here.
 """
-from alembic import op
-import sqlalchemy as sa
+from datetime import UTC
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7c1e2a9d5b40'
@@ -87,11 +88,11 @@ def _backfill_minutes(bind):
 
 def _instant(value):
     """SQLite hands back UTC wall time as text for raw SQL; PostgreSQL an aware datetime."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def downgrade():

@@ -5,9 +5,8 @@ Revises: 7c1e2a9d5b40
 Create Date: 2026-11-28 16:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9b3f6d2e8a11'

@@ -18,7 +18,7 @@ Revision ID: a1f3c5e7b9d0
 Revises: 9b3f6d2e8a11
 Create Date: 2026-12-03 14:30:00
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -84,7 +84,7 @@ def _withdraw_stale_live_parts():
         if rnd != current or (ticket_id, dept_id) in seen or ticket_status == 'returned':
             stale.append((a_id, ticket_id, status, code))
         seen.add((ticket_id, dept_id))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for a_id, ticket_id, status, code in sorted(stale, key=lambda r: (r[1], r[0])):
         conn.execute(sa.text("UPDATE assignments SET status = 'withdrawn' WHERE id = :id"), {"id": a_id})
         head = conn.execute(sa.text("SELECT seq, hash FROM events WHERE ticket_id = :t ORDER BY seq DESC LIMIT 1"),

@@ -9,7 +9,6 @@ Create Date: 2026-12-03 15:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'a7c9e1f3b5d7'
 down_revision = 'b2d4f6a8c0e1'
 branch_labels = None

@@ -8,11 +8,10 @@ Before this revision any admin-entered day made its year count as known. To keep
 deadline on the rules it was computed with, each year that already has admin-entered days is
 marked complete here; from now on a new year counts only once an admin marks it.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b2d4f6a8c0e1'
@@ -54,7 +53,7 @@ def upgrade():
     days = sa.table('calendar_days', sa.column('day', sa.Date()))
     entered = {day.year for day in op.get_bind().execute(sa.select(days.c.day)).scalars()}
     if entered:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stamp = now.replace(tzinfo=None) if op.get_bind().dialect.name == 'sqlite' else now
         op.bulk_insert(years, [{'year': y, 'complete': True, 'changed_by_id': None, 'changed_at': stamp}
                                for y in sorted(entered)])

@@ -9,9 +9,8 @@ measures; it gets definition 1, which the application no longer serves, so the r
 recomputes it. The downgrade deletes the rollups (a cache): the older code would otherwise serve
 figures computed with the newer definitions.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1e7f0b9d2'

@@ -5,9 +5,8 @@ Revises: 9b3f6d2e8a11
 Create Date: 2026-12-03 12:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4e6a8b0c2f3'

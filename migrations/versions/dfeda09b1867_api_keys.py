@@ -5,9 +5,8 @@ Revises: 634c5c15682a
 Create Date: 2026-11-28 13:45:36.386858
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'dfeda09b1867'

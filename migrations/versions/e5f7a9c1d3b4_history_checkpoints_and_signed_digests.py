@@ -8,11 +8,10 @@ The upgrade anchors every existing history at its current head (the last event o
 so verification has a checkpoint for what was there before; it cannot vouch for what happened to
 a history before this migration. The downgrade drops both tables.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5f7a9c1d3b4'
@@ -48,7 +47,7 @@ def upgrade():
     events = sa.table('events', sa.column('ticket_id', sa.Integer()), sa.column('seq', sa.Integer()),
                       sa.column('hash', sa.String()))
     later = events.alias('later')
-    now = sa.literal(datetime.now(timezone.utc), sa.DateTime(timezone=True))
+    now = sa.literal(datetime.now(UTC), sa.DateTime(timezone=True))
     heads = (sa.select(events.c.ticket_id, events.c.seq, events.c.hash, now)
              .where(~sa.exists().where(later.c.ticket_id == events.c.ticket_id, later.c.seq > events.c.seq))
              .order_by(events.c.ticket_id))

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from hotline.auth.models import User
 from hotline.extensions import db
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
+
 
 @pytest.fixture
 def app(app):
@@ -15,15 +16,6 @@ def app(app):
         from hotline.api import init_app
 
         init_app(app)
-    return app
-
-
-@pytest.fixture
-def city(app):
-    """Linfen's reference data (districts, departments, categories, routing table, demo users)."""
-    from hotline.demo.seed import seed_reference
-
-    seed_reference()
     return app
 
 

@@ -1,11 +1,11 @@
 """A confidential ticket's free text reaches no API key with the caller's identity in it."""
 from __future__ import annotations
 
+from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
-from hotline.extensions import db
 from tests.api.conftest import bearer
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
 
 SECRETS = ("赵建国", "13812345678", "华晟珠宝", VALID_CODE, "zhao@huasheng.cn", "8765")
 TYPED = (f"我是赵建国，临汾市华晟珠宝有限公司的，信用代码{VALID_CODE}，电话13812345678，"

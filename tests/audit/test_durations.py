@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa

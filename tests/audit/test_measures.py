@@ -175,7 +175,7 @@ def test_dashboard_and_ranking_report_render(month, client, login):
     report = client.get(f"/audit/ranking/report?month={NOV}").get_data(as_text=True)
     assert "市行政审批服务管理局" in report
     sheet = load_workbook(io.BytesIO(client.get(f"/audit/ranking/export?month={NOV}&format=xlsx").data)).active
-    assert sheet.cell(1, 1).value == "名次" and sheet.max_row >= 2
+    assert sheet.cell(1, 1).value == "排名" and sheet.max_row >= 2
 
 
 def test_a_handler_sees_only_its_department_in_drill_downs(month, client, login):

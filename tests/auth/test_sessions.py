@@ -2,7 +2,7 @@
 and an admin's revocation really end them; "remember me" lasts at most 14 days."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.extensions import db
 from tests.conftest import PASSWORD, csrf_from
 
-START = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in Linfen
+START = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Linfen
 
 
 def _login(client, username, password=PASSWORD, remember=False, address="127.0.0.1"):
@@ -75,7 +75,7 @@ def test_remember_me_restores_a_login_for_at_most_fourteen_days(app, make_user):
         response = _login(client, "wangli", remember=True)
         cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
         expires = datetime.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
-        assert expires.replace(tzinfo=timezone.utc) - START <= timedelta(days=14)
+        assert expires.replace(tzinfo=UTC) - START <= timedelta(days=14)
         remembered = _cookie(client, "remember_token")
         clock.shift(timedelta(days=13))
         _forget_browser_session(client)

@@ -18,7 +18,8 @@ def test_dashboard_with_demo_data(app, live_server, page):
     page.click("input[type=submit]")
     page.goto(f"{live_server}/audit/")
     page.wait_for_function("document.querySelectorAll('canvas').length === 3 && "
-                           "Array.from(document.querySelectorAll('canvas')).every(c => c.width > 0 && Chart.getChart(c))")
+                           "Array.from(document.querySelectorAll('canvas'))"
+                           ".every(c => c.width > 0 && Chart.getChart(c))")
     figures = page.locator(".figure")
     assert figures.count() == 10  # on the spot moved into the inquiry table
     assert "%" in figures.first.inner_text()

@@ -10,7 +10,7 @@ from hotline.extensions import db
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import snap, type_on_arrival
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
 
 pytestmark = pytest.mark.browser
 

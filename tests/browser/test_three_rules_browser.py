@@ -163,7 +163,8 @@ def test_the_zone_s_return_withdraws_finance_s_part_and_redispatch_opens_a_new_r
     operator.click("#submit")
     operator.wait_for_url(f"{live_server}/tickets/{number}")
     expect(operator.locator("h1 .state")).to_have_text("已派单")
-    assert _parts_table(operator) == [("临汾经济开发区管委会", "主办", "已退单: 企业厂房需求已由园区另行对接，本次主要诉求是"
+    assert _parts_table(operator) == [("临汾经济开发区管委会", "主办",
+                                       "已退单: 企业厂房需求已由园区另行对接，本次主要诉求是"
                                        "融资对接，请改由金融监管部门主办。"),
                                       ("市地方金融监管局", "协办", "已撤回（主办单位退单）"),
                                       ("市地方金融监管局", "主办", "待签收")]

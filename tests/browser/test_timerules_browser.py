@@ -6,18 +6,18 @@ The server runs in this process (a thread), so travelling in time here travels f
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_reference
-from hotline.worktime.calendar import working_clock
-from hotline.worktime.limits import Policy
 from hotline.extensions import db
 from hotline.tickets.models import Assignment
 from hotline.tickets.services import IntakeData, create_ticket
+from hotline.worktime.calendar import working_clock
+from hotline.worktime.limits import Policy
 from tests.conftest import PASSWORD, snap
 from tests.escalation.conftest import SHANGHAI, local, run_jobs_at
 
@@ -62,7 +62,8 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
     db.session.commit()
     with time_machine.travel(DISPATCHED, tick=False):
         ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                          subject="申请被窗口拒收", description="窗口以材料不全为由拒收申请，未一次性告知。",
+                                          subject="申请被窗口拒收",
+                                          description="窗口以材料不全为由拒收申请，未一次性告知。",
                                           caller_name="赵建国", caller_phone="13812345678"),
                                operator_id=None, operator_name="王丽")
     lead = db.session.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)).one()
@@ -89,7 +90,7 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
         assert admin.locator('.recompute-run[data-status="queued"]').is_visible()
         snap(admin, "timerules-2-marked-complete")
 
-        run_jobs_at(datetime.now(timezone.utc))  # the worker runs the recomputation
+        run_jobs_at(datetime.now(UTC))  # the worker runs the recomputation
         admin.reload()
         finished = admin.locator('.recompute-run[data-status="finished"]')
         assert "2027年工作日历变更" in finished.inner_text() and "1 件工单中有 1 件" in finished.inner_text()
@@ -104,7 +105,7 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
         facts = handler.locator("section.card", has_text="剩余办理时间")
         due = facts.locator("dt:has-text('办结时限') + dd").inner_text().strip()
         left = _minutes(facts.locator("dt:has-text('剩余办理时间') + dd").inner_text())
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         snap(handler, "timerules-4-handler-ticket")
 
     assert due.startswith("2027-01-05 10:00")

@@ -38,8 +38,8 @@ from hotline.escalation.ladder import ASSIGNMENT_STEPS
 from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.models import Assignment, Event, Ticket
-from tests.test_supervisor import _free_port, _wait_for
-from tests.tickets.conftest import form_data
+from tests.factories import form_data
+from tests.test_procs import _free_port, _wait_for
 
 pytestmark = [
     pytest.mark.chaos,
@@ -200,7 +200,8 @@ def _write_late_tickets(count: int, tag: str) -> list[int]:
     ids = []
     for i in range(count):
         ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                          subject=f"逾期未签收{tag}-{i}", description="窗口拒收申请材料，至今无人答复。",
+                                          subject=f"逾期未签收{tag}-{i}",
+                                          description="窗口拒收申请材料，至今无人答复。",
                                           caller_name="测试", caller_phone=f"137{tag}{i:04d}"),
                                operator_id=None, operator_name="王丽", now=utcnow() - LATE_BY)
         ids.append(ticket.id)

@@ -19,7 +19,10 @@ def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SH)
 
 
-def _assignment(status: str = "signed", dispatched=at(2026, 12, 28, 10, 0), clock=MON_FRI, extension_days=0):
+MONDAY_BEFORE_NEW_YEAR = at(2026, 12, 28, 10, 0)
+
+
+def _assignment(status: str = "signed", dispatched=MONDAY_BEFORE_NEW_YEAR, clock=MON_FRI, extension_days=0):
     due = assignment_deadlines(Policy(), clock, dispatched_at=dispatched, urgency="normal", joint=False,
                                co_handler=False, extension_days=extension_days)
     instants = {"sign_due_at": due.sign_due, "sign_warn_at": due.sign_warn, "contact_due_at": due.contact_due,

@@ -15,7 +15,6 @@ from hotline.admin import settings_services as settings
 from hotline.demo.seed import seed_reference
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import engine, recompute
-from hotline.worktime.calendar import calendar_warning_years
 from hotline.escalation.jobs import recompute_deadlines, resume_deadline_recomputes
 from hotline.escalation.models import DeadlineRecompute, EscalationStep, SupervisionCase
 from hotline.extensions import db
@@ -23,6 +22,7 @@ from hotline.queue import get_queue
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.tickets.services import IntakeData, create_ticket
+from hotline.worktime.calendar import calendar_warning_years
 from tests.escalation.conftest import local
 
 MATTER = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",

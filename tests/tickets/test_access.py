@@ -14,7 +14,7 @@ from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
-from tests.tickets.conftest import VALID_CODE, post_intake
+from tests.factories import VALID_CODE, post_intake
 
 ACTIONS = ("sign", "contact", "extension", "return", "submit", "attachments")
 

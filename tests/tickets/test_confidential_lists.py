@@ -47,3 +47,21 @@ def test_the_supervision_console_and_the_audit_drill_show_the_subject_redacted(c
     assert again.number in console and SECRET not in console
     assert again.number in drill and SECRET not in drill
     assert db.session.scalar(select(Ticket.subject).where(Ticket.id == again.id)).startswith(SECRET)  # kept as typed
+
+
+def test_the_centre_a_clerk_must_go_through_and_the_login_numbers_come_from_configuration(city, app, client,
+                                                                                        login):
+    from hotline.auth.models import User
+    from hotline.demo.data import DEMO_PASSWORD
+
+    app.config.update(CENTRE_PHONE="0357-1234567", PUBLIC_NUMBERS="0357-1234567 / 12345",
+                      STAFFED_HOURS="07:30–21:00")
+    page = client.get("/login").get_data(as_text=True)
+    assert "0357-1234567 / 12345" in page and "07:30–21:00" in page and "2096666" not in page
+    ticket = _confidential()
+    handler = db.session.scalar(select(User).where(User.role == "handler",
+                                                   User.department_id == ticket.assignments[0].department_id))
+    assert handler is not None, "the demo city has a handler in the lead department"
+    assert login(handler.username, DEMO_PASSWORD).status_code == 302
+    html = client.get(f"/work/tickets/{ticket.number}").get_data(as_text=True)
+    assert "（0357-1234567）" in html and "2096666" not in html  # the Chinese notice names the configured number

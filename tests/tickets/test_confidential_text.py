@@ -14,7 +14,7 @@ from hotline.tickets import lifecycle
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Event, Ticket
 from tests.conftest import csrf_from
-from tests.tickets.conftest import VALID_CODE, post_intake
+from tests.factories import VALID_CODE, post_intake
 
 SUBJECT = "孙保密反映窗口拒收"
 TYPED = (f"我是孙保密，临汾市保密测试有限公司的，信用代码{VALID_CODE}，电话13998765432，邮箱 sun@baomi.cn。"

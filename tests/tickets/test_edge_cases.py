@@ -14,7 +14,7 @@ from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import IntakeData, create_ticket, redispatch
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 
 def _ticket(operator, now=None, **kw) -> Ticket:

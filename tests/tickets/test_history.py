@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Event, Ticket
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 
 def test_altering_one_stored_event_is_reported(operator_client, runner):

@@ -82,7 +82,7 @@ def test_every_transaction_anchors_its_ticket_s_head(worked):
 
 
 def test_normal_work_keeps_verification_clean(keyed, worked, runner, operator_client):
-    from tests.tickets.conftest import post_intake
+    from tests.factories import post_intake
 
     start = utcnow()
     with time_machine.travel(start, tick=True) as clock:
@@ -183,7 +183,7 @@ def test_events_appended_outside_the_application_are_named(worked, runner):
 
 
 def test_tampering_with_signed_checkpoints_breaks_the_digest(keyed, worked, runner):
-    ticket, other = worked(), worked("13800002222")
+    ticket, _other = worked(), worked("13800002222")
     with time_machine.travel(utcnow() + timedelta(hours=1), tick=True):
         digest = history.write_digest()
         assert digest.rows == 6

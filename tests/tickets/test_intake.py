@@ -12,7 +12,7 @@ from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Assignment, Event, MatterChain, Ticket
 from tests.conftest import csrf_from
-from tests.tickets.conftest import OTHER_CODE, VALID_CODE, post_intake
+from tests.factories import OTHER_CODE, VALID_CODE, post_intake
 
 
 def _count(model) -> int:
@@ -70,7 +70,8 @@ def test_inquiry_answered_on_the_spot_is_closed_and_never_dispatched(operator_cl
 
 def test_a_report_goes_to_the_discipline_commission_and_is_confidential(operator_client):
     post_intake(operator_client, kind="report", category="bribery", caller_name="", caller_phone="",
-                subject="检查人员索要好处费", description="市场检查时执法人员暗示要送购物卡才能少罚款，时间是上周三下午。")
+                subject="检查人员索要好处费",
+                description="市场检查时执法人员暗示要送购物卡才能少罚款，时间是上周三下午。")
     ticket = _ticket()
     assert ticket.routing_rule == "discipline" and ticket.confidential
     assert [a.department.code for a in ticket.assignments] == ["discipline"]
@@ -106,7 +107,8 @@ def test_landline_is_normalised(operator_client):
 
 
 def test_control_characters_are_stripped(operator_client):
-    post_intake(operator_client, subject="申请\x00被拒\u200b收", description="窗口\x1b[31m拒收申请，\n没有一次性告知材料清单。")
+    post_intake(operator_client, subject="申请\x00被拒\u200b收",
+                description="窗口\x1b[31m拒收申请，\n没有一次性告知材料清单。")
     ticket = _ticket()
     assert ticket.subject == "申请被拒收"
     assert "\x1b" not in ticket.description and "\n" in ticket.description
@@ -148,7 +150,7 @@ def test_the_preview_shows_routing_and_repeat_candidates_before_saving(operator_
                 description="开发区管委会对我公司扩建厂房的用地审批一直拖着不办，已经三个月了。")
     earlier = _ticket()
     token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
-    from tests.tickets.conftest import form_data
+    from tests.factories import form_data
 
     response = operator_client.post("/tickets/new/preview", data={**form_data(
         caller_phone="13812345678", subject="厂房用地审批", credit_code=VALID_CODE,
@@ -162,7 +164,7 @@ def test_the_preview_shows_routing_and_repeat_candidates_before_saving(operator_
 def test_unrelated_caller_has_no_candidates(operator_client):
     post_intake(operator_client)
     token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
-    from tests.tickets.conftest import form_data
+    from tests.factories import form_data
 
     html = operator_client.post("/tickets/new/preview", data={**form_data(
         caller_phone="13900001111", credit_code=OTHER_CODE, enterprise_name="另一家公司"),

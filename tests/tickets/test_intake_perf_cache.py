@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,16 +15,16 @@ from hotline.auth.models import User
 from hotline.directory.generation import GENERATION_KEY, read_token
 from hotline.directory.models import Category, Department, RoutingRule, TimeLimitPolicy
 from hotline.directory.reference import request_clock
-from hotline.worktime.calendar import working_clock
-from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.services import IntakeData, IntakeError, create_ticket
+from hotline.worktime.calendar import working_clock
+from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from tests.conftest import _TestConfig
-from tests.tickets.conftest import VALID_CODE
+from tests.factories import VALID_CODE
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 6, 2, 1, 0, tzinfo=timezone.utc)  # Tuesday 09:00 in Linfen
+NOW = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Linfen
 
 
 def _intake(operator, **overrides):

@@ -14,10 +14,10 @@ from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets import lifecycle
 from hotline.tickets.events import verify_ticket
-from hotline.tickets.models import Assignment, Extension, Ticket
+from hotline.tickets.models import Ticket
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 JOINT = dict(category="factor_supply", subject="厂房电力增容迟迟不批",
              description="我公司新建厂房需要电力增容，申请提交两个月了一直没有答复，影响设备调试。")
@@ -90,7 +90,8 @@ def test_whole_joint_flow_through_the_pages(operator_client, as_user, handler_of
                                               "contact-reached": "yes", "contact-summary": "已联系"})
     assert early.status_code == 409  # earlier than the dispatch
     assert _act(client, number, "contact", **{"contact-at": local_now, "contact-method": "phone",
-                                             "contact-reached": "yes", "contact-summary": "已联系企业"}).status_code == 302
+                                             "contact-reached": "yes",
+                                             "contact-summary": "已联系企业"}).status_code == 302
     lead = ticket.assignments[0]
     db.session.refresh(lead)
     assert lead.status == "contacted" and lead.first_contact_at is not None
@@ -115,7 +116,8 @@ def test_whole_joint_flow_through_the_pages(operator_client, as_user, handler_of
     client = as_user("h-ndrc")
     page = client.get(f"/work/tickets/{number}").get_data(as_text=True)
     assert "增容方案已批复，下周施工" in page  # the lead sees the co-handler's reply
-    assert _act(client, number, "submit", **{"sub-reply": "已协调供电公司完成增容", "sub-solved": "y"}).status_code == 302
+    assert _act(client, number, "submit",
+                **{"sub-reply": "已协调供电公司完成增容", "sub-solved": "y"}).status_code == 302
     db.session.refresh(ticket)
     assert ticket.status == "resolved" and ticket.callback_due_at > ticket.resolved_at
     assert verify_ticket(ticket.id) is None
@@ -127,7 +129,8 @@ def _resolved_ticket(operator_client, as_user, handler_of, **overrides):
     lead = ticket.assignments[0]
     actor = handler_of(lead.department.code)
     lifecycle.sign_for(lead.id, actor=actor)
-    lifecycle.record_contact(lead.id, at=lead.dispatched_at, method="phone", reached=True, summary="已联系", actor=actor)
+    lifecycle.record_contact(lead.id, at=lead.dispatched_at, method="phone", reached=True, summary="已联系",
+                             actor=actor)
     lifecycle.submit(lead.id, reply="已办结", solved=True, actor=actor)
     db.session.refresh(ticket)
     assert ticket.status == "resolved"
@@ -278,11 +281,13 @@ def test_attachments_are_checked_and_stored_outside_the_database(operator_client
     client = as_user(actor.username)
     url = f"/work/tickets/{ticket.number}"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    bad = client.post(f"{url}/attachments", data={"att-csrf_token": token, "att-file": (io.BytesIO(b"MZ\x90"), "x.pdf")},
+    bad = client.post(f"{url}/attachments",
+                      data={"att-csrf_token": token, "att-file": (io.BytesIO(b"MZ\x90"), "x.pdf")},
                       content_type="multipart/form-data")
     assert bad.status_code == 409
     pdf = b"%PDF-1.4\n%test\n"
-    ok = client.post(f"{url}/attachments", data={"att-csrf_token": token, "att-file": (io.BytesIO(pdf), "现场照片.pdf")},
+    ok = client.post(f"{url}/attachments",
+                     data={"att-csrf_token": token, "att-file": (io.BytesIO(pdf), "现场照片.pdf")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302
     from hotline.tickets.models import Attachment

@@ -12,7 +12,7 @@ from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Event, Ticket
 from hotline.tickets.states import TransitionRefused
 from tests.conftest import csrf_from, on_postgres
-from tests.tickets.conftest import VALID_CODE, post_intake
+from tests.factories import VALID_CODE, post_intake
 
 
 def _last() -> Ticket:
@@ -115,7 +115,8 @@ def test_concurrent_intakes_get_distinct_numbers(app, city, operator):
             try:
                 for j in range(5):
                     t = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                                 subject=f"并发受理{i}-{j}", description="并发受理测试：窗口拒收申请材料。",
+                                                 subject=f"并发受理{i}-{j}",
+                                                 description="并发受理测试：窗口拒收申请材料。",
                                                  caller_name="测试", caller_phone=f"1390000{i:02d}{j:02d}"),
                                       operator_id=operator.id, operator_name="王丽")
                     numbers.append(t.number)

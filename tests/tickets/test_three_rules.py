@@ -16,9 +16,10 @@ from hotline.extensions import db
 from hotline.tickets import chain, lifecycle
 from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.tickets.services import IntakeData, create_ticket, redispatch
+from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.escalation.conftest import local
-from tests.tickets.conftest import post_intake
+from tests.factories import post_intake
 
 NOW = local(2026, 11, 16, 10, 0)  # a Monday; every test travels here, whatever today's date is
 
@@ -141,7 +142,7 @@ def test_the_lead_s_return_withdraws_every_live_part_and_redispatch_opens_a_new_
                                                       Event.action == "assignment_withdraw"))
     assert withdrawn.assignment_id == co.id and withdrawn.data["department"] == "finance_regulator"
     assert (withdrawn.from_state, withdrawn.to_state) == ("signed", "withdrawn")
-    with pytest.raises(Exception):  # a withdrawn part can no longer act
+    with pytest.raises(DomainError):  # a withdrawn part can no longer act
         lifecycle.sign_for(co.id, actor=None)
     db.session.rollback()
     redispatch(ticket, "housing", ("finance_regulator",), note="改由住建局主办", actor_id=None,

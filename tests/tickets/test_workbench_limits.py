@@ -1,8 +1,6 @@
 """The handler's queues show the limit that matters now, and overdue counts every breached limit."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import time_machine
 
 from hotline.demo.data import DEMO_PASSWORD

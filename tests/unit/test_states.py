@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hotline.tickets.states import (
-    check_round_invariant,
     ASSIGNMENT_TRANSITIONS,
     OPEN_TICKET_STATES,
     REFUSAL_CODES,
@@ -25,6 +24,7 @@ from hotline.tickets.states import (
     allowed_ticket_actions,
     assignment_transition,
     check_return_window,
+    check_round_invariant,
     ticket_transition,
 )
 
@@ -382,3 +382,13 @@ def test_round_invariant_refuses_stale_or_doubled_live_parts(parts):
     with pytest.raises(TransitionRefused) as info:
         check_round_invariant(2, parts)
     assert info.value.code == "round_invariant"
+
+
+def test_the_return_and_extension_states_follow_the_transition_table():
+    """The workbench offers a return or an extension from these sets; they agree with the rules."""
+    from hotline.tickets.states import ASSIGNMENT_TRANSITIONS, EXTENSION_STATES, RETURNABLE_STATES
+
+    assert RETURNABLE_STATES == {AssignmentState.dispatched, AssignmentState.signed}
+    assert RETURNABLE_STATES == {s for s, a in ASSIGNMENT_TRANSITIONS if a is AssignmentAction.return_}
+    assert EXTENSION_STATES == {AssignmentState.signed, AssignmentState.contacted}
+    assert not EXTENSION_STATES & {AssignmentState.dispatched, AssignmentState.submitted}

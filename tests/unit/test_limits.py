@@ -115,7 +115,7 @@ def test_single_department_deadlines():
     assert d.resolve_due == sh(2026, 3, 9, 10, 0)
     # 75 % of 5 days = 1575 min = 3 days + 315 min: Thu 10:00 -> 12:00 (120) -> 14:30 + 195.
     assert d.resolve_warn == sh(2026, 3, 5, 17, 45)
-    assert d.resolve_due.tzinfo is dt.timezone.utc
+    assert d.resolve_due.tzinfo is dt.UTC
 
 
 def test_joint_lead_and_co_handler():

@@ -54,7 +54,10 @@ PLACE_SLOTS = (
     ("jixian", "吉县"), ("xiangning", "乡宁县"), ("daning", "大宁县"), ("xixian", "隰县"),
     ("yonghe", "永和县"), ("puxian", "蒲县"), ("fenxi", "汾西县"),
 )
-BRAND_CHARS = "华晟泰鑫润通达恒丰瑞源盛宏兴隆金德福康顺昌汇鼎诚信永利佳美新宇天成博远嘉和聚晋峰建旺荣祥宝益众广凯锦辉腾飞龙凤英豪万家春秋明亮光耀正大中禾嘉禧睿智卓越百川合力启航星辰"
+BRAND_CHARS = (
+    "华晟泰鑫润通达恒丰瑞源盛宏兴隆金德福康顺昌汇鼎诚信永利佳美新宇天成博远嘉和聚晋峰建旺荣祥宝益众广凯锦辉腾"
+    "飞龙凤英豪万家春秋明亮光耀正大中禾嘉禧睿智卓越百川合力启航星辰"
+)
 BRAND = tuple(dict.fromkeys(BRAND_CHARS))[:80]
 # (industry, legal forms with weights in percent)
 _COMPANY = (("有限公司", 72), ("有限责任公司", 12), ("股份有限公司", 6), ("集团有限公司", 10))
@@ -84,8 +87,14 @@ _MOBILE_SPACE = len(MOBILE_PREFIXES) * 10**8
 INDIVIDUAL_PID_BASE = 300_000_000
 AGENT_PID_BASE = 400_000_000
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏海燕晓东永福晨阳雪梅彬浩宇欣怡子涵佳琪俊峰文博亮云飞鑫淑珍国栋卫东立新"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘"
+    "杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏海燕晓东永福晨阳雪梅彬浩宇欣怡子涵佳"
+    "琪俊峰文博亮云飞鑫淑珍国栋卫东立新"
+)
 
 
 def _mix(x: int) -> int:
@@ -350,7 +359,8 @@ TEMPLATES = {
          "{place}把{agency}出具的{report}作为办理{item}的前置条件，企业找别的机构做的报告不被接受"),
     ),
     "factor_supply": (
-        ("企业{factor_short}问题迟迟未解决", "请求协调解决企业{factor_short}问题", "{factor_short}问题影响企业按期交货"),
+        ("企业{factor_short}问题迟迟未解决", "请求协调解决企业{factor_short}问题",
+         "{factor_short}问题影响企业按期交货"),
         ("企业{factor}，严重影响生产经营，已造成损失约{amount}",
          "企业反映：{factor}，多次联系有关单位均无明确答复",
          "{factor}，企业订单无法按期交付，面临违约"),
@@ -456,7 +466,8 @@ def matter(category: str | None, kind: str, key: int, *, channel: str, who: str,
     ask = ASKS[category][(key >> 9) % 2]
     if repeat:
         head = f"{s.pick(REPEAT_OPENINGS)}{who}{subject}一事。"
-        tail = f"新的情况是：{s.pick(NEW_FACTS)}。" if new_facts else "与前次反映内容相同，未提供新的情况，询问办理进展。"
+        tail = (f"新的情况是：{s.pick(NEW_FACTS)}。" if new_facts
+                else "与前次反映内容相同，未提供新的情况，询问办理进展。")
         return Matter(f"再次反映：{subject}", f"{head}{body}。{tail}请求{ask}。", "", hint)
     return Matter(subject, f"{opening(channel, who, role)}{body}。请求{ask}。", "", hint)
 

@@ -1,14 +1,14 @@
 """Checkpoints and digests as pure rules (no app, no database)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from hotline.tickets.anchors import DigestMac, check_anchors, checkpoint_line, verify_history
 from hotline.tickets.chain import GENESIS, event_hash
 
-T0 = datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 
 def _chain(n: int, ticket_id: int = 7, tweak: int | None = None) -> list[dict]:

@@ -1,13 +1,13 @@
 """The failed-login throttle's rules, without an app: delays, locks and when they end."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hotline.auth.throttle import Limits, decide, delay_after_failures, limits_from, parse_limit
 
-NOW = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 LIMITS = Limits(pair_max=10, address_max=30, window=timedelta(minutes=15), delay_after=3,
                 delay_cap=timedelta(seconds=60))
 

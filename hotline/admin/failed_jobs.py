@@ -5,11 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from flask_babel import lazy_gettext as _l
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from hotline.queue import QUEUES, get_queue, get_redis
+
+# What each queue carries, as the failed-jobs page names it.
+QUEUE_LABELS = {"escalation": _l("Escalation (warnings, breaches, supervision levels)"),
+                "default": _l("General background work"), "reports": _l("Reports and exports")}
 
 
 @dataclass

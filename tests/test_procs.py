@@ -15,8 +15,7 @@ import psutil
 import pytest
 
 from hotline import ROOT
-from hotline.supervisor import BACKGROUND, WEB, Action, Child, RestartPolicy, Supervisor, on_exit
-
+from hotline.procs import BACKGROUND, WEB, Action, Child, RestartPolicy, Supervisor, on_exit
 
 # --- the policy, without processes -------------------------------------------------------------
 
@@ -167,8 +166,8 @@ def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_return
     from rq.cron_scheduler_registry import get_registry_key
 
     from hotline.embedded_redis import EmbeddedRedis
+    from hotline.procs import _popen_factory, child_commands
     from hotline.queue import connection_from_url
-    from hotline.supervisor import _popen_factory, child_commands
 
     server = EmbeddedRedis(tmp_path / "redis", persist=False)  # not started yet: Redis is down
     commands = child_commands("127.0.0.1", 0, 1, server.url)

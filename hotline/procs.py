@@ -1,7 +1,7 @@
 """``hotline up``: run the whole system — embedded Redis, web, worker, scheduler — and keep it running.
 
 Every child is started in its own process group and asked (via ``PR_SET_PDEATHSIG``)
-to die if this supervisor dies. A child that exits on its own is restarted after an
+to die if this process manager dies. A child that exits on its own is restarted after an
 exponential backoff (:func:`on_exit`, a pure function of plain values): the embedded
 Redis, the worker and ``rq cron`` are always restarted, and never take the web app
 down with them. Whatever the dead child left in its process group is killed first.
@@ -17,9 +17,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from hotline.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from hotline.queue import QUEUES
@@ -37,7 +37,7 @@ class RestartPolicy:
     The n-th consecutive failure waits ``first_delay * factor ** (n - 1)`` seconds, at
     most ``max_delay``; a child that ran ``stable_after`` seconds or more before exiting
     starts again from the first delay. After ``give_up_after`` consecutive failures
-    (None: never) the supervisor gives up and stops everything.
+    (None: never) the process manager gives up and stops everything.
     """
 
     first_delay: float = 1.0
@@ -48,7 +48,7 @@ class RestartPolicy:
 
 
 class Action(enum.StrEnum):
-    """What the supervisor does about a child that exited."""
+    """What the process manager does about a child that exited."""
 
     RESTART = "restart"
     GIVE_UP = "give_up"  # stop everything, exit 1
@@ -97,7 +97,7 @@ def die_with_parent(sig: int = signal.SIGTERM, expected_parent: int | None = Non
 
 
 def _child_preexec() -> None:
-    """In the child, before exec: own process group; SIGTERM when the supervisor dies."""
+    """In the child, before exec: own process group; SIGTERM when the process manager dies."""
     os.setsid()
     die_with_parent(signal.SIGTERM)
 

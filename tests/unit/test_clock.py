@@ -18,7 +18,7 @@ from hotline.worktime import clock as clock_module
 from hotline.worktime.clock import WorkCalendar, WorkingClock, WorkingHours
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 OFFICIAL = WorkingClock(WorkCalendar())
 # Admin overrides: Wednesday 2026-03-04 off, Saturday 2026-03-07 working.

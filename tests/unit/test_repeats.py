@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -121,7 +121,7 @@ def test_window_days_is_configurable():
 
 
 def test_times_in_other_zones_compare_correctly():
-    utc_edge = past(8, LAND_PAST, received_at=(NOW - timedelta(days=180)).astimezone(timezone.utc))
+    utc_edge = past(8, LAND_PAST, received_at=(NOW - timedelta(days=180)).astimezone(UTC))
     assert ids(rank_candidates(matter(), [utc_edge], now=NOW, min_score=0)) == [8]
 
 
