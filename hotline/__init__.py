@@ -31,22 +31,20 @@ def create_app(config: object | str | None = None) -> Flask:
 
     http.init_app(app)  # the bounded ``int`` converter must be in place before any route is added
 
-    from hotline import models  # noqa: F401  registers every table
-    from hotline.audit import rollups  # noqa: F401  registers the late-change log (every process writes it)
+    from hotline import models  # noqa: F401  the tables, for Flask-Migrate and create_all
     from hotline.db import render_item
     from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from hotline.hooks import install_session_hooks
     from hotline.i18n import select_locale, select_timezone
 
+    install_session_hooks(app)  # every SQLAlchemy listener, in order (hotline/hooks.py; README: Architecture)
     db.init_app(app)
     from hotline.escalation.wiring import install as install_escalation
 
-    install_escalation(app)  # tickets' supervision requests handled before each commit; cases on the ticket page
+    install_escalation(app)  # the supervision cases on the ticket page
     from hotline.meetings.wiring import install as install_meetings
 
     install_meetings(app)  # open decisions block resolving; meetings on the ticket page; commissioners told
-    from hotline.notifications.wiring import install as install_notifications
-
-    install_notifications(app)  # e-mail/SMS deliveries written before each commit, enqueued after it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     compare_type=True, render_item=render_item)
     csrf.init_app(app)

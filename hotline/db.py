@@ -1,12 +1,14 @@
-"""Database helpers: aware-UTC datetimes, enumerations as checked strings, SQLite tuning and locking."""
+"""Database helpers: aware-UTC datetimes, enumerations as checked strings, SQLite tuning and locking,
+and the unit of work (:func:`transaction`)."""
 from __future__ import annotations
 
 import enum
+import functools
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import DateTime, Enum
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.types import TypeDecorator
 
 
@@ -56,9 +58,9 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, a busy timeout and foreign keys, so a web process and a worker share the file."""
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, a busy timeout and foreign keys, so a web process and a worker share the file (an engine
+    ``connect`` hook, installed by :func:`hotline.hooks.install_session_hooks`)."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -70,9 +72,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _sqlite_write_lock_for_update(state: ORMExecuteState) -> None:
-    """On SQLite, a ``SELECT … FOR UPDATE`` first takes the database's write lock (BEGIN IMMEDIATE).
+def sqlite_write_lock_for_update(state: ORMExecuteState) -> None:
+    """On SQLite, a ``SELECT … FOR UPDATE`` first takes the database's write lock (BEGIN IMMEDIATE)
+    (a session ``do_orm_execute`` hook, installed by :func:`hotline.hooks.install_session_hooks`).
 
     SQLite has no row locks and drops FOR UPDATE, so two handlers acting on one ticket at once
     both read it unchanged and both wrote (a doubled sign-for, two valid events). Taken before the
@@ -89,6 +91,45 @@ def _sqlite_write_lock_for_update(state: ORMExecuteState) -> None:
         return
     if not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction():
+    """A unit of work (工作单元): the block's writes commit together when it ends, or all roll back
+    if it raises (the exception goes on). Yields the session.
+
+    Blocks nest: only the outermost commits, so a service called inside another's unit joins it
+    (the API records its call and the action in one commit). An exception leaving any block rolls
+    the whole transaction back at once: the session has one. A block whose work was already
+    committed inside it (a service that commits itself) ends without another commit.
+    """
+    from hotline import txcache
+    from hotline.extensions import db
+
+    session = db.session()
+    depth = session.info.get(txcache.UNIT_OF_WORK_DEPTH, 0)
+    session.info[txcache.UNIT_OF_WORK_DEPTH] = depth + 1
+    try:
+        yield session
+    except BaseException:
+        session.info[txcache.UNIT_OF_WORK_DEPTH] = depth
+        session.rollback()
+        raise
+    session.info[txcache.UNIT_OF_WORK_DEPTH] = depth
+    if depth == 0 and session.in_transaction():
+        session.commit()
+
+
+def transactional(fn):
+    """Run the decorated service in one :func:`transaction`: it commits when the service returns and
+    rolls back when it raises, so its callers (views) never roll back by hand."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with transaction():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def render_item(type_, obj, autogen_context):

@@ -4,11 +4,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hotline.auth.services import UserError
+from hotline.db import transactional
 from hotline.directory.models import Department, DepartmentKind, District
 from hotline.extensions import db
 from hotline.http import MAX_ID
 
 
+@transactional
 def save_department(dept: Department | None, *, code: str, name_zh: str, name_en: str, kind: str,
                     district_id: int | None, active: bool) -> Department:
     """Create (``dept`` None) or update a department; codes and Chinese names are unique."""
@@ -24,5 +26,4 @@ def save_department(dept: Department | None, *, code: str, name_zh: str, name_en
     dept.district_id = district_id
     dept.active = active
     db.session.add(dept)
-    db.session.commit()
     return dept

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from hotline.auth.models import User
-from hotline.db import utcnow
+from hotline.db import transactional, utcnow
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.escalation import recompute
 from hotline.extensions import db
@@ -488,6 +488,7 @@ def policies() -> list[tuple[TimeLimitPolicy, int]]:
         .group_by(TimeLimitPolicy.id).order_by(TimeLimitPolicy.code))]
 
 
+@transactional
 def save_policy(policy_id: int | None, *, code: str, name: str,
                 values: Mapping[str, float | int | None], user_id: int | None = None) -> TimeLimitPolicy:
     """Create (``policy_id`` None) or update a policy; codes are unique, limits validated.

@@ -279,10 +279,8 @@ def policy_form(policy_id: int | None = None):
             services.save_policy(policy.id if policy else None, code=form.code.data, name=form.name.data,
                                  values=values, user_id=current_user.id)
         except services.PolicyRefused as exc:
-            db.session.rollback()
             _show_policy_errors(form, exc)
         except services.SettingsError as exc:
-            db.session.rollback()
             form[exc.field].errors.append(ERRORS[exc.code](exc.params))
         else:
             flash(_("Policy saved."), "success")

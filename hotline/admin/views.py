@@ -78,7 +78,6 @@ def user_form(user_id: int | None = None):
                                           active=form.active.data, password=form.password.data or None,
                                           actor_id=current_user.id)
         except auth_services.UserError as exc:
-            db.session.rollback()
             getattr(form, exc.field).errors.append(ERRORS[exc.code]())
         else:
             flash(_("User saved."), "success")
@@ -162,7 +161,6 @@ def department_form(dept_id: int | None = None):
                                      name_en=form.name_en.data, kind=form.kind.data,
                                      district_id=form.district_id.data, active=form.active.data)
         except auth_services.UserError as exc:
-            db.session.rollback()
             getattr(form, exc.field).errors.append(ERRORS[exc.code]())
         else:
             flash(_("Department saved."), "success")

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from hotline.errors import rollback
 from hotline.http import request_had_nul
 from hotline.labels import domain_error_text, intake_error_text
+from hotline.tickets import intake_rules
 from hotline.tickets.services import IntakeError
 from hotline.tickets.states import DomainError
 
@@ -58,6 +59,46 @@ def from_intake(exc: IntakeError) -> ApiError:
         detail = intake_error_text(exc.code, exc.params)
     field = exc.field or "lead"
     return ApiError(422, exc.code, detail, errors=[{"pointer": f"#/{field}", "detail": detail}])
+
+
+#: The integrations' sentence for each problem of the intake rules, by (field, code), then by code.
+_INTAKE_DETAILS = {
+    ("subject", "required"): "The subject is empty.",
+    ("description", "required"): "The description is empty.",
+    ("caller_phone", "required"): "A phone number is needed for the callback (only a report, a suggestion or an "
+                                  "inquiry answered during the call may come without one).",
+    ("caller_name", "required"): "The caller's name is required (a report may be anonymous).",
+    ("category", "required"): "Complaints and reports need a category.",
+    ("answer", "required"): "An inquiry answered on the spot records the answer given.",
+    ("lead", "required"): "Co-handlers need a lead department as well.",
+    ("override_reason", "required"): "Say why the proposed routing is overridden.",
+    "inquiry_only": "Only an inquiry can be answered on the spot.",
+    "lead_included": "The lead department cannot also be a co-handler.",
+}
+
+
+def problem_detail(problem: intake_rules.Problem, value) -> str:
+    """An intake-rules problem as the integrations (JSON API, Open311) word it, in English;
+    ``value``: the field's value, cleaned (named in a few sentences)."""
+    field, code = problem
+    if (field, code) in _INTAKE_DETAILS:
+        return _INTAKE_DETAILS[field, code]
+    if code.startswith("phone_"):
+        return f"Not a valid Chinese phone number ({code.removeprefix('phone_')})."
+    if code.startswith("credit_code_"):
+        return f"Not a valid unified social credit code ({code.removeprefix('credit_code_')})."
+    if field == "description" and code in ("too_short", "too_long"):
+        return (f"Between {intake_rules.DESCRIPTION_MIN} and {intake_rules.MAX_LENGTH['description']} "
+                "characters are required.")
+    if code == "too_long":
+        return f"At most {intake_rules.MAX_LENGTH[field]} characters."
+    if code == "unknown":
+        return f"Unknown {field} {value!r}."
+    if code == "choice":
+        allowed = {"kind": intake_rules.KINDS, "channel": intake_rules.CHANNELS, "urgency": intake_rules.URGENCIES,
+                   "confidential": ("true", "false")}[field]
+        return f"One of {', '.join(allowed)}."
+    return _INTAKE_DETAILS.get(code, f"Refused ({code}).")
 
 
 def from_http(exc: HTTPException) -> ApiError:

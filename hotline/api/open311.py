@@ -19,22 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline import citytime
-from hotline.api.errors import ApiError, from_intake
+from hotline.api.errors import ApiError, from_intake, problem_detail
 from hotline.api.models import ApiKey
 from hotline.api.represent import FINISHED, instant, is_open, lead_assignment, parse_instant, redact_phones
 from hotline.api.services import record_call
+from hotline.directory import reference
 from hotline.directory.models import Category, District
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
+from hotline.tickets import intake_rules
 from hotline.tickets import services as intake
-from hotline.tickets.identity import (
-    InvalidCreditCode,
-    InvalidPhone,
-    clean_text,
-    normalize_phone,
-    validate_credit_code,
-)
-from hotline.tickets.models import Assignment, Kind, Ticket
+from hotline.tickets.identity import clean_text
+from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import TicketState
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -42,7 +38,6 @@ CHANGESET = "2026-12-01T00:00:00+08:00"
 MAX_RANGE = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_IDS = 200
-DESCRIPTION_MAX = 4000
 TOKEN_KEY = "open311:{}"
 _W3C = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")
 
@@ -80,7 +75,8 @@ def service_definition(code: str, locale: str) -> dict:
     districts = db.session.scalars(select(District).order_by(District.position, District.id))
     attributes = [
         _attribute("subject", "string", _("Subject"), 1,
-                   datatype_description="At most 80 characters; the start of the description when absent."),
+                   datatype_description=f"At most {intake_rules.MAX_LENGTH['subject']} characters; the start of "
+                                        "the description when absent."),
         _attribute("enterprise_name", "string", _("Enterprise"), 2),
         _attribute("credit_code", "string", _("Unified social credit code"), 3,
                    datatype_description="18 characters (GB 32100-2015)."),
@@ -91,7 +87,8 @@ def service_definition(code: str, locale: str) -> dict:
         _attribute("confidential", "singlevaluelist", _("The caller asks for confidentiality"), 6,
                    values=[("false", _("No")), ("true", _("Yes"))]),
         _attribute("respondent", "string", _("Body complained about (被反映单位)"), 7,
-                   datatype_description="A department code or name from the directory; at most 120 characters."),
+                   datatype_description="A department code or name from the directory; at most "
+                                        f"{intake_rules.MAX_LENGTH['respondent']} characters."),
     ]
     return {"service_code": category.code, "attributes": attributes}
 
@@ -112,11 +109,10 @@ def create_request(form, key: ApiKey) -> tuple[Ticket, str]:
     and its token (kept as the ticket's idempotency key ``open311:<token>``)."""
     token = uuid.uuid4().hex
     data = intake_data(form, token)
-    try:
+    try:  # the intake service is a unit of work: a refusal leaves nothing behind
         ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
                                       attribute=lambda t: record_call(t.id, key, "open311_create"))
     except intake.IntakeError as exc:
-        db.session.rollback()
         error = from_intake(exc)
         raise ApiError(400, exc.code, error.detail, errors=error.errors) from None
     return ticket, token
@@ -126,52 +122,44 @@ def _text(form, name: str, *, multiline: bool = False) -> str:
     return clean_text(form.get(name) or "", multiline=multiline)
 
 
+#: Where each field of the intake rules is in an Open311 request (the kind comes with the category).
+FIELD_NAMES = {"caller_phone": "phone", "caller_name": "last_name", "kind": "service_code",
+               "category": "service_code", "description": "description"}
+_FLAGS = {"true": True, "false": False}
+
+
+def field_name(field: str) -> str:
+    """The Open311 name of an intake field: a core field, else ``attribute[<field>]``."""
+    return FIELD_NAMES.get(field, f"attribute[{field}]")
+
+
 def intake_data(form, token: str) -> intake.IntakeData:
-    """Validate the form into :class:`IntakeData`; every problem is reported at once (400)."""
+    """Validate the form into :class:`IntakeData` with the intake rules (those of the intake page
+    and the JSON API); every problem is reported at once (400)."""
     code = _text(form, "service_code")
     if not code:
         raise ApiError(400, "service_code_missing", "service_code was not provided.")
     category = db.session.scalar(select(Category).where(Category.code == code, Category.active))
     if category is None:
         raise ApiError(404, "service_not_found", f"service_code {code!r} was not found.")
-    kind = category.default_kind
-    errors: list[tuple[str, str]] = []
     attr = lambda name: _text(form, f"attribute[{name}]")  # noqa: E731
     description = _text(form, "description", multiline=True)
-    if not 10 <= len(description) <= DESCRIPTION_MAX:
-        errors.append(("description", f"Between 10 and {DESCRIPTION_MAX} characters are required."))
-    subject = attr("subject") or _subject_from(description)
-    if len(subject) > 80:
-        errors.append(("attribute[subject]", "At most 80 characters."))
-    name = _caller_name(_text(form, "first_name"), _text(form, "last_name"))
-    if len(name) > 64:
-        errors.append(("last_name", "The name has at most 64 characters."))
-    phone = _phone(_text(form, "phone"), errors)
-    if kind in (Kind.COMPLAINT, Kind.HELP) and not (name and phone):
-        errors.append(("phone", "A complaint needs the caller's name (first_name, last_name) and phone "
-                                "for the callback; only a report may be anonymous."))
-    credit_code = _credit_code(attr("credit_code"), errors)
-    district = attr("district") or None
-    if district and db.session.scalar(select(District.id).where(District.code == district)) is None:
-        errors.append(("attribute[district]", f"Unknown district {district!r}."))
-    urgency = attr("urgency") or "normal"
-    if urgency not in URGENCIES:
-        errors.append(("attribute[urgency]", "One of normal, urgent, emergency."))
     confidential = attr("confidential") or "false"
-    if confidential not in ("true", "false"):
-        errors.append(("attribute[confidential]", "Either true or false."))
-    if len(attr("enterprise_name")) > 200:
-        errors.append(("attribute[enterprise_name]", "At most 200 characters."))
-    if len(attr("respondent")) > 120:
-        errors.append(("attribute[respondent]", "At most 120 characters."))
-    if errors:
-        raise ApiError(400, "invalid_request", "The request has errors.",
-                       errors=[{"pointer": f"#/{f}", "detail": d} for f, d in errors])
-    return intake.IntakeData(
-        channel="api", kind=kind, subject=subject, description=description, category_code=category.code,
-        caller_name=name, caller_phone=phone, enterprise_name=attr("enterprise_name"), credit_code=credit_code,
-        district_code=district, respondent=attr("respondent"), urgency=urgency, confidential=confidential == "true",
-        idempotency_key=TOKEN_KEY.format(token))
+    typed = intake_rules.Intake(
+        kind=category.default_kind, channel="api", category=category.code, description=description,
+        subject=attr("subject") or _subject_from(description),
+        caller_name=_caller_name(_text(form, "first_name"), _text(form, "last_name")),
+        caller_phone=_text(form, "phone"), enterprise_name=attr("enterprise_name"),
+        credit_code=attr("credit_code"), district=attr("district"), respondent=attr("respondent"),
+        urgency=attr("urgency") or "normal", confidential=_FLAGS.get(confidential, confidential))
+    checked = intake_rules.check(typed, districts=reference.snapshot().districts.keys())
+    # a subject made from the description has the description's problem, already listed
+    problems = [p for p in checked.problems if p.field != "subject" or attr("subject")]
+    if problems:
+        raise ApiError(400, "invalid_request", "The request has errors.", errors=[
+            {"pointer": f"#/{field_name(p.field)}", "detail": problem_detail(p, getattr(checked.intake, p.field, ""))}
+            for p in problems])
+    return intake.IntakeData.of(checked.intake, idempotency_key=TOKEN_KEY.format(token))
 
 
 def _subject_from(description: str) -> str:
@@ -184,26 +172,6 @@ def _caller_name(first: str, last: str) -> str:
     if re.search(r"[\u3400-\u9fff]", first + last):
         return f"{last}{first}"
     return " ".join(p for p in (first, last) if p)
-
-
-def _phone(raw: str, errors: list) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalize_phone(raw)
-    except InvalidPhone as exc:
-        errors.append(("phone", f"Not a valid Chinese phone number ({exc.code})."))
-        return None
-
-
-def _credit_code(raw: str, errors: list) -> str | None:
-    if not raw:
-        return None
-    try:
-        return validate_credit_code(raw)
-    except InvalidCreditCode as exc:
-        errors.append(("attribute[credit_code]", f"Not a valid unified social credit code ({exc.code})."))
-        return None
 
 
 def token_request(token: str) -> dict:

@@ -21,7 +21,7 @@ from hotline.api.errors import (
 from hotline.api.keys import current_key
 from hotline.auth.models import UserRole
 from hotline.db import utcnow
-from hotline.extensions import db
+from hotline.errors import rollback
 
 bp = Blueprint("open311", __name__)
 bp.before_request(refuse_nul_characters)
@@ -70,7 +70,7 @@ def _fault(error):
 
 @bp.errorhandler(500)
 def _server_error(error):
-    db.session.rollback()
+    rollback()  # the failed request's transaction (a broken connection does not hide the first error)
     return error_response(ApiError(500, "server_error", "The service failed; nothing was saved."),
                           (request.view_args or {}).get("fmt", "xml"))
 

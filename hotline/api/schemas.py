@@ -6,11 +6,14 @@ import json
 
 from jsonschema import Draft202012Validator
 
+from hotline.tickets import intake_rules
 from hotline.tickets.lifecycle import CONTACT_METHODS
 from hotline.tickets.models import AssignmentRole, Channel, Kind, Satisfaction
 from hotline.tickets.states import AssignmentState, TicketState
 from hotline.worktime.limits import Urgency
 
+#: The intake rules' field limits (:mod:`hotline.tickets.intake_rules`), published here; the rules check them.
+LIMIT = intake_rules.MAX_LENGTH
 NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{5,}$"
 #: How deeply a request body may nest arrays and objects (the schemas need three levels).
 MAX_DEPTH = 32
@@ -29,19 +32,19 @@ TICKET_CREATE = {
         "kind": {"enum": [k.value for k in Kind]},
         "category": {**CODE, "description": "Category code (GET /open311/v2/services.json lists them). "
                                             "Required for complaints and reports."},
-        "subject": {"type": "string", "minLength": 1, "maxLength": 80},
-        "description": {"type": "string", "minLength": 10, "maxLength": 5000},
-        "caller_name": {"type": "string", "maxLength": 64,
+        "subject": {"type": "string", "minLength": 1, "maxLength": LIMIT["subject"]},
+        "description": {"type": "string", "minLength": intake_rules.DESCRIPTION_MIN, "maxLength": LIMIT["description"]},
+        "caller_name": {"type": "string", "maxLength": LIMIT["caller_name"],
                         "description": "Required for complaints and help requests; a report may be anonymous."},
-        "caller_phone": {"type": "string", "maxLength": 40,
+        "caller_phone": {"type": "string", "maxLength": LIMIT["caller_phone"],
                          "description": "Chinese mobile or landline; required unless the kind is a report "
                                         "or a suggestion."},
-        "enterprise_name": {"type": "string", "maxLength": 200},
-        "credit_code": {"type": "string", "maxLength": 30,
+        "enterprise_name": {"type": "string", "maxLength": LIMIT["enterprise_name"]},
+        "credit_code": {"type": "string", "maxLength": LIMIT["credit_code"],
                         "description": "Unified social credit code (GB 32100-2015), check character verified."},
         "district": {**CODE, "description": "County or district code, e.g. `kaifaqu`: its government or zone "
                                             "committee leads a matter located there (属地)."},
-        "respondent": {"type": "string", "maxLength": 120,
+        "respondent": {"type": "string", "maxLength": LIMIT["respondent"],
                        "description": "The body the caller complains about (被反映单位): a department code or "
                                       "name from the directory leads and answers for itself; other text is "
                                       "recorded only."},
@@ -49,7 +52,7 @@ TICKET_CREATE = {
         "confidential": {"type": "boolean", "default": False},
         "lead": {**CODE, "description": "Override the proposed lead department (needs override_reason)."},
         "co_handlers": {"type": "array", "items": CODE, "maxItems": 10, "uniqueItems": True},
-        "override_reason": {"type": "string", "maxLength": 200},
+        "override_reason": {"type": "string", "maxLength": LIMIT["override_reason"]},
         "repeat_of": {"type": "string", "maxLength": 20, "description": "Number of the earlier ticket this "
                                                                        "one repeats (屡诉)."},
         "new_facts": {"type": "boolean", "default": False},

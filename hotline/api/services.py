@@ -16,21 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline.api import schemas
-from hotline.api.errors import ApiError, from_domain, from_intake
+from hotline.api.errors import ApiError, from_domain, from_intake, problem_detail
 from hotline.api.models import ApiKey
 from hotline.api.represent import FINISHED, parse_instant
 from hotline.auth.models import UserRole
+from hotline.db import transaction
+from hotline.directory import reference
 from hotline.directory.models import Category, Department, District
 from hotline.extensions import db
-from hotline.tickets import events, lifecycle
+from hotline.tickets import events, intake_rules, lifecycle
 from hotline.tickets import services as intake
-from hotline.tickets.identity import (
-    InvalidCreditCode,
-    InvalidPhone,
-    clean_text,
-    normalize_phone,
-    validate_credit_code,
-)
+from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Assignment, Channel, Kind, Ticket
 from hotline.tickets.states import DomainError, TicketState
 
@@ -165,51 +161,27 @@ def _field_error(field: str, detail: str) -> ApiError:
 
 
 def intake_data(body: dict, idempotency_key: str | None) -> intake.IntakeData:
-    """Validate a TicketCreate body into :class:`IntakeData`, with the intake page's rules."""
+    """Validate a TicketCreate body into :class:`IntakeData`: its schema, then the intake rules
+    (:mod:`hotline.tickets.intake_rules`, the rules of the intake page and Open311); every problem
+    of the rules is listed, each with its pointer."""
     _check(schemas.TICKET_CREATE, body)
-    text = lambda name, multiline=False: clean_text(body.get(name) or "", multiline=multiline)  # noqa: E731
-    kind, subject, description = body["kind"], text("subject"), text("description", True)
-    if not subject:
-        raise _field_error("subject", "The subject is empty.")
-    if len(description) < 10:
-        raise _field_error("description", "The description needs at least 10 characters.")
-    phone, credit_code = None, None
-    if text("caller_phone"):
-        try:
-            phone = normalize_phone(text("caller_phone"))
-        except InvalidPhone as exc:
-            raise _field_error("caller_phone", f"Not a valid Chinese phone number ({exc.code}).") from None
-    if kind not in (Kind.REPORT, Kind.SUGGESTION) and not phone:
-        raise _field_error("caller_phone", "A phone number is needed for the callback (only a report or a "
-                                           "suggestion may come without one).")
-    if kind in (Kind.COMPLAINT, Kind.HELP) and not text("caller_name"):
-        raise _field_error("caller_name", "The caller's name is required (a report may be anonymous).")
-    if text("credit_code"):
-        try:
-            credit_code = validate_credit_code(text("credit_code"))
-        except InvalidCreditCode as exc:
-            raise _field_error("credit_code", f"Not a valid unified social credit code ({exc.code}).") from None
-    if kind in (Kind.COMPLAINT, Kind.REPORT) and not text("category"):
-        raise _field_error("category", "Complaints and reports need a category.")
-    district = text("district") or None
-    if district and db.session.scalar(select(District.id).where(District.code == district)) is None:
-        raise _field_error("district", f"Unknown district {district!r}.")
-    lead = text("lead") or None
-    co_handlers = tuple(clean_text(c, multiline=False) for c in body.get("co_handlers") or ())
-    if co_handlers and not lead:
-        raise _field_error("lead", "Co-handlers need a lead department as well.")
-    if lead and lead in co_handlers:
-        raise _field_error("co_handlers", "The lead department cannot also be a co-handler.")
-    if lead and not text("override_reason"):
-        raise _field_error("override_reason", "Say why the proposed routing is overridden.")
-    return intake.IntakeData(
-        channel=body.get("channel") or "api", kind=kind, subject=subject, description=description,
-        category_code=text("category") or None, caller_name=text("caller_name"), caller_phone=phone,
-        enterprise_name=text("enterprise_name"), credit_code=credit_code, district_code=district,
-        respondent=text("respondent"), urgency=body.get("urgency") or "normal",
-        confidential=bool(body.get("confidential")), lead=lead,
-        co_handlers=co_handlers, override_reason=text("override_reason"), repeat_of=text("repeat_of") or None,
-        new_facts=bool(body.get("new_facts")), idempotency_key=idempotency_key)
+    typed = intake_rules.Intake(
+        kind=body["kind"], channel=body.get("channel") or "api", subject=body["subject"],
+        description=body["description"], category=body.get("category") or "",
+        caller_name=body.get("caller_name") or "", caller_phone=body.get("caller_phone") or "",
+        enterprise_name=body.get("enterprise_name") or "", credit_code=body.get("credit_code") or "",
+        district=body.get("district") or "", respondent=body.get("respondent") or "",
+        urgency=body.get("urgency") or "normal", confidential=bool(body.get("confidential")),
+        lead=body.get("lead") or "", co_handlers=tuple(body.get("co_handlers") or ()),
+        override_reason=body.get("override_reason") or "")
+    checked = intake_rules.check(typed, districts=reference.snapshot().districts.keys())
+    if not checked.ok:
+        errors = [{"pointer": f"#/{p.field}", "detail": problem_detail(p, getattr(checked.intake, p.field, ""))}
+                  for p in checked.problems]
+        raise ApiError(422, "validation_failed", errors[0]["detail"], errors=errors)
+    repeat_of = clean_text(body.get("repeat_of") or "", multiline=False) or None
+    return intake.IntakeData.of(checked.intake, repeat_of=repeat_of, new_facts=bool(body.get("new_facts")),
+                                idempotency_key=idempotency_key)
 
 
 def idempotency_key(key: ApiKey, value: str | None) -> str | None:
@@ -231,11 +203,10 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
         if existing is not None:
             return existing, False
     data = intake_data(body, stored_key)
-    try:
+    try:  # the intake service is a unit of work: a refusal leaves nothing behind
         ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
                                       attribute=lambda t: record_call(t.id, key, "create"))
     except intake.IntakeError as exc:
-        db.session.rollback()
         raise from_intake(exc) from None
     return ticket, True
 
@@ -260,11 +231,12 @@ def _own_assignment(key: ApiKey, number: str) -> Assignment:
 
 
 def _act(key: ApiKey, ticket_id: int, operation: str, action) -> None:
-    record_call(ticket_id, key, operation)
+    """The key's call and the action it asks for, in one unit of work (both, or neither)."""
     try:
-        action()
+        with transaction():
+            record_call(ticket_id, key, operation)
+            action()
     except DomainError as exc:
-        db.session.rollback()
         raise from_domain(exc) from None
 
 

@@ -18,7 +18,7 @@ from hotline.api.errors import (
 from hotline.api.keys import current_key
 from hotline.api.represent import ticket_json
 from hotline.auth.models import UserRole
-from hotline.extensions import db
+from hotline.errors import rollback
 
 bp = Blueprint("api", __name__)
 bp.before_request(refuse_nul_characters)
@@ -66,7 +66,7 @@ def _fault(error):
 
 @bp.errorhandler(500)
 def _server_error(error):
-    db.session.rollback()
+    rollback()  # the failed request's transaction (a broken connection does not hide the first error)
     return problem_response(ApiError(500, "server_error", "The server failed; nothing was saved."))
 
 

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import txcache
 from hotline.audit import measures
 from hotline.audit.measures import Figure
 from hotline.audit.models import AuditChange, AuditRollup
@@ -36,7 +36,7 @@ from hotline.extensions import db
 from hotline.tickets.models import Assignment, Callback, Extension, Ticket
 from hotline.tickets.states import AssignmentState
 
-MARKED = "audit_change_marked"
+MARKED = txcache.LATE_MONTH_LOGGED
 #: The definitions of the measures a rollup is computed with. Bump it whenever a measure's base or
 #: hit, a duration or the layout of ``compute``'s data changes. 1: before inquiries were taken out of
 #: the complaint measures; 2: inquiries apart (in no complaint measure, their own table); 3: parts
@@ -66,8 +66,7 @@ def _instant(session: Session, obj) -> datetime | None:
     return None
 
 
-@sa_event.listens_for(Session, "before_flush")
-def _log_late_changes(session: Session, _context, _instances) -> None:
+def log_late_changes(session: Session, _context, _instances) -> None:
     """Log a change to a row of a closed month, in the transaction that makes it."""
     earliest = None
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
@@ -90,12 +89,6 @@ def _log_late_changes(session: Session, _context, _instances) -> None:
         return  # this transaction already logged this month or an earlier one
     session.info[MARKED] = month
     session.add(AuditChange(month=month))
-
-
-@sa_event.listens_for(Session, "after_commit")
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_marked(session: Session) -> None:
-    session.info.pop(MARKED, None)
 
 
 def settled(period: Period, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.auth import sessions, throttle
 from hotline.auth.models import LoginFailure, LoginLockout, User, UserRole
-from hotline.db import utcnow
+from hotline.db import transactional, utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.http import MAX_ID
@@ -152,6 +152,7 @@ def revoke_session(user: User, session_id: int, *, actor_id: int, now: datetime 
     return ended > 0
 
 
+@transactional
 def create_user(*, username: str, display_name: str, password: str, role: str,
                 department_id: int | None = None, locale: str = "zh_CN") -> User:
     """Create a user; a handler needs a department, other roles have none."""
@@ -162,10 +163,10 @@ def create_user(*, username: str, display_name: str, password: str, role: str,
     _set_department(user, department_id)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
+@transactional
 def update_user(user: User, *, display_name: str, role: str, department_id: int | None,
                 locale: str, active: bool, password: str | None = None, actor_id: int | None = None) -> User:
     """Change a user's details; a blank password keeps the current one. A new password or a
@@ -181,7 +182,6 @@ def update_user(user: User, *, display_name: str, role: str, department_id: int 
     if password or deactivated:
         sessions.end_everywhere(user, "password_changed" if password else "deactivated", actor_id=actor_id,
                                 now=utcnow())
-    db.session.commit()
     return user
 
 

@@ -14,16 +14,18 @@ session hooks below, whoever makes the change — the admin pages, the seed, the
 
 Changes made with raw SQL (``text()``) are not seen; the only raw writes (the test fixture's
 ``DELETE FROM`` every table, ``TRUNCATE``) also remove the token, and with no token nothing
-is cached.
+is cached. The hooks are installed by :func:`hotline.hooks.install_session_hooks`; the transaction's
+snapshot (``txcache.REFERENCE_SNAPSHOT``) is dropped on every bump and after every commit and rollback.
 """
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline import txcache
 from hotline.db import utcnow
 
 GENERATION_KEY = "reference_generation"
@@ -33,7 +35,7 @@ REFERENCE_TABLES = frozenset({
     "time_limit_policies", "calendar_days", "calendar_years", "settings",
 })
 #: ``session.info`` key of the transaction's reference snapshot (dropped on every bump).
-SNAPSHOT_INFO_KEY = "reference_snapshot"
+SNAPSHOT_INFO_KEY = txcache.REFERENCE_SNAPSHOT
 
 
 def _settings_table():
@@ -86,18 +88,16 @@ def _is_reference(obj) -> bool:
     return not (table == "settings" and getattr(obj, "key", None) == GENERATION_KEY)
 
 
-@event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, _flush_context) -> None:
+def bump_after_flush(session: Session, _flush_context) -> None:
     """A flush wrote reference rows: new token in the same transaction."""
     changed = any(_is_reference(o) for o in session.new) or any(_is_reference(o) for o in session.deleted) or any(
         _is_reference(o) and session.is_modified(o) for o in session.dirty)
     if changed:
         bump(session.connection())
-        session.info.pop(SNAPSHOT_INFO_KEY, None)
+        txcache.forget(session, SNAPSHOT_INFO_KEY)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk(state) -> None:
+def bump_on_bulk(state) -> None:
     """An ORM bulk insert/update/delete of a reference table: new token in the same transaction."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
@@ -106,11 +106,4 @@ def _bump_on_bulk(state) -> None:
     name = getattr(table, "name", None)
     if name in REFERENCE_TABLES:
         bump(state.session.connection())
-        state.session.info.pop(SNAPSHOT_INFO_KEY, None)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_snapshot(session: Session) -> None:
-    """The next transaction checks the token again."""
-    session.info.pop(SNAPSHOT_INFO_KEY, None)
+        txcache.forget(state.session, SNAPSHOT_INFO_KEY)

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hotline.directory.facts import CategoryFacts, KeywordRule
 from hotline.directory.generation import SNAPSHOT_INFO_KEY, create_token, read_token
@@ -220,8 +218,8 @@ def working_minutes_left(now, due) -> float:
     return request_clock().working_minutes_between(now, due) if due else 0.0
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _forget_clock(session) -> None:
-    """A commit may have changed the calendar or working hours: rebuild the request's clock next time."""
+def forget_clock(session) -> None:
+    """A commit may have changed the calendar or working hours: rebuild the request's clock next time
+    (an ``after_commit`` hook, installed by :func:`hotline.hooks.install_session_hooks`)."""
     if has_app_context():
         g.pop("working_clock", None)

@@ -1,16 +1,16 @@
 """Escalation reads the tickets package's supervision requests (its outbox) and acts on them.
 
-``install`` registers one ``before_commit`` session hook (called from the app factory): the requests
-a transaction added (``session.info[tickets.supervision.PENDING]``) are handled in that same
-transaction, so a case opens, rises or ends atomically with the ticket fact that asked for it. The
-minute sweep calls :func:`handle_unhandled` for any row still unhandled (written with the hook not
-installed, or by raw SQL), so no request is lost.
+:func:`handle_pending` is a ``before_commit`` session hook, the first one (installed by
+:func:`hotline.hooks.install_session_hooks`): the requests a transaction added
+(``txcache.SUPERVISION_PENDING``) are handled in that same transaction, so a case opens, rises or
+ends atomically with the ticket fact that asked for it. The minute sweep calls
+:func:`handle_unhandled` for any row still unhandled (written with the hook not installed, or by raw
+SQL), so no request is lost.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,6 @@ from hotline.escalation import services
 from hotline.extensions import db
 from hotline.tickets.models import SupervisionRequest
 from hotline.tickets.supervision import PENDING
-
-_INSTALLED = False
 
 
 def handle(request: SupervisionRequest, now: datetime | None = None) -> None:
@@ -36,21 +34,12 @@ def handle(request: SupervisionRequest, now: datetime | None = None) -> None:
     request.handled_at = now or utcnow()
 
 
-def _before_commit(session: Session) -> None:
+def handle_pending(session: Session) -> None:
+    """Handle the supervision requests this transaction added, before it commits (a session hook)."""
     pending = session.info.pop(PENDING, None)
     for request in pending or ():
         if request in session:
             handle(request)
-
-
-def install(app) -> None:
-    """Handle supervision requests in the transaction that wrote them (once per process)."""
-    global _INSTALLED
-    if not _INSTALLED:
-        # first among the before-commit hooks: the events it writes are anchored by the history checkpoint
-        sa_event.listen(Session, "before_commit", _before_commit, insert=True)
-        sa_event.listen(Session, "after_rollback", lambda session: session.info.pop(PENDING, None))
-        _INSTALLED = True
 
 
 def handle_unhandled(limit: int = 500) -> int:

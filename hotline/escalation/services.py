@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from hotline.db import transactional
 from hotline.directory.reference import request_clock
 from hotline.escalation import ladder
 from hotline.escalation.models import CaseStatus, SupervisionAction, SupervisionActionKind, SupervisionCase
@@ -64,6 +65,7 @@ def _locked_case(case_id: int):
     return ticket, case
 
 
+@transactional
 def record_action(case_id: int, kind: str, *, actor_id: int | None, now: datetime, department_id: int | None = None,
                   due_at: datetime | None = None, held_at: datetime | None = None, participants: str = "",
                   outcome: str = "") -> SupervisionAction:
@@ -92,10 +94,10 @@ def record_action(case_id: int, kind: str, *, actor_id: int | None, now: datetim
 
         notify_department(department_id, kind="supervision_notice", ticket_id=ticket.id,
                           data={"ticket": ticket.number, "level": case.level, "due_at": due_at.isoformat()})
-    db.session.commit()
     return action
 
 
+@transactional
 def clear_case(case_id: int, *, reason: str, actor_id: int | None, now: datetime) -> SupervisionCase:
     """Clear a case with reasons; a level-3 case needs its interview (约谈) first."""
     ticket, case = _locked_case(case_id)
@@ -110,7 +112,6 @@ def clear_case(case_id: int, *, reason: str, actor_id: int | None, now: datetime
                                      actor_id=actor_id, created_at=now))
     events.record(ticket, "supervision_cleared", actor_id=actor_id, at=now,
                   data={"case": case.id, "level": case.level, "reason": case.close_reason})
-    db.session.commit()
     return case
 
 

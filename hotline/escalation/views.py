@@ -143,7 +143,6 @@ def case_action(case_id: int, action: str):
         else:
             services.clear_case(case_id, reason=form.reason.data, actor_id=current_user.id, now=now)
     except DomainError as exc:
-        db.session.rollback()
         flash(domain_error_text(exc.code, exc.params), "error")
         return case(case_id, forms, 409)
     flash(_("Recorded."), "success")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hotline.escalation import outbox
 from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.queries import register_detail_extra
@@ -16,7 +15,7 @@ def cases_of(ticket) -> list[SupervisionCase]:
 
 
 def install(app) -> None:
-    """The supervision-request hook (tickets' outbox, handled before each commit) and the ticket page's
-    supervision cases."""
-    outbox.install(app)
+    """The ticket page's supervision cases. (Escalation's session hook, which handles the tickets'
+    supervision requests before each commit, is installed with every other session hook by
+    :func:`hotline.hooks.install_session_hooks`.)"""
     register_detail_extra(app, "cases", cases_of)

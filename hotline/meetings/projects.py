@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -180,12 +179,3 @@ def notify_commissioners(session: Session, flush_context, instances) -> None:
                                                    "event": e.action}))
 
 
-_INSTALLED = False
-
-
-def install_notifications() -> None:
-    """Install :func:`notify_commissioners` on every session (once per process; from the factory)."""
-    global _INSTALLED
-    if not _INSTALLED:
-        sa_event.listen(Session, "before_flush", notify_commissioners)
-        _INSTALLED = True

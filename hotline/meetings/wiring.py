@@ -1,7 +1,7 @@
 """How the meetings package plugs into the app without the tickets package knowing (called from the factory)."""
 from __future__ import annotations
 
-from hotline.meetings import labels, projects, queries, services
+from hotline.meetings import labels, queries, services
 from hotline.tickets.guards import register_finish_check
 from hotline.tickets.queries import register_detail_extra
 
@@ -14,8 +14,9 @@ def install(app) -> None:
     - the ticket page lists the meetings the ticket was on and their decisions;
     - the ticket history, notices and refusals name this package's events (:func:`labels.install`),
       and the templates get this package's label helpers;
-    - a ``before_flush`` session hook tells project commissioners of new tickets, warnings and
-      escalations on their enterprise's tickets (:func:`hotline.meetings.projects.notify_commissioners`).
+    The ``before_flush`` session hook that tells project commissioners of new tickets, warnings and
+    escalations on their enterprise's tickets (:func:`hotline.meetings.projects.notify_commissioners`)
+    is installed with every other listener by :func:`hotline.hooks.install_session_hooks`.
     """
     register_finish_check(app, "open_decisions", services.open_decisions_refusal)
     register_detail_extra(app, "meetings", queries.of_ticket)
@@ -25,4 +26,3 @@ def install(app) -> None:
         outcome_label=labels.outcome_label, decision_state_label=labels.decision_state_label,
         candidate_reason_label=labels.reason_label, meeting_name=labels.meeting_name,
         milestone_label=labels.milestone_label)
-    projects.install_notifications()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, update
 
+from hotline import txcache
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.notifications import links, messages, rules
@@ -22,9 +23,9 @@ from hotline.notifications.models import ChannelPreference, ContactPoint, Delive
 
 #: ``session.info`` keys: staff notices and caller notices awaiting their deliveries; the ids of the
 #: deliveries this transaction wrote, to enqueue once it has committed.
-STAFF_PENDING = "notifications_staff_pending"
-CALLER_PENDING = "notifications_caller_pending"
-TO_ENQUEUE = "notifications_to_enqueue"
+STAFF_PENDING = txcache.NOTIFY_STAFF_PENDING
+CALLER_PENDING = txcache.NOTIFY_CALLER_PENDING
+TO_ENQUEUE = txcache.DELIVERIES_TO_ENQUEUE
 
 
 @dataclass(frozen=True)

@@ -1,44 +1,28 @@
-"""How notifications plug into every transaction (one function, called from the app factory).
+"""How notifications plug into every transaction: two session hooks, installed with every other
+listener by :func:`hotline.hooks.install_session_hooks`.
 
-``install`` registers three session hooks:
+- :func:`write_deliveries` (before every commit, after escalation's outbox and the history
+  checkpoints): the e-mail and SMS deliveries of the notices the transaction added are written in
+  it (:func:`hotline.notifications.services.write_deliveries`), so they commit or roll back with the
+  fact they tell of;
+- :func:`enqueue_deliveries` (after every commit, before the per-transaction caches are dropped):
+  their send jobs are enqueued (ids only; a Redis outage costs one fail-fast attempt and leaves the
+  rows pending for the minute sweep).
 
-- ``before_commit``: the e-mail and SMS deliveries of the notices the transaction added are written
-  in it (:func:`hotline.notifications.services.write_deliveries`), so they commit or roll back with
-  the fact they tell of;
-- ``after_commit``: their send jobs are enqueued (ids only; a Redis outage costs one fail-fast
-  attempt and leaves the rows pending for the sweep);
-- ``after_rollback``: the notices of a rolled-back transaction are forgotten.
+A rollback forgets the pending notices with the other per-transaction caches (:mod:`hotline.txcache`).
 """
 from __future__ import annotations
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from hotline.notifications import sending, services
 
-_INSTALLED = False
 
-
-def _before_commit(session: Session) -> None:
+def write_deliveries(session: Session) -> None:
     services.write_deliveries(session)
 
 
-def _after_commit(session: Session) -> None:
+def enqueue_deliveries(session: Session) -> None:
     ids = session.info.pop(services.TO_ENQUEUE, None)
     if ids:
         sending.enqueue_deliveries(ids)
-
-
-def _after_rollback(session: Session) -> None:
-    for key in (services.STAFF_PENDING, services.CALLER_PENDING, services.TO_ENQUEUE):
-        session.info.pop(key, None)
-
-
-def install(app) -> None:
-    """Write deliveries with their transaction and enqueue them after it (once per process)."""
-    global _INSTALLED
-    if not _INSTALLED:
-        sa_event.listen(Session, "before_commit", _before_commit)
-        sa_event.listen(Session, "after_commit", _after_commit)
-        sa_event.listen(Session, "after_rollback", _after_rollback)
-        _INSTALLED = True

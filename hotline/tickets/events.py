@@ -1,18 +1,17 @@
 """Appending events to a ticket's history (the only way history is written), and anchoring it.
 
 Every commit of a transaction that appended events also appends, per ticket, the chain's new head
-to ``history_checkpoints`` (:func:`_anchor_heads`), in that same transaction: one row per ticket
+to ``history_checkpoints`` (:func:`anchor_heads`), in that same transaction: one row per ticket
 per transaction. Verifying the whole history against them is :mod:`hotline.tickets.history`.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
 
+from hotline import txcache
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets import chain
@@ -61,8 +60,8 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     return event
 
 
-HEADS = "event_chain_heads"
-PRIMED = "event_chain_heads_primed"
+HEADS = txcache.EVENT_HEADS
+PRIMED = txcache.EVENT_HEADS_PRIMED
 
 
 def prime_heads(ticket_ids) -> None:
@@ -80,24 +79,15 @@ def prime_heads(ticket_ids) -> None:
     primed.update({i: (0, chain.GENESIS) for i in ids if i not in primed})
 
 
-@sa_event.listens_for(Session, "before_commit")
-def _anchor_heads(session) -> None:
-    """Append each chain this transaction extended to the checkpoints, committed with its events."""
+def anchor_heads(session) -> None:
+    """Append each chain this transaction extended to the checkpoints, committed with its events (a
+    ``before_commit`` hook, after escalation's: installed by :func:`hotline.hooks.install_session_hooks`)."""
     heads = session.info.get(HEADS)
     if not heads:
         return
     now = utcnow()
     session.add_all(HistoryCheckpoint(ticket_id=ticket_id, seq=seq, hash=head, created_at=now)
                     for ticket_id, (seq, head) in heads.items() if seq)
-
-
-@sa_event.listens_for(Session, "after_commit")
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_heads(session) -> None:
-    """The chain heads remembered by :func:`record` hold only within one transaction."""
-    session.info.pop(HEADS, None)
-    session.info.pop(PRIMED, None)
-    session.info.pop("categories_by_code", None)
 
 
 def as_fields(event: Event) -> dict:

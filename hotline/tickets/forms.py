@@ -19,13 +19,8 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select
 
-from hotline.tickets.identity import (
-    InvalidCreditCode,
-    InvalidPhone,
-    clean_text,
-    normalize_phone,
-    validate_credit_code,
-)
+from hotline.tickets import intake_rules
+from hotline.tickets.identity import clean_text
 
 CHANNELS = [("phone", _l("Phone")), ("12345", _l("Transferred from 12345")), ("web", _l("Web form")),
             ("email", _l("Email")), ("walk_in", _l("Walk-in")), ("api", _l("API / Open311"))]
@@ -82,104 +77,116 @@ def multi_line(value):
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
+def _limit(field: str, **render_kw) -> dict:
+    """The HTML attributes of a rule-checked field: its ``maxlength`` from the intake rules."""
+    return {"maxlength": intake_rules.MAX_LENGTH[field], **render_kw}
+
+
+#: What the operator reads for a problem of the intake rules, by (field, code), then by code.
+INTAKE_PROBLEMS = {
+    ("subject", "required"): _l("Please give the matter a short subject."),
+    ("description", "required"): _l("Please write down what the caller said."),
+    ("caller_phone", "required"): _l("Please enter a phone number so the caller can be called back."),
+    ("caller_name", "required"): _l("Please enter the caller's name (a report may be anonymous)."),
+    ("category", "required"): _l("Please choose a category."),
+    ("answer", "required"): _l("Please write down the answer you gave."),
+    ("lead", "required"): _l("Choose the lead department as well."),
+    ("override_reason", "required"): _l("Please say why you override the proposed routing."),
+    ("district", "unknown"): _l("This county or district is not in the directory."),
+    "inquiry_only": _l("Only an inquiry can be answered on the spot."),
+    "lead_included": _l("The lead department cannot also be a co-handler."),
+    "choice": _l("Please choose one of the listed values."),
+}
+
+
+def intake_problem_text(problem: intake_rules.Problem):
+    """A problem of the intake rules as the form shows it, in the operator's language."""
+    field, code = problem
+    if (field, code) in INTAKE_PROBLEMS:
+        return INTAKE_PROBLEMS[field, code]
+    if code.startswith("phone_"):
+        return PHONE_ERRORS.get(code.removeprefix("phone_"), _l("This is not a valid phone number."))
+    if code.startswith("credit_code_"):
+        return CREDIT_CODE_ERRORS[code.removeprefix("credit_code_")]
+    if field == "description" and code in ("too_short", "too_long"):
+        return _l("Between %(min)d and %(max)d characters.", min=intake_rules.DESCRIPTION_MIN,
+                  max=intake_rules.MAX_LENGTH["description"])
+    if code == "too_long":
+        return _l("At most %(max)d characters.", max=intake_rules.MAX_LENGTH[field])
+    return INTAKE_PROBLEMS[code]
+
+
 class IntakeForm(FlaskForm):
-    """One call: who, which enterprise, what matter, and how it is routed."""
+    """One call: who, which enterprise, what matter, and how it is routed.
+
+    The fields carry no rules of their own: :meth:`validate` runs :func:`intake_rules.check`
+    (the rules the JSON API and Open311 apply too) and shows each problem on its field.
+    """
 
     intake_key = HiddenField()
     channel = SelectField(_l("Channel"), choices=choices(CHANNELS), default="phone")
     caller_phone = StringField(_l("Caller's phone"), filters=[single_line],
-                               validators=[Length(max=40, message=_l("At most %(max)d characters."))],
-                               render_kw={"autofocus": True, "inputmode": "tel", "autocomplete": "off"})
-    caller_name = StringField(_l("Caller's name"), filters=[single_line],
-                              validators=[Length(max=64, message=_l("At most %(max)d characters."))])
+                               render_kw=_limit("caller_phone", autofocus=True, inputmode="tel", autocomplete="off"))
+    caller_name = StringField(_l("Caller's name"), filters=[single_line], render_kw=_limit("caller_name"))
     credit_code = StringField(_l("Unified social credit code"), filters=[single_line],
-                              validators=[Length(max=30, message=_l("At most %(max)d characters."))],
-                              render_kw={"autocomplete": "off", "spellcheck": "false"})
+                              render_kw=_limit("credit_code", autocomplete="off", spellcheck="false"))
     enterprise_name = StringField(_l("Enterprise"), filters=[single_line],
-                                  validators=[Length(max=200, message=_l("At most %(max)d characters."))],
-                                  render_kw={"autocomplete": "off", "list": "enterprise-options"})
+                                  render_kw=_limit("enterprise_name", autocomplete="off", list="enterprise-options"))
     district = SelectField(_l("County or district"), validate_choice=False, widget=OptionCachingSelect())
     respondent = StringField(_l("Body complained about (被反映单位)"), filters=[single_line],
-                             validators=[Length(max=120, message=_l("At most %(max)d characters."))],
-                             render_kw={"autocomplete": "off", "list": "respondent-options"})
+                             render_kw=_limit("respondent", autocomplete="off", list="respondent-options"))
     kind = SelectField(_l("Kind"), choices=choices(KINDS), default="complaint")
     category = SelectField(_l("Category"), validate_choice=False, widget=OptionCachingSelect())
     urgency = SelectField(_l("Urgency"), choices=choices(URGENCIES), default="normal")
-    subject = StringField(_l("Subject"), filters=[single_line], validators=[
-        DataRequired(message=_l("Please give the matter a short subject.")),
-        Length(max=80, message=_l("At most %(max)d characters."))])
-    description = TextAreaField(_l("What happened"), filters=[multi_line], validators=[
-        DataRequired(message=_l("Please write down what the caller said.")),
-        Length(min=10, max=5000, message=_l("Between %(min)d and %(max)d characters."))],
-        render_kw={"rows": 6})
+    subject = StringField(_l("Subject"), filters=[single_line], render_kw=_limit("subject", required=True))
+    description = TextAreaField(_l("What happened"), filters=[multi_line], render_kw=_limit(
+        "description", required=True, minlength=intake_rules.DESCRIPTION_MIN, rows=6))
     confidential = BooleanField(_l("The caller asks for confidentiality"))
     caller_sms_opt_in = BooleanField(
         _l("Confidential matter: the caller still wants SMS (ticket number, status and rating links)"))
     answered_on_spot = BooleanField(_l("Inquiry answered during the call (close on the spot)"))
-    answer = TextAreaField(_l("Answer given"), filters=[multi_line], validators=[
-        Length(max=3000, message=_l("At most %(max)d characters."))], render_kw={"rows": 3})
+    answer = TextAreaField(_l("Answer given"), filters=[multi_line], render_kw=_limit("answer", rows=3))
     repeat_of = StringField()  # rendered as the repeat candidates' radio buttons
     new_facts = BooleanField(_l("The caller brings new facts"))
     lead = SelectField(_l("Lead department (override)"), validate_choice=False, widget=OptionCachingSelect())
     co_handlers = SelectMultipleField(_l("Co-handling departments (override)"), validate_choice=False,
                                       widget=OptionCachingSelect(multiple=True))
-    override_reason = StringField(_l("Reason for the override"), filters=[single_line], validators=[
-        Length(max=200, message=_l("At most %(max)d characters."))])
+    override_reason = StringField(_l("Reason for the override"), filters=[single_line],
+                                  render_kw=_limit("override_reason"))
     submit = SubmitField(_l("Save and dispatch"))
 
-    def validate_caller_phone(self, field):
-        """Normalise the number; a report may be anonymous, other kinds need a number to call back."""
-        if not field.data:
-            if self.kind.data in ("complaint", "help") or (
-                    self.kind.data == "inquiry" and not self.answered_on_spot.data):
-                raise ValidationError(_l("Please enter a phone number so the caller can be called back."))
-            return
-        try:
-            field.data = normalize_phone(field.data)
-        except InvalidPhone as exc:
-            raise ValidationError(PHONE_ERRORS.get(exc.code, _l("This is not a valid phone number."))) from None
+    #: The call as the intake rules cleaned and normalised it (set by :meth:`validate`).
+    checked: intake_rules.Checked | None = None
 
-    def validate_credit_code(self, field):
-        """GB 32100-2015: 18 characters with a valid check character."""
-        if not field.data:
-            field.data = None
-            return
-        try:
-            field.data = validate_credit_code(field.data)
-        except InvalidCreditCode as exc:
-            raise ValidationError(CREDIT_CODE_ERRORS[exc.code]) from None
+    def rule_values(self) -> intake_rules.Intake:
+        """What was typed, as plain values for the intake rules."""
+        return intake_rules.Intake(
+            kind=self.kind.data or "", channel=self.channel.data or "", subject=self.subject.data or "",
+            description=self.description.data or "", category=self.category.data or "",
+            caller_name=self.caller_name.data or "", caller_phone=self.caller_phone.data or "",
+            enterprise_name=self.enterprise_name.data or "", credit_code=self.credit_code.data or "",
+            district=self.district.data or "", respondent=self.respondent.data or "",
+            urgency=self.urgency.data or "", confidential=bool(self.confidential.data),
+            answered_on_spot=bool(self.answered_on_spot.data), answer=self.answer.data or "",
+            lead=self.lead.data or "", co_handlers=tuple(self.co_handlers.data or ()),
+            override_reason=self.override_reason.data or "")
 
-    def validate_caller_name(self, field):
-        """A complaint needs the caller's name; a report may be anonymous."""
-        if not field.data and self.kind.data in ("complaint", "help"):
-            raise ValidationError(_l("Please enter the caller's name (a report may be anonymous)."))
+    def validate(self, extra_validators=None) -> bool:
+        """The form's own checks (CSRF, known choices), then the intake rules, each problem on its field.
 
-    def validate_answered_on_spot(self, field):
-        """Only an inquiry is answered on the spot."""
-        if field.data and self.kind.data != "inquiry":
-            raise ValidationError(_l("Only an inquiry can be answered on the spot."))
+        The counties and districts are those of the process's reference data."""
+        from hotline.directory import reference
 
-    def validate_answer(self, field):
-        """An inquiry answered on the spot records the answer given."""
-        if self.answered_on_spot.data and not field.data:
-            raise ValidationError(_l("Please write down the answer you gave."))
-
-    def validate_category(self, field):
-        """Complaints and reports need a category."""
-        if not field.data and self.kind.data in ("complaint", "report"):
-            raise ValidationError(_l("Please choose a category."))
-
-    def validate_override_reason(self, field):
-        """Overriding the proposed departments needs a reason."""
-        if self.lead.data and not field.data:
-            raise ValidationError(_l("Please say why you override the proposed routing."))
-
-    def validate_co_handlers(self, field):
-        """The lead is not also a co-handler."""
-        if self.lead.data and self.lead.data in (field.data or []):
-            raise ValidationError(_l("The lead department cannot also be a co-handler."))
-        if field.data and not self.lead.data:
-            raise ValidationError(_l("Choose the lead department as well."))
+        valid = super().validate(extra_validators)
+        self.checked = intake_rules.check(self.rule_values(), districts=reference.snapshot().districts.keys())
+        for problem in self.checked.problems:
+            field = self[problem.field]
+            if not field.errors:
+                field.errors = [*field.errors, intake_problem_text(problem)]
+        if self.checked.ok:
+            self.caller_phone.data = self.checked.intake.caller_phone
+            self.credit_code.data = self.checked.intake.credit_code or None
+        return valid and self.checked.ok
 
 
 class RedispatchForm(FlaskForm):

@@ -6,14 +6,9 @@ from flask_babel import gettext as _
 
 from hotline.directory import reference
 from hotline.labels import intake_error_text
+from hotline.tickets import intake_rules
 from hotline.tickets.forms import choices
-from hotline.tickets.identity import (
-    InvalidCreditCode,
-    InvalidPhone,
-    clean_text,
-    normalize_phone,
-    validate_credit_code,
-)
+from hotline.tickets.identity import clean_text
 from hotline.tickets.services import IntakeData, IntakeError
 
 
@@ -41,38 +36,24 @@ def fill_choices(form, *, lead_blank: str | None = None) -> None:
 
 
 def intake_data(form) -> IntakeData:
-    """The validated form as plain values for the service."""
-    return IntakeData(
-        channel=form.channel.data, kind=form.kind.data, subject=form.subject.data,
-        description=form.description.data, category_code=form.category.data or None,
-        caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
-        enterprise_name=form.enterprise_name.data or "", credit_code=form.credit_code.data or None,
-        district_code=form.district.data or None, respondent=form.respondent.data or "", urgency=form.urgency.data,
-        confidential=bool(form.confidential.data), answered_on_spot=bool(form.answered_on_spot.data),
-        caller_sms_opt_in=bool(form.caller_sms_opt_in.data),
-        answer=form.answer.data or "", lead=form.lead.data or None,
-        co_handlers=tuple(c for c in (form.co_handlers.data or ()) if c),
-        override_reason=form.override_reason.data or "", repeat_of=form.repeat_of.data or None,
-        new_facts=bool(form.new_facts.data), idempotency_key=(form.intake_key.data or None))
-
-
-def _lenient(normalise, raw: str | None):
-    try:
-        return normalise(raw) if raw else None
-    except (InvalidPhone, InvalidCreditCode):
-        return None
+    """The validated form (cleaned and normalised by the intake rules) as plain values for the service."""
+    return IntakeData.of(form.checked.intake, repeat_of=form.repeat_of.data or None,
+                         new_facts=bool(form.new_facts.data), idempotency_key=form.intake_key.data or None,
+                         caller_sms_opt_in=bool(form.caller_sms_opt_in.data))
 
 
 def lenient_intake_data(form) -> IntakeData:
-    """What is typed so far, for the live proposal: invalid or missing pieces are left out."""
+    """What is typed so far, for the live proposal: invalid or missing pieces are left out (a phone
+    or credit code the intake rules refuse counts as not given)."""
+    typed = form.rule_values()
+    checked = intake_rules.check(typed).intake
     text = lambda v: clean_text(v or "", multiline=True)  # noqa: E731
     return IntakeData(
         channel=form.channel.data or "phone", kind=form.kind.data or "complaint",
         subject=text(form.subject.data), description=text(form.description.data),
-        category_code=form.category.data or None, caller_phone=_lenient(normalize_phone, form.caller_phone.data),
+        category_code=form.category.data or None, caller_phone=checked.caller_phone or None,
         district_code=form.district.data or None, respondent=text(form.respondent.data),
-        enterprise_name=text(form.enterprise_name.data), credit_code=_lenient(validate_credit_code,
-                                                                              form.credit_code.data),
+        enterprise_name=text(form.enterprise_name.data), credit_code=checked.credit_code or None,
         urgency=form.urgency.data or "normal", confidential=bool(form.confidential.data),
         answered_on_spot=bool(form.answered_on_spot.data) and form.kind.data == "inquiry",
         answer=text(form.answer.data), lead=form.lead.data or None,

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from hotline.auth.models import User, UserRole
-from hotline.db import utcnow
+from hotline.db import transactional, utcnow
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import notify_caller, notify_department, notify_users
@@ -77,6 +77,7 @@ def _ticket_step(ticket, action, role, actor, now, data=None) -> None:
                   from_state=before, to_state=ticket.status, data=data)
 
 
+@transactional
 def sign_for(assignment_id: int, *, actor: User | None, now: datetime | None = None) -> Assignment:
     """签收: the department takes the assignment; the first signature starts the ticket."""
     now = now or utcnow()
@@ -87,10 +88,10 @@ def sign_for(assignment_id: int, *, actor: User | None, now: datetime | None = N
     a.sign_minutes = working_minutes(a.dispatched_at, now)
     if ticket.status in (TicketState.dispatched, TicketState.reopened):
         _ticket_step(ticket, TicketAction.start, Role.handler, actor, now)
-    db.session.commit()
     return a
 
 
+@transactional
 def record_contact(assignment_id: int, *, at: datetime, method: str, reached: bool, summary: str,
                    actor: User | None, now: datetime | None = None) -> ContactAttempt:
     """响应: record an attempt to contact the caller; the first one makes the assignment "contacted"."""
@@ -117,10 +118,10 @@ def record_contact(assignment_id: int, *, at: datetime, method: str, reached: bo
             raise DomainError("not_allowed_in_state", state=str(a.status))
         events.record(ticket, "contact_attempt_unreached", actor_id=actor.id if actor else None, at=now,
                       assignment_id=a.id, data={"department": a.department.code, **data})
-    db.session.commit()
     return attempt
 
 
+@transactional
 def request_extension(assignment_id: int, *, days: int, reason: str, actor: User | None,
                       now: datetime | None = None) -> Extension:
     """延期申请: at most three, at most three working days each, one pending at a time."""
@@ -143,10 +144,10 @@ def request_extension(assignment_id: int, *, days: int, reason: str, actor: User
     supervisors = db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)).all()
     notify_users(supervisors, kind="extension_requested", ticket_id=ticket.id,
                  data={"ticket": ticket.number, "days": days})
-    db.session.commit()
     return ext
 
 
+@transactional
 def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User | None,
                      now: datetime | None = None) -> Extension:
     """A supervisor approves (the resolution deadline moves) or refuses an extension request."""
@@ -174,7 +175,7 @@ def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User
     if ext.requested_by_id:
         notify_users([ext.requested_by_id], kind="extension_decided", ticket_id=ticket.id,
                      data={"ticket": ticket.number, "approved": approve, "days": ext.days})
-    db.session.commit()  # the escalation sweep takes the moved deadline's steps at their new instants
+    # the escalation sweep takes the moved deadline's steps at their new instants
     return ext
 
 
@@ -194,6 +195,7 @@ def _recompute_resolve_due(ticket: Ticket, a: Assignment) -> None:
     a.resolve_due_at, a.resolve_warn_at = due.resolve_due, due.resolve_warn
 
 
+@transactional
 def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
                       now: datetime | None = None) -> Assignment:
     """退单: return a misrouted assignment with grounds, within the return window.
@@ -226,7 +228,6 @@ def return_assignment(assignment_id: int, *, grounds: str, actor: User | None,
         # without its lead the matter cannot be resolved: back to the operators to re-dispatch
         by = {"by": "lead", "department": a.department.code} if a.role == AssignmentRole.LEAD else {"by": "all"}
         _ticket_step(ticket, TicketAction.all_returned, Role.system, None, now, by)
-    db.session.commit()
     return a
 
 
@@ -236,6 +237,7 @@ def pending_co_handlers(ticket: Ticket, lead: Assignment) -> list[Assignment]:
             and x.status in LIVE_ASSIGNMENT_STATES]
 
 
+@transactional
 def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User | None,
            now: datetime | None = None) -> Assignment:
     """办结: a co-handler answers the lead; the lead's final reply (after every co-handler) resolves the ticket."""
@@ -265,7 +267,6 @@ def submit(assignment_id: int, *, reply: str, solved: bool | None, actor: User |
         if lead is not None:
             notify_department(lead.department_id, kind="co_handler_submitted", ticket_id=ticket.id,
                               data={"ticket": ticket.number, "department": a.department.code})
-    db.session.commit()
     return a
 
 
@@ -275,6 +276,7 @@ def callback_attempts(ticket: Ticket) -> list[Callback]:
         Callback.ticket_id == ticket.id, Callback.round == ticket.reopen_count + 1).order_by(Callback.attempt)))
 
 
+@transactional
 def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satisfaction: str | None,
                     comment: str, actor: User | None, now: datetime | None = None, via: str = "phone") -> Callback:
     """回访: up to two attempts. Satisfied → closed; unsatisfied or not solved → reopened under
@@ -307,7 +309,6 @@ def record_callback(ticket_id: int, *, reached: bool, solved: bool | None, satis
         _reopen(ticket, actor, now, not_solved=not solved)
     elif attempt >= policy_for(ticket.category).callback_attempts:
         _close(ticket, "unreachable", actor, now)
-    db.session.commit()
     return cb
 
 

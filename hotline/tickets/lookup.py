@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from hotline import txcache
 from hotline.directory.models import Category, CategoryDepartment, Department, DepartmentKind, RoutingRule
 from hotline.extensions import db
 from hotline.tickets import repeats
@@ -19,7 +20,7 @@ def category_by_code(code: str | None) -> Category | None:
     """An active category by code, with its departments and policy (loaded once per session)."""
     if not code:
         return None
-    cache = db.session.info.setdefault("categories_by_code", {})
+    cache = db.session.info.setdefault(txcache.CATEGORIES_BY_CODE, {})
     if code not in cache:
         cache[code] = db.session.scalar(select(Category).where(Category.code == code, Category.active).options(
             selectinload(Category.department_links).joinedload(CategoryDepartment.department),

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.auth.models import User
-from hotline.db import utcnow
+from hotline.db import transaction, transactional, utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_caller, notify_users
-from hotline.tickets import events, lookup, numbers, repeats, supervision
+from hotline.tickets import events, intake_rules, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
     Assignment,
@@ -75,6 +75,19 @@ class IntakeData:
     repeat_of: str | None = None
     new_facts: bool = False
     idempotency_key: str | None = None
+
+    @classmethod
+    def of(cls, values: intake_rules.Intake, **extra) -> IntakeData:
+        """The service's values from a call :func:`intake_rules.check` cleaned and normalised (empty
+        codes become None); ``extra``: ``repeat_of``, ``new_facts``, ``idempotency_key``."""
+        return cls(
+            channel=values.channel, kind=values.kind, subject=values.subject, description=values.description,
+            category_code=values.category or None, caller_name=values.caller_name,
+            caller_phone=values.caller_phone or None, enterprise_name=values.enterprise_name,
+            credit_code=values.credit_code or None, district_code=values.district or None,
+            respondent=values.respondent, urgency=values.urgency, confidential=values.confidential is True,
+            answered_on_spot=values.answered_on_spot, answer=values.answer, lead=values.lead or None,
+            co_handlers=values.co_handlers, override_reason=values.override_reason, **extra)
 
 
 @dataclass
@@ -158,16 +171,16 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
         existing = _by_key(data.idempotency_key)
         if existing is not None:
             return existing
-    reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
-    decision, link = _route(data, operator_name)
     try:
-        ticket = _new_ticket(data, decision, operator_id, now)
-        made = _act_on(ticket, decision, data, link, operator_id, now)
-        if attribute is not None:
-            attribute(ticket)
-        _commit_keeping(ticket, *made)
+        with transaction():  # a refusal (IntakeError) or a lost race leaves nothing behind
+            reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
+            decision, link = _route(data, operator_name)
+            ticket = _new_ticket(data, decision, operator_id, now)
+            made = _act_on(ticket, decision, data, link, operator_id, now)
+            if attribute is not None:
+                attribute(ticket)
+            _commit_keeping(ticket, *made)
     except IntegrityError:
-        db.session.rollback()
         existing = _by_key(data.idempotency_key) if data.idempotency_key else None
         if existing is None:
             raise
@@ -358,6 +371,7 @@ def record_identity_view(ticket: Ticket, actor_id: int) -> None:
     db.session.commit()
 
 
+@transactional
 def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note: str,
                actor_id: int | None, now: datetime | None = None) -> list[Assignment]:
     """Send a ticket that every department returned to newly chosen departments (重新派单)."""
@@ -370,5 +384,4 @@ def redispatch(ticket: Ticket, lead: str, co_handlers: tuple[str, ...], *, note:
     made = dispatch(ticket, lead, co_handlers, joint=bool(co_handlers), actor_id=actor_id, now=now,
                     action=TicketAction.redispatch)
     events.record(ticket, "redispatch_note", actor_id=actor_id, at=now, data={"note": note})
-    db.session.commit()
     return made

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotline import txcache
 from hotline.extensions import db
 from hotline.tickets.models import SupervisionRequest, Ticket
 
 #: ``session.info`` key: the requests added in the current transaction, in order.
-PENDING = "supervision_requests_pending"
+PENDING = txcache.SUPERVISION_PENDING
 
 
 def _add(request: SupervisionRequest) -> SupervisionRequest:

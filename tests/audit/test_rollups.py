@@ -174,7 +174,7 @@ def test_every_process_that_builds_the_app_logs_late_changes(database_url, redis
     code = ("import sys; from hotline import create_app; create_app(); "
             "from sqlalchemy import event; from sqlalchemy.orm import Session; "
             "m = sys.modules.get('hotline.audit.rollups'); "
-            "print(bool(m) and event.contains(Session, 'before_flush', m._log_late_changes))")
+            "print(bool(m) and event.contains(Session, 'before_flush', m.log_late_changes))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url})
     assert out.stdout.strip().splitlines()[-1] == "True", out.stderr
