@@ -1,6 +1,6 @@
 """Throughput of the real intake service: ``python -m bench.intake_service --database-url URL --tickets N``.
 
-Calls :func:`hotline.tickets.services.create_ticket` N times in one process, one call per
+Calls :func:`hotline.tickets.intake.create_ticket` N times in one process, one call per
 simulated request (the session is removed after each call, outside the timing), with realistic
 calls from :mod:`hotline.demo.corpus`: the category mix of the generator, inquiries answered on the
 spot, operator overrides to joint handling, and confirmed repeats of tickets created earlier in
@@ -39,7 +39,7 @@ WARMUP = 20
 
 def calls(n: int, rng: random.Random, run: str):
     """``n`` intake calls as (IntakeData factory, index of an earlier call it repeats or None)."""
-    from hotline.tickets.services import IntakeData
+    from hotline.tickets.intake import IntakeData
 
     weights = [w for _, w in CATEGORY_WEIGHTS]
     out = []
@@ -111,8 +111,8 @@ def _run(app, args, dialect) -> dict:
     from hotline.auth.models import User
     from hotline.demo.seed import seed_reference
     from hotline.extensions import db
+    from hotline.tickets.intake import IntakeError, create_ticket
     from hotline.tickets.models import Assignment, Event, Ticket
-    from hotline.tickets.services import IntakeError, create_ticket
 
     rng = random.Random(args.seed)
     run = f"{os.getpid()}-{time.time_ns()}"

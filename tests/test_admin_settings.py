@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from hotline.admin.settings_views import bp as settings_bp
 from hotline.directory.models import Category, TimeLimitPolicy
 from hotline.extensions import db
-from hotline.tickets.services import policy_for
+from hotline.tickets.intake import policy_for
 from hotline.worktime.calendar import calendar_warning_years, working_clock
 from hotline.worktime.limits import Policy
 from hotline.worktime.models import CalendarDay, Setting
@@ -349,7 +349,7 @@ def test_every_mistake_in_a_policy_is_reported_at_once(admin_client):
 def test_an_admin_sets_who_leads_a_category_s_matters(admin_client):
     """属地 or the competent bureau: the choice is saved and the next intake routes by it."""
     from hotline.demo.seed import seed_reference
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     seed_reference()
     refusal = db.session.scalar(select(Category).where(Category.code == "refusal"))

@@ -44,7 +44,7 @@ def as_user(client, login, city):
 
 
 def _ticket(**overrides) -> Ticket:
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     fields = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
                   description="窗口以材料不全为由拒收申请，没有一次性告知需要补充什么。", caller_name="赵建国",
@@ -118,7 +118,7 @@ def test_a_workbench_cursor_in_year_one_starts_from_the_top(as_user, make_user):
 def test_an_interview_in_year_one_or_a_notice_to_a_huge_department_id_is_refused(as_user):
     from hotline.escalation import engine
     from hotline.escalation.models import SupervisionAction, SupervisionCase
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="超期未办",
                              description="窗口拒收申请材料，一直没有答复。", caller_name="测试",

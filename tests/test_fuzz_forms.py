@@ -133,7 +133,7 @@ def _world(app, make_user):
     from hotline.escalation.models import SupervisionCase
     from hotline.notifications.services import notify_users
     from hotline.tickets import lifecycle
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     seed_reference()
 

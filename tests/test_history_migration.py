@@ -15,8 +15,8 @@ def test_upgrading_a_database_with_history_anchors_each_ticket_at_its_head(datab
     from hotline.demo.seed import seed_reference
     from hotline.tickets import lifecycle
     from hotline.tickets.history import verify_all
+    from hotline.tickets.intake import IntakeData, create_ticket
     from hotline.tickets.models import Event, HistoryCheckpoint
-    from hotline.tickets.services import IntakeData, create_ticket
 
     with _empty_database(database_url, tmp_path) as url:
         app = create_app(_TestConfig(url, redis_url))

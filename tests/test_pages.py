@@ -78,7 +78,7 @@ def _operator_home(client, login):
     from hotline.demo.seed import seed_reference
     from hotline.extensions import db
     from hotline.tickets import lifecycle
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     seed_reference()
     from hotline.auth.models import User

@@ -18,7 +18,7 @@ from hotline.errors import rollback
 from hotline.http import request_had_nul
 from hotline.labels import domain_error_text, intake_error_text
 from hotline.tickets import intake_rules
-from hotline.tickets.services import IntakeError
+from hotline.tickets.intake import IntakeError
 from hotline.tickets.states import DomainError
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",

@@ -27,8 +27,8 @@ from hotline.directory import reference
 from hotline.directory.models import Category, District
 from hotline.extensions import db
 from hotline.labels import TICKET_STATES, URGENCIES, kind_label
+from hotline.tickets import intake as intake
 from hotline.tickets import intake_rules
-from hotline.tickets import services as intake
 from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import TicketState

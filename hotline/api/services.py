@@ -25,7 +25,7 @@ from hotline.directory import reference
 from hotline.directory.models import Category, Department, District
 from hotline.extensions import db
 from hotline.tickets import events, intake_rules, lifecycle
-from hotline.tickets import services as intake
+from hotline.tickets import intake as intake
 from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Assignment, Channel, Kind, Ticket
 from hotline.tickets.states import DomainError, TicketState

@@ -684,7 +684,7 @@ class History:
             reasons.append({"code": "multiple_departments", "params": {"count": str(1 + len(co)), "lead": lead}})
         return ("joint" if co else "on_receipt"), lead, co, reasons
 
-    # -- lifecycle (hotline.tickets.services / lifecycle / escalation.services) ----------------
+    # -- lifecycle (hotline.tickets.intake / lifecycle / escalation.services) ----------------
 
     def _deadlines(self, t: int, urgency: str, joint: bool, co: bool, extension_days: int = 0) -> dict:
         """``limits.assignment_deadlines`` on the fast clock."""

@@ -22,9 +22,9 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.extensions import db
 from hotline.meetings import projects, services
 from hotline.meetings.models import Project
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 
 #: Demo logins of the face-to-face roles (README lists them): username, name, role.
 PEOPLE = (("zone_secretary", "赵立新（开发区党工委书记）", "leader"),

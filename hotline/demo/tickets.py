@@ -16,7 +16,7 @@ from hotline.db import utcnow
 from hotline.demo import data
 from hotline.demo.stories import play
 from hotline.extensions import db
-from hotline.tickets import services
+from hotline.tickets import intake
 from hotline.tickets.models import Ticket
 
 OVERRIDE_REASON = "话务员根据诉求内容指定承办单位"
@@ -30,10 +30,10 @@ def received_at(ticket: data.DemoTicket, index: int, now: datetime) -> datetime:
     return min(at, now - timedelta(minutes=5))
 
 
-def intake_data(t: data.DemoTicket, numbers: dict[str, str]) -> services.IntakeData:
+def intake_data(t: data.DemoTicket, numbers: dict[str, str]) -> intake.IntakeData:
     """The demo record as the operator would have typed it."""
     lead, co = (t.departments[0], tuple(t.departments[1:])) if t.departments else (None, ())
-    return services.IntakeData(
+    return intake.IntakeData(
         channel=t.channel, kind=t.kind, subject=t.subject, description=t.description,
         category_code=t.category_code, caller_name=t.caller_name, caller_phone=t.caller_phone,
         enterprise_name=t.enterprise_name or "", credit_code=t.credit_code, district_code=t.district_code,
@@ -58,7 +58,7 @@ def seed_tickets(now: datetime | None = None) -> int:
             numbers[t.key] = existing.number
             continue
         at = received_at(t, index, now)
-        ticket = services.create_ticket(intake_data(t, numbers), operator_id=operator.id,
+        ticket = intake.create_ticket(intake_data(t, numbers), operator_id=operator.id,
                                         operator_name=operator.display_name, now=at)
         numbers[t.key] = ticket.number
         if t.key in merged_into:

@@ -24,8 +24,8 @@ from hotline.meetings import rules as meeting_rules
 from hotline.meetings.models import Decision
 from hotline.notifications.services import notify_department, notify_users
 from hotline.tickets import events
+from hotline.tickets.intake import lock_ticket
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
-from hotline.tickets.services import lock_ticket
 from hotline.tickets.states import AssignmentState, TicketState
 
 log = logging.getLogger(__name__)

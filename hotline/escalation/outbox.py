@@ -44,7 +44,7 @@ def handle_pending(session: Session) -> None:
 
 def handle_unhandled(limit: int = 500) -> int:
     """Handle requests left unhandled, oldest first, ticket by ticket under its lock; commits. Returns how many."""
-    from hotline.tickets.services import lock_ticket
+    from hotline.tickets.intake import lock_ticket
 
     rows = db.session.execute(select(SupervisionRequest.id, SupervisionRequest.ticket_id)
                               .where(SupervisionRequest.handled_at.is_(None))

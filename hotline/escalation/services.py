@@ -35,7 +35,7 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
     if level <= ticket.supervision_level:
         return None
     if policy is None:
-        from hotline.tickets.services import policy_for
+        from hotline.tickets.intake import policy_for
 
         policy = policy_for(ticket.category)
     for case in open_cases(ticket.id) if opened is None else opened:
@@ -53,7 +53,7 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
 
 
 def _locked_case(case_id: int):
-    from hotline.tickets.services import lock_ticket
+    from hotline.tickets.intake import lock_ticket
 
     ticket_id = db.session.scalar(select(SupervisionCase.ticket_id).where(SupervisionCase.id == case_id))
     if ticket_id is None:

@@ -21,8 +21,8 @@ from hotline.meetings.rules import MeetingRefused
 from hotline.notifications.models import Notification
 from hotline.tickets import events
 from hotline.tickets.identity import normalize_enterprise_name
+from hotline.tickets.intake import lock_ticket
 from hotline.tickets.models import Event, Ticket
-from hotline.tickets.services import lock_ticket
 
 
 def create_project(*, name: str, enterprise_name: str, credit_code: str | None, commissioner_id: int | None,

@@ -28,7 +28,7 @@ from hotline.meetings.rules import (
 )
 from hotline.notifications.services import notify_department, notify_users
 from hotline.tickets import events
-from hotline.tickets import services as ticket_services
+from hotline.tickets import intake as ticket_services
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import TicketState
 

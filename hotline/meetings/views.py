@@ -21,7 +21,7 @@ from hotline.meetings.rules import MeetingRefused
 from hotline.security import roles_required
 from hotline.tickets import confidential
 from hotline.tickets.forms import choices
-from hotline.tickets.services import IntakeData, IntakeError
+from hotline.tickets.intake import IntakeData, IntakeError
 
 bp = Blueprint("meetings", __name__)
 VIEWERS = ("supervisor", "leader", "admin", "operator")

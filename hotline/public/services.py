@@ -15,8 +15,8 @@ from hotline.notifications import links
 from hotline.public import rules
 from hotline.public.models import SatisfactionAnswer, StatusLookup
 from hotline.tickets import events, lifecycle
+from hotline.tickets.intake import lock_ticket
 from hotline.tickets.models import Assignment, AssignmentRole, Satisfaction, Ticket
-from hotline.tickets.services import lock_ticket
 from hotline.tickets.states import DomainError, TicketState
 
 #: States whose reply the caller may read.

@@ -2,7 +2,7 @@
 its free text with the identity redacted for everyone else.
 
 DOMAIN.md: handlers see no name, phone or enterprise identity; operators and supervisors see it,
-and each view is recorded (:func:`hotline.tickets.services.record_identity_view`). Integrations
+and each view is recorded (:func:`hotline.tickets.intake.record_identity_view`). Integrations
 (API keys, Open311) see a confidential ticket's text redacted, whatever the key's role. An admin
 sees the identity only when also holding the supervisor (or operator) role.
 """

@@ -27,7 +27,7 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     """Append an event to ``ticket``'s chain in the current transaction.
 
     Callers hold the ticket (new in this transaction, or locked with
-    :func:`hotline.tickets.services.lock_ticket`), so sequence numbers do not race;
+    :func:`hotline.tickets.intake.lock_ticket`), so sequence numbers do not race;
     the unique (ticket, seq) constraint refuses a second writer if they ever did.
     A ticket not yet inserted (pending in this session) has no history: its chain starts at
     the genesis without a query. The event itself is written by the next flush.

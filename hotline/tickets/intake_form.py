@@ -9,7 +9,7 @@ from hotline.labels import intake_error_text
 from hotline.tickets import intake_rules
 from hotline.tickets.forms import choices
 from hotline.tickets.identity import clean_text
-from hotline.tickets.services import IntakeData, IntakeError
+from hotline.tickets.intake import IntakeData, IntakeError
 
 
 def fill_choices(form, *, lead_blank: str | None = None) -> None:

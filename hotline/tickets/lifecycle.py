@@ -15,6 +15,12 @@ from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import notify_caller, notify_department, notify_users
 from hotline.tickets import events, guards, states, supervision
+from hotline.tickets.intake import (
+    lock_ticket,
+    make_assignments,
+    notify_new_assignments,
+    policy_for,
+)
 from hotline.tickets.models import (
     Assignment,
     AssignmentRole,
@@ -24,12 +30,6 @@ from hotline.tickets.models import (
     ExtensionStatus,
     Satisfaction,
     Ticket,
-)
-from hotline.tickets.services import (
-    lock_ticket,
-    make_assignments,
-    notify_new_assignments,
-    policy_for,
 )
 from hotline.tickets.states import (
     LIVE_ASSIGNMENT_STATES,

@@ -12,7 +12,8 @@ from hotline.extensions import db
 from hotline.http import id_arg
 from hotline.labels import domain_error_text
 from hotline.security import roles_required
-from hotline.tickets import attachments, confidential, lifecycle, lookup, queries, services
+from hotline.tickets import attachments, confidential, lifecycle, lookup, queries
+from hotline.tickets import intake as intake_service
 from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
 from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
 from hotline.tickets.models import Attachment
@@ -31,9 +32,9 @@ def intake():
         form.intake_key.data = uuid.uuid4().hex
     elif form.validate_on_submit():
         try:
-            ticket = services.create_ticket(intake_data(form), operator_id=current_user.id,
+            ticket = intake_service.create_ticket(intake_data(form), operator_id=current_user.id,
                                             operator_name=current_user.display_name)
-        except services.IntakeError as exc:
+        except intake_service.IntakeError as exc:
             show_intake_error(form, exc)
         else:
             flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
@@ -41,7 +42,8 @@ def intake():
     fill_choices(form, lead_blank=_("— as proposed —"))
     proposal = None
     if request.method == "POST":
-        proposal = services.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
+        proposal = intake_service.propose(lenient_intake_data(form), now=utcnow(),
+                                          operator_name=current_user.display_name)
     return render_template("tickets/intake.html", form=form, proposal=proposal), (400 if form.errors else 200)
 
 
@@ -51,7 +53,7 @@ def intake_preview():
     """The live panel: proposed routing and repeat candidates for what is typed so far (saves nothing)."""
     form = IntakeForm()
     fill_choices(form, lead_blank=_("— as proposed —"))
-    proposal = services.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
+    proposal = intake_service.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
     return render_template("tickets/_preview.html", form=form, proposal=proposal)
 
 
@@ -74,7 +76,7 @@ def detail(number: str):
     if request.method == "POST" and not revealed:
         if not may_reveal:
             abort(403)
-        services.record_identity_view(ticket, current_user.id)
+        intake_service.record_identity_view(ticket, current_user.id)
         revealed = True
     return render_template("tickets/detail.html", ticket=ticket, view=queries.detail_view(ticket),
                            revealed=revealed, may_reveal=may_reveal,
@@ -107,9 +109,9 @@ def redispatch(number: str):
     fill_choices(form)
     if form.validate_on_submit():
         try:
-            services.redispatch(ticket, form.lead.data, tuple(form.co_handlers.data or ()),
+            intake_service.redispatch(ticket, form.lead.data, tuple(form.co_handlers.data or ()),
                                 note=form.reason.data, actor_id=current_user.id)
-        except services.IntakeError as exc:
+        except intake_service.IntakeError as exc:
             show_intake_error(form, exc)
         else:
             flash(_("Ticket %(number)s re-dispatched.", number=ticket.number), "success")
@@ -164,7 +166,7 @@ def callback(number: str):
     if ticket.confidential:
         # The page shows the caller's name and number to call back: every showing is recorded,
         # a refused or invalid POST's too. (A refused callback wrote nothing: the view commits alone.)
-        services.record_identity_view(ticket, current_user.id)
+        intake_service.record_identity_view(ticket, current_user.id)
     return render_template("tickets/callback.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
                            attempts=lifecycle.callback_attempts(ticket)), status
 

@@ -25,7 +25,7 @@ def operator_key(make_key):
 @pytest.fixture
 def make_ticket(city):
     """Factory: a ticket through the intake service (as the operator's page would save it)."""
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     def make(now=None, **overrides):
         fields = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",

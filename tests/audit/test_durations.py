@@ -15,8 +15,8 @@ from hotline.demo.seed import seed_reference
 from hotline.directory.models import Category
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Callback, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.escalation.conftest import local
 
 # Working hours 08:30–12:00 and 14:30–18:00; 2 Nov 2026 is a Monday.

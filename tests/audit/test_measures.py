@@ -16,8 +16,8 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.escalation.conftest import local
 
 NOV = "2026-11"

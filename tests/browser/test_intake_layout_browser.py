@@ -8,8 +8,8 @@ from sqlalchemy import select
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import snap, type_on_arrival
 from tests.factories import VALID_CODE
 

@@ -22,9 +22,9 @@ from hotline.extensions import db
 from hotline.meetings import services
 from hotline.meetings.models import Decision, Meeting
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import snap
 from tests.escalation.conftest import local, run_jobs_at
 from tests.factories import VALID_CODE

@@ -19,8 +19,8 @@ from hotline.demo.seed import seed_reference
 from hotline.demo.tickets import intake_data as demo_intake
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser

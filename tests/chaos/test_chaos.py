@@ -195,7 +195,7 @@ def _settle(up: psutil.Process, quiet: float = 3, timeout: float = 40) -> None:
 
 def _write_late_tickets(count: int, tag: str) -> list[int]:
     """Tickets dispatched three weeks ago through the intake service: all their steps are due."""
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     ids = []
     for i in range(count):

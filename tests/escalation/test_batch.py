@@ -12,8 +12,8 @@ from hotline.escalation import batch, engine
 from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import history
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Event
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import on_postgres
 from tests.escalation.conftest import local
 

@@ -14,9 +14,9 @@ from hotline.escalation import engine
 from hotline.escalation.models import SupervisionAction, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import csrf_from
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

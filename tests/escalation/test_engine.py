@@ -11,8 +11,8 @@ from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.escalation.conftest import local
 
 MATTER = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",

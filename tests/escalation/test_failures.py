@@ -14,7 +14,7 @@ from hotline.escalation.jobs import escalate
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.queue import get_queue, get_redis
-from hotline.tickets.services import IntakeData, create_ticket
+from hotline.tickets.intake import IntakeData, create_ticket
 from tests.conftest import csrf_from
 
 

@@ -10,8 +10,8 @@ from hotline.escalation.jobs import sweep
 from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import history
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import SupervisionRequest, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.tickets.supervision import PENDING, request_level
 from tests.escalation.conftest import local
 

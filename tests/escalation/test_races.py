@@ -19,8 +19,8 @@ from hotline.escalation.jobs import escalate, escalate_batch
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.queue import get_queue
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 
 
 def _late_tickets(n: int) -> list[Ticket]:

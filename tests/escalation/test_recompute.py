@@ -20,8 +20,8 @@ from hotline.escalation.models import DeadlineRecompute, EscalationStep, Supervi
 from hotline.extensions import db
 from hotline.queue import get_queue
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.worktime.calendar import calendar_warning_years
 from tests.escalation.conftest import local
 

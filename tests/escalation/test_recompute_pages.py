@@ -13,8 +13,8 @@ from sqlalchemy import select
 from hotline import create_app
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy
 from tests.conftest import PASSWORD, _TestConfig, csrf_from

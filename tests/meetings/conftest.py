@@ -49,7 +49,7 @@ def joint_ticket(city):
     """The jewellery maker's plant acceptance: led by the development zone, finance co-handling."""
     import time_machine
 
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     def make(now=MONDAY, **overrides):
         fields = dict(channel="phone", kind="complaint", category_code="factor_supply",

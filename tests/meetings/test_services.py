@@ -142,7 +142,7 @@ def test_a_matter_comes_back_to_later_meetings_until_settled(people, joint_ticke
 
 
 def test_a_matter_raised_at_the_table_becomes_a_routed_ticket(people, city):
-    from hotline.tickets.services import IntakeData
+    from hotline.tickets.intake import IntakeData
 
     meeting = _salon(people)
     item = services.raise_on_spot(meeting.id, IntakeData(

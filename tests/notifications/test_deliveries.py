@@ -16,8 +16,8 @@ from hotline.notifications import services
 from hotline.notifications.jobs import sweep_deliveries
 from hotline.notifications.models import Delivery, Notification
 from hotline.queue import get_queue
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.notifications.conftest import run_queued_jobs
 
 CALLER = "13812345678"

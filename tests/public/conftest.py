@@ -9,8 +9,8 @@ from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.notifications.models import Delivery
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 
 CALLER = "13812345678"
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hotline.db import utcnow
 from hotline.extensions import db
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from tests.conftest import csrf_from
 
 SECRET = "孙保密"

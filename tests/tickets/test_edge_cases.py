@@ -12,8 +12,8 @@ from hotline.escalation import engine
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket, redispatch
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import IntakeData, create_ticket, redispatch
 from tests.factories import post_intake
 
 

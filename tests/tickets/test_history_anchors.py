@@ -16,9 +16,9 @@ from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets import chain, history, lifecycle
 from hotline.tickets.events import verify_ticket
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.jobs import sign_history
 from hotline.tickets.models import Event, HistoryCheckpoint, HistoryDigest, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 
 KEY = "history-key-for-tests-only-7f3a9c"
 

@@ -17,7 +17,7 @@ from hotline.directory.models import Category, Department, RoutingRule, TimeLimi
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
-from hotline.tickets.services import IntakeData, IntakeError, create_ticket
+from hotline.tickets.intake import IntakeData, IntakeError, create_ticket
 from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from tests.conftest import _TestConfig
@@ -174,7 +174,7 @@ def test_an_intake_writes_its_ticket_once_with_its_final_state(city, operator):
     from sqlalchemy import event
 
     from hotline.extensions import db
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
     from tests.conftest import on_postgres
 
     operator_id = operator.id

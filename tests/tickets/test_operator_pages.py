@@ -106,7 +106,7 @@ def test_confidential_identity_is_masked_until_revealed_and_each_view_is_recorde
 
 
 def test_concurrent_intakes_get_distinct_numbers(app, city, operator):
-    from hotline.tickets.services import IntakeData, create_ticket
+    from hotline.tickets.intake import IntakeData, create_ticket
 
     numbers, errors = [], []
 

@@ -9,8 +9,8 @@ import time_machine
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.workbench import queries
 from tests.escalation.conftest import local
 

@@ -18,8 +18,8 @@ from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.history import check_ticket
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.tickets.states import DomainError
 
 PAUSE = 0.3

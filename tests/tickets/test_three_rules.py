@@ -14,8 +14,8 @@ from hotline.demo.tickets import intake_data as demo_intake
 from hotline.directory.models import Category
 from hotline.extensions import db
 from hotline.tickets import chain, lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket, redispatch
 from hotline.tickets.models import Assignment, Event, Ticket
-from hotline.tickets.services import IntakeData, create_ticket, redispatch
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.escalation.conftest import local

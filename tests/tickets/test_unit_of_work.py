@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import ContactAttempt, Event
-from hotline.tickets.services import IntakeData, create_ticket
 from hotline.tickets.states import DomainError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time_machine
 
 from hotline.demo.data import DEMO_PASSWORD
-from hotline.tickets.services import IntakeData, create_ticket
+from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.worktime.steps import current_limit
 from tests.escalation.conftest import local
 
