@@ -17,8 +17,8 @@ from hotline.directory.models import Category, CategoryDepartment, Department
 from hotline.extensions import db
 from hotline.tickets.identity import make_credit_code
 from hotline.tickets.models import Ticket
-from tests.api.conftest import bearer
 from tests.conftest import csrf_from
+from tests.factories import bearer
 
 FORM, API, OPEN311 = "form", "api", "open311"
 VALID_CODE = make_credit_code("91141002MA0GRB8K1")
