@@ -28,9 +28,8 @@ NAVIGATION = (
     ("tickets.search", _l("Search"), ("operator", "supervisor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.departments", _l("Departments"), ("admin",)),
-    ("settings.calendar", _l("Working calendar"), ("admin",)),
-    ("settings.hours", _l("Working hours"), ("admin",)),
-    ("settings.policies", _l("Time-limit policies"), ("admin",)),
+    # one entry for the working-time settings: their pages share tabs (calendar, hours, policies)
+    ("settings.calendar", _l("Working time"), ("admin",)),
     ("api_keys.index", _l("API keys"), ("admin",)),
     ("admin.jobs", _l("Failed jobs"), ("admin",)),
     ("deliveries.my_channels", _l("My channels"), ("handler", "supervisor")),

@@ -83,10 +83,12 @@ def test_every_per_transaction_cache_ends_with_its_transaction(app, end):
 def test_the_cache_keys_are_the_ones_the_modules_use():
     from hotline.audit import rollups
     from hotline.directory import generation
+    from hotline.notifications import services as notifications
     from hotline.tickets import events, supervision
 
     assert {rollups.MARKED, generation.SNAPSHOT_INFO_KEY, events.HEADS, events.PRIMED, supervision.PENDING,
-            txcache.CATEGORIES_BY_CODE} == set(txcache.CACHES)
+            txcache.CATEGORIES_BY_CODE, notifications.STAFF_PENDING, notifications.CALLER_PENDING,
+            notifications.TO_ENQUEUE} == set(txcache.CACHES)
 
 
 def _district_codes() -> list[str]:

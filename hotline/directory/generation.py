@@ -33,6 +33,7 @@ GENERATION_KEY = "reference_generation"
 REFERENCE_TABLES = frozenset({
     "categories", "category_departments", "departments", "districts", "routing_rules",
     "time_limit_policies", "calendar_days", "calendar_years", "settings",
+    "projects",  # which enterprises a commissioner watches (hotline.meetings.projects keeps them per process)
 })
 #: ``session.info`` key of the transaction's reference snapshot (dropped on every bump).
 SNAPSHOT_INFO_KEY = txcache.REFERENCE_SNAPSHOT

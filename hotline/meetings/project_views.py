@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotline import citytime
 from hotline.auth.models import User, UserRole
-from hotline.db import utcnow
+from hotline.db import transaction, utcnow
 from hotline.extensions import db
 from hotline.labels import domain_error_text
 from hotline.meetings import forms, labels, projects
@@ -64,13 +64,13 @@ def new():
         select(User).where(User.role == UserRole.COMMISSIONER, User.active).order_by(User.display_name))])
     if form.validate_on_submit():
         try:
-            project = projects.create_project(
-                name=form.name.data, enterprise_name=form.enterprise_name.data,
-                credit_code=form.credit_code.data or None, commissioner_id=form.commissioner_id.data,
-                signed_on=form.signed_on.data,
-                targets={k: getattr(form, k).data for k in ("approvals", "land", "construction", "production")})
+            with transaction():
+                project = projects.create_project(
+                    name=form.name.data, enterprise_name=form.enterprise_name.data,
+                    credit_code=form.credit_code.data or None, commissioner_id=form.commissioner_id.data,
+                    signed_on=form.signed_on.data,
+                    targets={k: getattr(form, k).data for k in ("approvals", "land", "construction", "production")})
         except MeetingRefused as exc:
-            db.session.rollback()
             flash(domain_error_text(exc.code, exc.params), "error")
         else:
             return redirect(url_for(".detail", project_id=project.id))
@@ -112,9 +112,9 @@ def _act(project_id: int, key: str, call):
     if not form.validate_on_submit():
         return detail(project_id, page_forms, 400)
     try:
-        call(project, form)
+        with transaction():
+            call(project, form)
     except MeetingRefused as exc:
-        db.session.rollback()
         flash(domain_error_text(exc.code, exc.params), "error")
         return detail(project_id, page_forms, 409)
     flash(_("Recorded."), "success")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.models import User, UserRole
 from hotline.db import utcnow
+from hotline.directory import reference
 from hotline.extensions import db
 from hotline.meetings.models import Milestone, MilestoneKind, Project, ProjectNote, ProjectTicket, ProjectVisit
 from hotline.meetings.rules import MeetingRefused
@@ -153,6 +154,23 @@ def _watched(action: str) -> bool:
         action.startswith("escalation_") and (action.endswith("_warn") or action.endswith("_breach")))
 
 
+#: (reference generation, credit codes, normalised names) of the enterprises a commissioner watches,
+#: kept per process: a change to any project writes a new reference generation (``projects`` is a
+#: reference table for :mod:`hotline.directory.generation`), so every process reloads it.
+_watching: tuple[str | None, frozenset[str], frozenset[str]] = (None, frozenset(), frozenset())
+
+
+def watched_enterprises(session: Session) -> tuple[frozenset[str], frozenset[str]]:
+    """Credit codes and normalised names of the enterprises of projects with a commissioner."""
+    global _watching
+    token = reference.snapshot().token
+    if token is None or _watching[0] != token:
+        rows = session.execute(select(Project.credit_code, Project.enterprise_norm)
+                               .where(Project.commissioner_id.is_not(None))).all()
+        _watching = (token, frozenset(c for c, _ in rows if c), frozenset(n for _, n in rows if n))
+    return _watching[1], _watching[2]
+
+
 def notify_commissioners(session: Session, flush_context, instances) -> None:
     """Before a flush: for each new ticket event a commissioner must hear of (a new ticket, a warning,
     a breach, supervision), a notice to the commissioner of each project of the ticket's enterprise."""
@@ -162,9 +180,10 @@ def notify_commissioners(session: Session, flush_context, instances) -> None:
     with session.no_autoflush:
         pending = {o.id: o for o in session.new if isinstance(o, Ticket)}  # a new ticket is not yet in the map
         tickets = {e.ticket_id: pending.get(e.ticket_id) or session.get(Ticket, e.ticket_id) for e in watched}
-        codes = {t.credit_code for t in tickets.values() if t is not None and t.credit_code}
-        norms = {t.enterprise_norm for t in tickets.values() if t is not None and t.enterprise_norm}
-        if not codes and not norms:
+        watched_codes, watched_norms = watched_enterprises(session)
+        codes = {t.credit_code for t in tickets.values() if t is not None and t.credit_code} & watched_codes
+        norms = {t.enterprise_norm for t in tickets.values() if t is not None and t.enterprise_norm} & watched_norms
+        if not codes and not norms:  # no watched enterprise: no query (most tickets)
             return
         projects = session.scalars(select(Project).where(
             Project.commissioner_id.is_not(None),

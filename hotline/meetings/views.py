@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline import citytime
 from hotline.audit.periods import Period
-from hotline.db import utcnow
+from hotline.db import transaction, utcnow
 from hotline.directory.models import Category
 from hotline.directory.queries import departments, districts
 from hotline.extensions import db
@@ -34,7 +34,7 @@ def _shown():
 
 
 def _refused(exc) -> None:
-    db.session.rollback()
+    """Show a service's refusal (the service's unit of work rolled its writes back)."""
     flash(domain_error_text(exc.code, getattr(exc, "params", {})), "error")
 
 
@@ -64,10 +64,12 @@ def new():
     form = _meeting_form()
     if form.validate_on_submit():
         try:
-            meeting = services.schedule(kind=form.kind.data, title=form.title.data, convener_id=form.convener_id.data,
-                                        held_at=citytime.typed(form.held_at.data), place=form.place.data or "",
-                                        attendees=form.attendees.data or "", enterprises=form.enterprises.data or "",
-                                        department_ids=form.department_ids.data or [], actor=current_user)
+            with transaction():
+                meeting = services.schedule(
+                    kind=form.kind.data, title=form.title.data, convener_id=form.convener_id.data,
+                    held_at=citytime.typed(form.held_at.data), place=form.place.data or "",
+                    attendees=form.attendees.data or "", enterprises=form.enterprises.data or "",
+                    department_ids=form.department_ids.data or [], actor=current_user)
         except MeetingRefused as exc:
             _refused(exc)
         else:
@@ -118,13 +120,10 @@ def _act(meeting_id: int, key: str, call):
     if not form.validate_on_submit():
         return detail(meeting_id, page_forms, 400)
     try:
-        call(form)
+        with transaction():
+            call(form)
     except (MeetingRefused, IntakeError) as exc:
-        if isinstance(exc, IntakeError):
-            db.session.rollback()
-            flash(domain_error_text(exc.code, exc.params), "error")
-        else:
-            _refused(exc)
+        _refused(exc)
         return detail(meeting_id, page_forms, 409)
     flash(_("Recorded."), "success")
     return redirect(url_for(".detail", meeting_id=meeting_id))
@@ -224,7 +223,8 @@ def done(decision_id: int):
         flash(_("Please describe the evidence that the decision is done."), "error")
         return redirect(url_for(".decisions"))
     try:
-        services.complete(decision_id, evidence=form.evidence.data, actor=current_user)
+        with transaction():
+            services.complete(decision_id, evidence=form.evidence.data, actor=current_user)
     except MeetingRefused as exc:
         _refused(exc)
     else:

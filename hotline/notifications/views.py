@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from hotline.db import transaction
 from hotline.extensions import db
 from hotline.notifications import rules, sending, services
 from hotline.notifications.forms import EVENT_LABELS, DepartmentChannelsForm, MyChannelsForm
@@ -53,10 +54,10 @@ def my_channels():
         form.fill(services.preferences_of(user_id=current_user.id))
     elif form.validate_on_submit():
         try:
-            services.save_preferences(form.choices_by_event(), user_id=current_user.id, email=form.email.data,
-                                      mobile=form.mobile.data)
+            with transaction():
+                services.save_preferences(form.choices_by_event(), user_id=current_user.id, email=form.email.data,
+                                          mobile=form.mobile.data)
         except services.PreferenceError as exc:
-            db.session.rollback()
             getattr(form, exc.field).errors = [ERRORS[exc.code]()]
         else:
             flash(_("Your notification channels were saved."), "success")
