@@ -58,7 +58,7 @@ from bench.common import (
 )
 
 STEPS = ("sign_warn", "sign_breach", "contact_warn", "contact_breach", "resolve_warn", "resolve_breach",
-         "level_breach", "callback_breach")
+         "level_breach", "callback_breach", "decision_warn", "decision_breach")  # decisions: meetings' deadlines
 
 
 def main(argv=None) -> dict:
@@ -145,6 +145,12 @@ def _due_conditions(now):
                 (SupervisionCase.status == CaseStatus.OPEN) & (SupervisionCase.due_at <= now)))
     out.append(("callback_breach", Ticket, "ticket",
                 (Ticket.status == TicketState.resolved) & (Ticket.callback_due_at <= now)))
+    from hotline.meetings import rules as meeting_rules
+    from hotline.meetings.models import Decision
+
+    for step, column in meeting_rules.DECISION_STEPS.items():  # the deadlines of meetings' decisions
+        out.append((step, Decision, "decision",
+                    (Decision.status == meeting_rules.DecisionState.open) & (getattr(Decision, column) <= now)))
     return out
 
 

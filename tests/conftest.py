@@ -62,11 +62,42 @@ def on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
+#: The pytest-xdist worker this process is ("gw0", "gw1", …), or "" without xdist. Each worker gets
+#: its own SQLite file and embedded Redis (its own temporary directory), and on a shared server its
+#: own PostgreSQL database and Redis database number, so workers never see each other's rows.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_redis_url(url: str) -> str:
+    """A shared Redis server's URL with this worker's own database number (1, 2, …)."""
+    if not WORKER:
+        return url
+    base = re.sub(r"/\d*$", "", url.split("?")[0])
+    return f"{base}/{int(WORKER.removeprefix('gw')) + 1}"
+
+
+def _worker_database_url(url: str) -> str:
+    """A shared PostgreSQL server's URL with this worker's own database (created on first use)."""
+    if not WORKER or not url.startswith("postgresql"):
+        return url
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{admin.url.database}_{WORKER}"
+    try:
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """REDIS_URL when given (CI's redis-server), else an embedded server for the session."""
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        yield _worker_redis_url(os.environ["REDIS_URL"])
         return
     server = EmbeddedRedis(_SESSION_DIR / "redis", persist=False).start()
     try:
@@ -78,7 +109,7 @@ def redis_url():
 @pytest.fixture(scope="session")
 def database_url():
     """DATABASE_URL when given (CI's PostgreSQL), else a SQLite file for the session."""
-    return config_module.database_url(_SESSION_DIR / "test.db")
+    return _worker_database_url(config_module.database_url(_SESSION_DIR / "test.db"))
 
 
 class _TestConfig(config_module.TestConfig):
