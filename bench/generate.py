@@ -7,27 +7,8 @@ hours for millions. PostgreSQL is loaded with ``COPY`` (psycopg 3), SQLite with 
 in one transaction (``synchronous=OFF``, WAL). Secondary indexes are dropped for the load and
 built afterwards; then ``VACUUM ANALYZE`` (PostgreSQL) or ``ANALYZE`` (SQLite).
 
-The history is a pure function of ``--seed`` and ``--tickets`` (and ``--start``/``--end``):
-
-* received times over ``--start`` .. ``--end`` (default 2023-01-01 .. 2026-11-27, city time),
-  growing over the years, fewer on weekends and public holidays (the line is staffed 08:00-18:00
-  every day; web, e-mail and API matters arrive around the clock);
-* enterprises, phones and texts from :mod:`hotline.demo.corpus` (valid credit codes, normalized
-  phones, ``enterprise_norm`` by ``normalize_enterprise_name``, per-category templates);
-* about 8 % of tickets repeat an earlier complaint of the same enterprise within 180 days and
-  share its ``chain_id``; a repeat with no new facts while the earlier ticket is open is merged
-  (并单), otherwise re-handled (重办) under supervision;
-* each ticket is played through its lifecycle on the working clock (official holidays and
-  make-up days, 08:30-12:00 and 14:30-18:00) the way the services write it — intake and dispatch
-  (``tickets.services``), sign, contact attempts, extensions, returns and re-dispatch, submit,
-  resolve, callbacks, close or reopen into a new round (``tickets.lifecycle``), supervision cases
-  opened, escalated and cleared (``escalation.services``) — with the same event actions and
-  data, and cut at the end of the history, so old tickets are closed and open ones are recent.
-
-With ``--open-share S`` (for ``bench.sweep``) that share of the dispatched tickets is held open: each
-is cut at a random instant between its first dispatch and its first resolution (its own random stream,
-so ``--open-share 0``, the default, writes exactly the history above); later repeats are merged into it
-while it waits, and the supervision they open is kept up to the end of the history.
+What the history holds (received times, enterprises and texts, repeats, each ticket played through
+its lifecycle on the working clock, ``--open-share``) is described once, in :mod:`hotline.demo.generator`.
 
 Written: matter_chains, tickets, assignments (with warning instants), contact_attempts,
 extensions, events (hash-chained; a sample is verified with ``hotline.tickets.events``),

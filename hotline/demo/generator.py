@@ -14,7 +14,7 @@ The history is a pure function of ``--seed`` and ``--tickets`` (and ``--start``/
   (并单), otherwise re-handled (重办) under supervision;
 * each ticket is played through its lifecycle on the working clock (official holidays and
   make-up days, 08:30-12:00 and 14:30-18:00) the way the services write it — intake and dispatch
-  (``tickets.services``), sign, contact attempts, extensions, returns and re-dispatch, submit,
+  (``tickets.intake``), sign, contact attempts, extensions, returns and re-dispatch, submit,
   resolve, callbacks, close or reopen into a new round (``tickets.lifecycle``), supervision cases
   opened, escalated and cleared (``escalation.services``) — with the same event actions and
   data, and cut at the end of the history, so old tickets are closed and open ones are recent.

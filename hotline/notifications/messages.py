@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 SIGNATURE = {"zh_CN": "【临汾营商环境专线】", "en": "[Linfen Business Environment Hotline] "}
 
-#: event → locale → (subject, body). ``%(name)s`` placeholders.
+#: event → locale → (subject, body), with ``%(name)s`` fields filled in from the notice's data.
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "new_assignment": {
         "zh_CN": ("新派单 %(ticket)s", "工单 %(ticket)s 已派至贵部门，请在 2 个工作小时内签收：%(link)s"),
