@@ -45,8 +45,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """A VARCHAR column holding an enumeration's values, with a named CHECK constraint."""
+def enum_column(enum_cls: type[enum.Enum], name: str, members: tuple[enum.Enum, ...] | None = None):
+    """A VARCHAR column holding an enumeration's values, with a named CHECK constraint; with ``members``,
+    only those members' values are stored and checked (a user holds an account role, never ``system``)."""
+    if members is not None:
+        return _EnumSubset(enum_cls, members, name)
     return Enum(
         enum_cls,
         name=name,
@@ -56,6 +59,26 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+class _EnumSubset(TypeDecorator):
+    """Some members of an enumeration as a checked VARCHAR; loads them back as members."""
+
+    impl = Enum
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[enum.Enum], members: tuple[enum.Enum, ...], name: str):
+        super().__init__(*[m.value for m in members], name=name, native_enum=False, create_constraint=True,
+                         length=32, validate_strings=True)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value, dialect):
+        """A member or its value; anything else is refused by the CHECK (and by the enum here)."""
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value, dialect):
+        """The member for the stored value."""
+        return None if value is None else self.enum_cls(value)
 
 
 def sqlite_pragmas(dbapi_connection, connection_record) -> None:

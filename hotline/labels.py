@@ -1,34 +1,41 @@
-"""Translated labels for the domain's enumerations and notification kinds."""
+"""What the screens, exports and notices say: the one ``label`` filter for every labelled enumeration,
+and the texts of codes that are no enumeration (notification kinds, routing reasons, refusals, history
+events, queues, measures).
+
+The rule: a code set stored in a column is an enumeration, and its labels live beside it (the
+:class:`hotline.enums.LabelledEnum` members carry their msgids); :func:`label` translates them, in
+templates (``{{ ticket.status|label }}``), forms (:func:`enum_choices`) and exports alike. Codes that
+name a message with parameters, or a page's own sections, keep their texts in the tables below."""
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-ROLES = {"operator": _l("Operator"), "handler": _l("Handler"), "supervisor": _l("Supervisor"),
-         "admin": _l("Administrator")}
-
-TICKET_STATES = {
-    "received": _l("Received"), "dispatched": _l("Dispatched"), "in_progress": _l("In progress"),
-    "resolved": _l("Resolved, awaiting callback"), "closed": _l("Closed"), "returned": _l("Returned"),
-    "reopened": _l("Reopened"), "merged": _l("Merged"), "answered": _l("Answered on the spot"),
-}
-
-ASSIGNMENT_STATES = {
-    "dispatched": _l("To sign for"), "signed": _l("Signed for"), "contacted": _l("Caller contacted"),
-    "submitted": _l("Reply submitted"), "returned": _l("Returned"),
-    "withdrawn": _l("Withdrawn (the lead returned the ticket)"),
-}
-
-DEPARTMENT_KINDS = {
-    "city_department": _l("City department"), "county": _l("County or district"),
-    "development_zone": _l("Development zone"), "discipline_commission": _l("Discipline commission"),
-    "public_utility": _l("Public utility"), "hotline_centre": _l("Hotline centre"),
-}
+from hotline.enums import LABELLED, LabelledEnum
 
 
-def role_label(role: str) -> str:
-    """The role's name in the current language."""
-    return str(ROLES.get(str(role), role))
+def label(value, enum: str | None = None) -> str:
+    """A labelled enumeration member's label in the current language; "—" for none.
+
+    ``enum`` names the enumeration (its class name, e.g. ``'TicketState'``) for a code kept as plain text
+    (an event's from/to state, a case's trigger); a code it does not know is shown as it is."""
+    if value is None or value == "":
+        return "—"
+    if enum is not None and not isinstance(value, LabelledEnum):
+        try:
+            value = LABELLED[enum](value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, LabelledEnum):
+        return _(value.msgid)
+    return str(value)
+
+
+def enum_choices(members: Iterable[LabelledEnum]) -> list[tuple[str, object]]:
+    """(value, lazily translated label) pairs for a form's select, in the order given."""
+    return [(m.value, _l(m.msgid)) for m in members]
 
 
 NOTIFICATIONS = {
@@ -62,12 +69,6 @@ def notification_text(n) -> str:
     except (KeyError, ValueError):
         return str(template)
 
-
-RULES = {
-    "on_receipt": _l("Handle on receipt (接诉即办)"), "joint": _l("Joint handling (有诉联办)"),
-    "merge": _l("Merge into the open ticket (并单)"), "rehandle": _l("Re-handle under supervision (重办督办)"),
-    "answered": _l("Answered on the spot (直办)"), "discipline": _l("Refer to the discipline commission"),
-}
 
 REASONS = {
     "answered_on_spot": _l("The operator answered the inquiry during the call."),
@@ -174,19 +175,9 @@ def intake_error_text(code: str, params: dict | None = None) -> str:
     except (KeyError, ValueError):
         return str(template)
 
-KINDS = {"complaint": _l("Complaint"), "report": _l("Report of misconduct"), "inquiry": _l("Inquiry"),
-         "help": _l("Help request"), "suggestion": _l("Suggestion")}
-CHANNELS = {"phone": _l("Phone"), "12345": _l("Transferred from 12345"), "web": _l("Web form"),
-            "email": _l("Email"), "walk_in": _l("Walk-in"), "api": _l("API / Open311")}
-URGENCIES = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
 MATCHES = {"credit_code": _l("same credit code"), "enterprise": _l("same enterprise"), "phone": _l("same phone")}
 QUEUES = {"to_sign": _l("To sign for"), "in_progress": _l("In progress"), "due_soon": _l("Due soon"),
           "overdue": _l("Overdue"), "submitted": _l("Submitted")}
-CONTACT_METHODS = {"phone": _l("Phone"), "visit": _l("Visit"), "sms": _l("Text message"),
-                   "via_centre": _l("Through the hotline centre"), "other": _l("Other")}
-EXTENSION_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "refused": _l("Refused")}
-SATISFACTIONS = {"satisfied": _l("Satisfied"), "basically_satisfied": _l("Basically satisfied"),
-                 "unsatisfied": _l("Unsatisfied")}
 EVENTS = {
     "received": _l("Ticket received"), "dispatch": _l("Dispatched"), "redispatch": _l("Re-dispatched"),
     "answer_on_spot": _l("Answered on the spot"), "merge": _l("Merged into an open ticket"),
@@ -222,26 +213,6 @@ EVENTS = {
 def _lookup(table: dict, value) -> str:
     value = str(getattr(value, "value", value))
     return str(table.get(value, value))
-
-
-def rule_label(rule) -> str:
-    """A routing rule's name."""
-    return _lookup(RULES, rule)
-
-
-def kind_label(kind) -> str:
-    """A ticket kind's name."""
-    return _lookup(KINDS, kind)
-
-
-def channel_label(channel) -> str:
-    """A channel's name."""
-    return _lookup(CHANNELS, channel)
-
-
-def urgency_label(urgency) -> str:
-    """An urgency's name."""
-    return _lookup(URGENCIES, urgency)
 
 
 def match_label(match) -> str:
@@ -390,21 +361,6 @@ def queue_label(queue: str) -> str:
     return _lookup(QUEUES, queue)
 
 
-def contact_method_label(method: str) -> str:
-    """A contact method's name."""
-    return _lookup(CONTACT_METHODS, method)
-
-
-def extension_status_label(status) -> str:
-    """An extension request's state."""
-    return _lookup(EXTENSION_STATUSES, status)
-
-
-def satisfaction_label(value) -> str:
-    """A callback verdict."""
-    return _lookup(SATISFACTIONS, value)
-
-
 LIMIT_STEPS = {"sign": _l("Sign for by"), "contact": _l("Contact by"), "resolve": _l("Resolve by")}
 
 
@@ -461,26 +417,6 @@ def console_queue_label(queue: str) -> str:
     """A supervisors' console queue."""
     return _lookup(CONSOLE_QUEUES, queue)
 
-TRIGGERS = {"repeat": _l("Repeat complaint"), "resolve_breach": _l("Resolution limit breached"),
-            "unsatisfied_callback": _l("Unsatisfied callback"), "level_breach": _l("Previous level not cleared")}
-CASE_STATUSES = {"open": _l("Open"), "escalated": _l("Escalated"), "cleared": _l("Cleared")}
-SUPERVISION_ACTIONS = {"notice": _l("Supervision notice"), "interview": _l("Interview (约谈)"),
-                       "accountability": _l("Accountability referral (问责)"), "clear": _l("Cleared")}
-
-
-def trigger_label(trigger: str) -> str:
-    """Why a supervision case was opened."""
-    return _lookup(TRIGGERS, trigger)
-
-
-def case_status_label(status) -> str:
-    """A supervision case's state."""
-    return _lookup(CASE_STATUSES, status)
-
-
-def supervision_action_label(kind) -> str:
-    """A supervisor's action on a case."""
-    return _lookup(SUPERVISION_ACTIONS, kind)
 
 MEASURE_LABELS = {
     "response": _l("Response rate"), "sign_on_time": _l("Signed for on time"), "on_time": _l("On-time resolution"),
@@ -510,9 +446,3 @@ def minutes_as_hours(value) -> str:
     """Working minutes as working hours with one decimal, or "—"."""
     return "—" if value is None else _("%(hours).1f h", hours=value / 60).replace(" ", "\u00a0")  # never wraps
 
-
-def state_label(value, assignment: bool = False) -> str:
-    """A ticket's (or an assignment's) state in the current language; "—" for none."""
-    if not value:
-        return "—"
-    return _lookup(ASSIGNMENT_STATES if assignment else TICKET_STATES, value)

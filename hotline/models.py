@@ -1,7 +1,7 @@
 """Import every model module so metadata (and Alembic) sees all tables."""
 from hotline.api.models import ApiKey  # noqa: F401
 from hotline.audit.models import AuditChange, AuditRollup  # noqa: F401
-from hotline.auth.models import User, UserRole  # noqa: F401
+from hotline.auth.models import User  # noqa: F401
 from hotline.directory.models import (  # noqa: F401
     Category,
     CategoryDepartment,

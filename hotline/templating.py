@@ -89,27 +89,21 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(allowed=permissions.allowed, ticket_url=permissions.ticket_url)
     app.jinja_env.globals.update(
-        rule_label=labels.rule_label, kind_label=labels.kind_label, channel_label=labels.channel_label,
-        urgency_label=labels.urgency_label, event_label=labels.event_label, reason_text=labels.reason_text,
+        event_label=labels.event_label, reason_text=labels.reason_text,
         intake_error_text=labels.intake_error_text, department_name=labels.department_name,
         mask_phone=identity.mask_phone, mask_name=identity.mask_name, mask_enterprise=identity.mask_enterprise,
-        role_label=labels.role_label, queue_label=labels.queue_label,
+        queue_label=labels.queue_label,
         console_queue_label=labels.console_queue_label, measure_label=labels.measure_label,
         part_label=labels.part_label, respondent_label=labels.respondent_label, case_name=labels.case_name,
         todo_label=labels.todo_label, limit_now=labels.limit_now, limit_label=labels.limit_label,
-        time_left=labels.time_left, subject_of=subject_of, state_label=labels.state_label, rate=labels.rate,
-        minutes_as_hours=labels.minutes_as_hours, trigger_label=labels.trigger_label,
-        case_status_label=labels.case_status_label, supervision_action_label=labels.supervision_action_label,
-        worktime=labels.worktime,
-        contact_method_label=labels.contact_method_label, extension_status_label=labels.extension_status_label,
-        satisfaction_label=labels.satisfaction_label, working_minutes_left=working_minutes_left,
-        notification_text=labels.notification_text,
-        ticket_state_labels=labels.TICKET_STATES,
-        assignment_state_labels=labels.ASSIGNMENT_STATES,
-        department_kind_labels=labels.DEPARTMENT_KINDS,
+        time_left=labels.time_left, subject_of=subject_of, rate=labels.rate,
+        minutes_as_hours=labels.minutes_as_hours, worktime=labels.worktime,
+        working_minutes_left=working_minutes_left, notification_text=labels.notification_text,
     )
 
-    app.jinja_env.filters.update(department_name=labels.department_name, match_label=labels.match_label)
+    # the one filter for every labelled enumeration: {{ ticket.status|label }}, {{ code|label('Trigger') }}
+    app.jinja_env.filters.update(label=labels.label, department_name=labels.department_name,
+                                 match_label=labels.match_label)
 
     @app.template_filter("dt")
     def _dt(value, fmt: str = "yyyy-MM-dd HH:mm"):

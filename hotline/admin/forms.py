@@ -7,17 +7,13 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-ROLE_CHOICES = [SelectChoice("operator", _l("Operator")), SelectChoice("handler", _l("Handler")),
-                SelectChoice("supervisor", _l("Supervisor")), SelectChoice("admin", _l("Administrator")),
-                SelectChoice("leader", _l("Leader (convenes meetings)")),
-                SelectChoice("commissioner", _l("Project service commissioner"))]
+from hotline.directory.models import DepartmentKind
+from hotline.labels import enum_choices
+from hotline.roles import ACCOUNT_ROLES
+
+ROLE_CHOICES = [SelectChoice(value, text) for value, text in enum_choices(ACCOUNT_ROLES)]
 LOCALE_CHOICES = [SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
-KIND_CHOICES = [SelectChoice("city_department", _l("City department")),
-                SelectChoice("county", _l("County or district")),
-                SelectChoice("development_zone", _l("Development zone")),
-                SelectChoice("discipline_commission", _l("Discipline commission")),
-                SelectChoice("public_utility", _l("Public utility")),
-                SelectChoice("hotline_centre", _l("Hotline centre"))]
+KIND_CHOICES = [SelectChoice(value, text) for value, text in enum_choices(DepartmentKind)]
 
 
 def choices(pairs) -> list[SelectChoice]:

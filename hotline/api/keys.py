@@ -18,15 +18,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.api.models import ApiKey
-from hotline.auth.models import UserRole
 from hotline.db import utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db, limiter
+from hotline.roles import Role
 
 PREFIX_LENGTH = 10
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 #: Roles a key may carry: intake systems (operator), departments' systems (handler), read-only oversight.
-KEY_ROLES = (UserRole.OPERATOR, UserRole.HANDLER, UserRole.SUPERVISOR)
+KEY_ROLES = (Role.operator, Role.handler, Role.supervisor)
 DEFAULT_RATE_LIMIT = "600 per minute"
 
 
@@ -56,9 +56,9 @@ def issue(*, name: str, role: str, department_id: int | None, rate_limit: str,
     """Create a key; returns it and the full ``<prefix>.<secret>`` (shown once, never stored)."""
     if role not in KEY_ROLES:
         raise KeyRefused("role_not_allowed", "role")
-    if role == UserRole.HANDLER and department_id is None:
+    if role == Role.handler and department_id is None:
         raise KeyRefused("department_required", "department_id")
-    if role != UserRole.HANDLER:
+    if role != Role.handler:
         department_id = None
     if not valid_rate_limit(rate_limit):
         raise KeyRefused("invalid_rate_limit", "rate_limit")
@@ -66,7 +66,7 @@ def issue(*, name: str, role: str, department_id: int | None, rate_limit: str,
         raise KeyRefused("name_taken", "name")
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
     secret = secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=prefix, key_hash=hash_secret(secret), role=UserRole(role),
+    key = ApiKey(name=name, prefix=prefix, key_hash=hash_secret(secret), role=Role(role),
                  department_id=department_id, rate_limit=rate_limit, active=True,
                  created_by_id=created_by_id, created_at=now or utcnow())
     db.session.add(key)

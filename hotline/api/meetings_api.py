@@ -18,11 +18,11 @@ from hotline.api.keys import current_key
 from hotline.api.represent import instant
 from hotline.api.services import _check, record_call
 from hotline.api.views import _H, _S, _body, api_key, bp
-from hotline.auth.models import UserRole
 from hotline.extensions import db
 from hotline.meetings import services as meeting_services
 from hotline.meetings.models import AgendaItem, Decision, Meeting, Project
 from hotline.meetings.rules import DecisionState, MeetingRefused
+from hotline.roles import Role
 from hotline.tickets import confidential
 from hotline.tickets.identity import clean_text
 
@@ -126,7 +126,7 @@ def get_meeting(meeting_id: int):
 
 def _decisions_for(key):
     stmt = select(Decision).options(selectinload(Decision.ticket), selectinload(Decision.department))
-    if key.role == UserRole.HANDLER:
+    if key.role == Role.handler:
         stmt = stmt.where(Decision.department_id == key.department_id)
     return stmt
 

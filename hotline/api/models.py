@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.auth.models import UserRole
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
+from hotline.roles import ACCOUNT_ROLES, Role
 
 
 class ApiKey(db.Model):
@@ -23,7 +23,7 @@ class ApiKey(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     prefix: Mapped[str] = mapped_column(String(12), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[UserRole] = mapped_column(enum_column(UserRole, "api_key_role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "api_key_role", ACCOUNT_ROLES))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     rate_limit: Mapped[str] = mapped_column(String(40), default="600 per minute")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

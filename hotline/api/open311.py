@@ -26,12 +26,13 @@ from hotline.api.services import record_call
 from hotline.directory import reference
 from hotline.directory.models import Category, District
 from hotline.extensions import db
-from hotline.labels import TICKET_STATES, URGENCIES, kind_label
+from hotline.labels import label
 from hotline.tickets import intake as intake
 from hotline.tickets import intake_rules
 from hotline.tickets.identity import clean_text
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import TicketState
+from hotline.worktime.limits import Urgency
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-01T00:00:00+08:00"
@@ -64,7 +65,7 @@ def service_list(locale: str) -> list[dict]:
     """Every active category as an Open311 service (codes are strings, all realtime with metadata)."""
     return [{"service_code": c.code, "service_name": c.name(locale), "description": c.description_zh or "",
              "metadata": True, "type": "realtime", "keywords": ", ".join((c.keywords or "").split()),
-             "group": kind_label(c.default_kind)} for c in _categories()]
+             "group": label(c.default_kind, "Kind")} for c in _categories()]
 
 
 def service_definition(code: str, locale: str) -> dict:
@@ -83,7 +84,7 @@ def service_definition(code: str, locale: str) -> dict:
         _attribute("district", "singlevaluelist", _("County or district"), 4,
                    values=[(d.code, d.name(locale)) for d in districts]),
         _attribute("urgency", "singlevaluelist", _("Urgency"), 5,
-                   values=[(k, str(v)) for k, v in URGENCIES.items()]),
+                   values=[(u.value, label(u)) for u in Urgency]),
         _attribute("confidential", "singlevaluelist", _("The caller asks for confidentiality"), 6,
                    values=[("false", _("No")), ("true", _("Yes"))]),
         _attribute("respondent", "string", _("Body complained about (被反映单位)"), 7,
@@ -277,7 +278,7 @@ def public_note(ticket: Ticket) -> str:
         lead = lead_assignment(ticket)
         if ticket.status in (TicketState.resolved, TicketState.closed) and lead is not None and lead.reply:
             return redact_phones(lead.reply)
-    note = str(TICKET_STATES.get(str(ticket.status), ticket.status))
+    note = label(ticket.status, "TicketState")
     if ticket.merged_into_id:
         note += f" ({db.session.get(Ticket, ticket.merged_into_id).number})"
     return note

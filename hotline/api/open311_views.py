@@ -19,9 +19,9 @@ from hotline.api.errors import (
     refuse_nul_characters,
 )
 from hotline.api.keys import current_key
-from hotline.auth.models import UserRole
 from hotline.db import utcnow
 from hotline.errors import rollback
+from hotline.roles import Role
 
 bp = Blueprint("open311", __name__)
 bp.before_request(refuse_nul_characters)
@@ -98,7 +98,7 @@ def service_definition(code: str, fmt: str):
 
 
 @bp.post(f"/requests.{FMT}")
-@key_required(UserRole.OPERATOR, source=form_api_key, missing_status=403)
+@key_required(Role.operator, source=form_api_key, missing_status=403)
 def create_request(fmt: str):
     """Create a service request (form-encoded, api_key required) as a ticket, routed at once."""
     ticket, token = open311.create_request(request.form, current_key())

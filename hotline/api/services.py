@@ -19,11 +19,11 @@ from hotline.api import schemas
 from hotline.api.errors import ApiError, from_domain, from_intake, problem_detail
 from hotline.api.models import ApiKey
 from hotline.api.represent import FINISHED, parse_instant
-from hotline.auth.models import UserRole
 from hotline.db import transaction
 from hotline.directory import reference
 from hotline.directory.models import Category, Department, District
 from hotline.extensions import db
+from hotline.roles import Role
 from hotline.tickets import events, intake_rules, lifecycle
 from hotline.tickets import intake as intake
 from hotline.tickets.identity import clean_text
@@ -39,7 +39,7 @@ IDEMPOTENCY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,48}$")
 
 def _visible(stmt, key: ApiKey):
     """Restrict a ticket query to what ``key`` may see."""
-    if key.role == UserRole.HANDLER:
+    if key.role == Role.handler:
         mine = select(Assignment.ticket_id).where(Assignment.department_id == key.department_id)
         stmt = stmt.where(Ticket.id.in_(mine))
     return stmt

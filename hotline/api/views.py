@@ -17,12 +17,12 @@ from hotline.api.errors import (
 )
 from hotline.api.keys import current_key
 from hotline.api.represent import ticket_json
-from hotline.auth.models import UserRole
 from hotline.errors import rollback
+from hotline.roles import Role
 
 bp = Blueprint("api", __name__)
 bp.before_request(refuse_nul_characters)
-_O, _H, _S = UserRole.OPERATOR, UserRole.HANDLER, UserRole.SUPERVISOR
+_O, _H, _S = Role.operator, Role.handler, Role.supervisor
 
 
 def api_key(*roles):

@@ -19,11 +19,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline import labels
 from hotline.audit import measures, texts
 from hotline.audit.measures import MEASURES, Slice
 from hotline.audit.periods import Period
 from hotline.extensions import db
+from hotline.labels import label
 from hotline.tickets import confidential
 from hotline.tickets.models import Assignment, Ticket
 
@@ -84,10 +84,10 @@ def _fmt(value, tz: ZoneInfo):
 def _common(ticket, locale: str) -> dict:
     """The ticket's columns, every code shown as its label in ``locale``."""
     return {"number": ticket.number, "received_at": ticket.received_at, "subject": confidential.subject(ticket),
-            "kind": labels.kind_label(ticket.kind), "channel": labels.channel_label(ticket.channel),
+            "kind": label(ticket.kind), "channel": label(ticket.channel),
             "category": ticket.category.name(locale) if ticket.category else "",
             "district": ticket.district.name(locale) if ticket.district else "",
-            "status": labels.state_label(ticket.status)}
+            "status": label(ticket.status)}
 
 
 def _entity_value(row, column: str, locale: str):
@@ -95,13 +95,13 @@ def _entity_value(row, column: str, locale: str):
     if column == "department":
         return row.department.name(locale)
     if column == "role":
-        return texts.assignment_role_label(row.role)
+        return label(row.role)
     if column == "assignment_status":
-        return labels.state_label(row.status, assignment=True)
+        return label(row.status)
     if column == "satisfaction":
-        return labels.satisfaction_label(row.satisfaction) if row.satisfaction else None
+        return label(row.satisfaction) if row.satisfaction else None
     if column == "routing_rule":
-        return labels.rule_label(row.routing_rule) if row.routing_rule else None
+        return label(row.routing_rule) if row.routing_rule else None
     return getattr(row, column)
 
 

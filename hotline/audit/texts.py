@@ -80,15 +80,9 @@ ENTITY_COLUMNS = {
 }
 RANKING_COLUMNS = [_l("Rank"), _l("Handling department"), _l("Response rate"), _l("Resolution rate"),
                    _l("Satisfaction rate"), _l("Score"), _l("Change")]
-ROLES = {"lead": _l("Lead"), "co": _l("Co-handler")}
 
 
 def yes_no(value: bool) -> str:
     """Yes or no in the current language."""
     return _("Yes") if value else _("No")
 
-
-def assignment_role_label(role) -> str:
-    """主办 or 协办."""
-    value = str(getattr(role, "value", role))
-    return str(ROLES.get(value, value))

@@ -1,7 +1,6 @@
 """Users and their roles; their login sessions; failed logins and the lockouts they caused."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,17 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
-
-
-class UserRole(enum.StrEnum):
-    """The four roles of DOMAIN.md, and the two of its "Face-to-face" section."""
-
-    OPERATOR = "operator"  # 话务员
-    HANDLER = "handler"  # 承办人员
-    SUPERVISOR = "supervisor"  # 督办人员
-    ADMIN = "admin"  # 管理员
-    LEADER = "leader"  # 一把手: a county head or zone secretary who convenes coordination meetings
-    COMMISSIONER = "commissioner"  # 项目服务专员: an official assigned to a key project
+from hotline.roles import ACCOUNT_ROLES, Role
 
 
 class User(UserMixin, db.Model):
@@ -36,7 +25,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[UserRole] = mapped_column(enum_column(UserRole, "user_role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role", ACCOUNT_ROLES))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -75,7 +64,7 @@ class User(UserMixin, db.Model):
         """Whether ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
-    def has_role(self, *roles: UserRole | str) -> bool:
+    def has_role(self, *roles: Role | str) -> bool:
         """Whether the user holds one of ``roles``."""
         return self.role in roles
 

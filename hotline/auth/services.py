@@ -9,11 +9,12 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.auth import sessions, throttle
-from hotline.auth.models import LoginFailure, LoginLockout, User, UserRole
+from hotline.auth.models import LoginFailure, LoginLockout, User
 from hotline.db import transactional, utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.http import MAX_ID
+from hotline.roles import Role
 
 #: One hash per hashing method, checked when the username is unknown so that the answer takes as
 #: long as for a known user with a wrong password (no telling which usernames exist).
@@ -159,7 +160,7 @@ def create_user(*, username: str, display_name: str, password: str, role: str,
     username = username.strip()
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise UserError("username_taken", "username")
-    user = User(username=username, display_name=display_name.strip(), role=UserRole(role), locale=locale)
+    user = User(username=username, display_name=display_name.strip(), role=Role(role), locale=locale)
     _set_department(user, department_id)
     user.set_password(password)
     db.session.add(user)
@@ -173,7 +174,7 @@ def update_user(user: User, *, display_name: str, role: str, department_id: int 
     deactivation ends every session of the user (remembered logins included)."""
     deactivated = user.active and not active
     user.display_name = display_name.strip()
-    user.role = UserRole(role)
+    user.role = Role(role)
     user.locale = locale
     user.active = active
     _set_department(user, department_id)
@@ -186,7 +187,7 @@ def update_user(user: User, *, display_name: str, role: str, department_id: int 
 
 
 def _set_department(user: User, department_id: int | None) -> None:
-    if user.role != UserRole.HANDLER:
+    if user.role != Role.handler:
         user.department_id = None
         return
     if not department_id:

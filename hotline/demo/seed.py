@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.demo import data
 from hotline.directory.models import (
     Category,
@@ -15,6 +15,7 @@ from hotline.directory.models import (
     TimeLimitPolicy,
 )
 from hotline.extensions import db
+from hotline.roles import Role
 from hotline.worktime.limits import Policy
 
 STANDARD_POLICY = "standard"
@@ -79,7 +80,7 @@ def seed_users(departments: dict[str, Department]) -> None:
         user = db.session.scalar(select(User).where(User.username == u.username))
         if user is not None:
             continue
-        user = User(username=u.username, display_name=u.display_name, role=UserRole(u.role),
+        user = User(username=u.username, display_name=u.display_name, role=Role(u.role),
                     locale="en" if u.locale.startswith("en") else "zh_CN",
                     department_id=departments[u.department_code].id if u.department_code else None)
         user.set_password(data.DEMO_PASSWORD)

@@ -1,25 +1,25 @@
 """Reference data an admin maintains: districts, departments, categories, policies, routing table."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import UTCDateTime, enum_column, utcnow
+from hotline.enums import N_, LabelledEnum
 from hotline.extensions import db
 
 
-class DepartmentKind(enum.StrEnum):
+class DepartmentKind(LabelledEnum):
     """What sort of body a department is."""
 
-    CITY_DEPARTMENT = "city_department"
-    COUNTY = "county"
-    DEVELOPMENT_ZONE = "development_zone"
-    DISCIPLINE_COMMISSION = "discipline_commission"
-    PUBLIC_UTILITY = "public_utility"
-    HOTLINE_CENTRE = "hotline_centre"
+    CITY_DEPARTMENT = "city_department", N_("City department")
+    COUNTY = "county", N_("County or district")
+    DEVELOPMENT_ZONE = "development_zone", N_("Development zone")
+    DISCIPLINE_COMMISSION = "discipline_commission", N_("Discipline commission")
+    PUBLIC_UTILITY = "public_utility", N_("Public utility")
+    HOTLINE_CENTRE = "hotline_centre", N_("Hotline centre")
 
 
 class District(db.Model):

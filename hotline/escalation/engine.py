@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, exists, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.escalation import ladder, services
 from hotline.escalation.ladder import Effect, Step
@@ -23,6 +23,7 @@ from hotline.extensions import db
 from hotline.meetings import rules as meeting_rules
 from hotline.meetings.models import Decision
 from hotline.notifications.services import notify_department, notify_users
+from hotline.roles import Role
 from hotline.tickets import events
 from hotline.tickets.intake import lock_ticket
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
@@ -55,7 +56,7 @@ def _record(target_type: str, target_id: int, step: str, data: dict) -> bool:
 
 def supervisor_ids() -> list[int]:
     """The active supervisors, who are told of breaches and supervision."""
-    return list(db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)))
+    return list(db.session.scalars(select(User.id).where(User.role == Role.supervisor, User.active)))
 
 
 _supervisors = supervisor_ids
@@ -142,7 +143,7 @@ def apply_callback_step(ticket_id: int, now: datetime | None = None) -> bool:
         return False
     events.record(ticket, "escalation_callback_breach", actor_id=None, at=now,
                   data={"due_at": ticket.callback_due_at.isoformat()})
-    operators = db.session.scalars(select(User.id).where(User.role == UserRole.OPERATOR, User.active)).all()
+    operators = db.session.scalars(select(User.id).where(User.role == Role.operator, User.active)).all()
     notify_users(operators, kind="escalation_callback_breach", ticket_id=ticket.id, data={"ticket": ticket.number})
     db.session.commit()
     return True

@@ -7,7 +7,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.escalation import batch, engine, outbox, recompute
 from hotline.escalation.models import EscalationStep
@@ -15,6 +15,7 @@ from hotline.extensions import db
 from hotline.job_runtime import job
 from hotline.notifications.services import notify_users
 from hotline.queue import enqueue, get_queue
+from hotline.roles import Role
 from hotline.worktime.calendar import calendar_warning_years
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def check_calendar_coverage() -> list[int]:
         except IntegrityError:
             db.session.rollback()
             continue
-        admins = db.session.scalars(select(User.id).where(User.role == UserRole.ADMIN, User.active)).all()
+        admins = db.session.scalars(select(User.id).where(User.role == Role.admin, User.active)).all()
         notify_users(admins, kind="calendar_missing", data={"year": year})
         db.session.commit()
         warned.append(year)

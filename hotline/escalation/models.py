@@ -9,24 +9,35 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import UTCDateTime, enum_column, utcnow
+from hotline.enums import N_, LabelledEnum
 from hotline.extensions import db
 
 
-class CaseStatus(enum.StrEnum):
+class CaseStatus(LabelledEnum):
     """A supervision case is open until cleared, or escalated to the next level."""
 
-    OPEN = "open"
-    ESCALATED = "escalated"
-    CLEARED = "cleared"
+    OPEN = "open", N_("Open")
+    ESCALATED = "escalated", N_("Escalated")
+    CLEARED = "cleared", N_("Cleared")
 
 
-class SupervisionActionKind(enum.StrEnum):
+class SupervisionActionKind(LabelledEnum):
     """What a supervisor records on a case."""
 
-    NOTICE = "notice"  # 督办通知
-    INTERVIEW = "interview"  # 约谈
-    ACCOUNTABILITY = "accountability"  # 问责
-    CLEAR = "clear"
+    NOTICE = "notice", N_("Supervision notice")  # 督办通知
+    INTERVIEW = "interview", N_("Interview (约谈)")  # 约谈
+    ACCOUNTABILITY = "accountability", N_("Accountability referral (问责)")  # 问责
+    CLEAR = "clear", N_("Cleared")
+
+
+class Trigger(LabelledEnum):
+    """Why a supervision case was opened (stored as its value in ``SupervisionCase.trigger``)."""
+
+    REPEAT = "repeat", N_("Repeat complaint")  # 屡诉: the matter came back
+    RESOLVE_BREACH = "resolve_breach", N_("Resolution limit breached")
+    UNSATISFIED_CALLBACK = "unsatisfied_callback", N_("Unsatisfied callback")
+    LEVEL_BREACH = "level_breach", N_("Previous level not cleared")
+    DECISION_BREACH = "decision_breach", N_("Meeting decision deadline breached")  # a coordination meeting's
 
 
 class SupervisionCase(db.Model):

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.extensions import db
+from hotline.roles import Role
 from hotline.tickets.models import Assignment, Ticket
-from hotline.tickets.states import TicketState
+from hotline.tickets.states import AssignmentState, TicketState
 from hotline.worktime.calendar import calendar_warning_years
 
 
@@ -26,11 +27,18 @@ class HomeSummary:
     missing_calendar_years: list[int] = field(default_factory=list)
     todo: list[tuple[str, int, str]] = field(default_factory=list)  # (what, how many, endpoint)
 
+    @property
+    def counts(self) -> list[tuple[TicketState | AssignmentState, int]]:
+        """The states that have tickets (or assignments), in the order of their lifecycle, with counts."""
+        if self.scope == "department":
+            return [(s, self.assignment_states[s]) for s in AssignmentState if self.assignment_states.get(s)]
+        return [(s, self.ticket_states[s]) for s in TicketState if self.ticket_states.get(s)]
+
 
 def home_summary(user: User) -> HomeSummary:
     """Counts of tickets (all, or the handler's department's assignments) by state."""
     summary = HomeSummary()
-    if user.role == UserRole.HANDLER:
+    if user.role == Role.handler:
         rows = db.session.execute(
             select(Assignment.status, func.count()).where(Assignment.department_id == user.department_id)
             .group_by(Assignment.status)
@@ -40,9 +48,9 @@ def home_summary(user: User) -> HomeSummary:
     else:
         rows = db.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
         summary.ticket_states = {str(s): n for s, n in rows}
-    if user.role in (UserRole.ADMIN, UserRole.SUPERVISOR):
+    if user.role in (Role.admin, Role.supervisor):
         summary.missing_calendar_years = calendar_warning_years()
-    if user.role == UserRole.OPERATOR:
+    if user.role == Role.operator:
         summary.todo = operator_todo(user, utcnow(), current_app.config["TIMEZONE"])
     return summary
 

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from hotline import citytime
-from hotline.meetings import labels
+from hotline.labels import label
 from hotline.tickets import confidential
 
 HEAD = ("序号", "工单编号", "事项", "企业", "会议结论", "决定事项", "责任单位", "完成标准", "办结时限", "状态")
@@ -23,7 +23,7 @@ def minutes_workbook(meeting) -> BytesIO:
     book = Workbook()
     sheet = book.active
     sheet.title = "会议纪要"
-    sheet.append([f"{labels.kind_label(meeting.kind)}：{meeting.title}"])
+    sheet.append([f"{label(meeting.kind)}：{meeting.title}"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(["召集人", meeting.convener.display_name, "时间", _local(meeting.held_at), "地点", meeting.place])
     sheet.append(["参会单位", "、".join(d.name_zh for d in meeting.departments)])
@@ -37,12 +37,12 @@ def minutes_workbook(meeting) -> BytesIO:
     for n, item in enumerate(meeting.items, 1):
         ticket = item.ticket
         enterprise = ticket.enterprise_name if not ticket.confidential else "匿名"
-        base = [n, ticket.number, confidential.subject(ticket), enterprise, labels.outcome_label(item.outcome)]
+        base = [n, ticket.number, confidential.subject(ticket), enterprise, label(item.outcome)]
         if not item.decisions:
             sheet.append(base + ["", "", "", "", ""])
         for d in item.decisions:
             sheet.append(base + [d.text, d.department.name_zh, d.done_means, _local(d.due_at),
-                                 labels.decision_state_label(d.status)])
+                                 label(d.status)])
     for column, width in zip("ABCDEFGHIJ", (6, 16, 36, 24, 14, 40, 22, 30, 18, 10)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=8):

@@ -1,20 +1,12 @@
-"""Translated labels of the meetings package: kinds, states, events, notices, refusals."""
+"""Texts of the meetings package that are no enumeration: events, notices, refusals, agenda reasons (its
+kinds and states carry their labels on their enumerations, :mod:`hotline.meetings.rules`)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-ROLES = {"leader": _l("Leader"), "commissioner": _l("Project service commissioner")}
+from hotline.labels import label
 
-KINDS = {"breakfast": _l("Breakfast meeting (早餐会)"), "afternoon_tea": _l("Afternoon tea (下午茶)"),
-         "evening_salon": _l("Evening salon (夜沙龙)"), "on_site": _l("On-site office (现场办公)"),
-         "other": _l("Other meeting")}
-MEETING_STATES = {"scheduled": _l("Scheduled"), "held": _l("Held"), "cancelled": _l("Cancelled")}
-OUTCOMES = {"pending": _l("To discuss"), "settled": _l("Settled at the table"),
-            "carried_over": _l("Carried over to a later meeting")}
-DECISION_STATES = {"open": _l("To be carried out"), "done": _l("Done"), "cancelled": _l("Cancelled")}
-MILESTONES = {"signed": _l("Signed"), "approvals": _l("Approvals"), "land": _l("Land"),
-              "construction": _l("Construction"), "production": _l("Production")}
 REASONS = {"joint_past_half": _l("joint ticket past half its limit"),
            "supervision_level": _l("supervision level 2–3"), "two_returns": _l("returned twice")}
 
@@ -61,7 +53,6 @@ ERRORS = {
     "note_required": _l("Please write the note."),
 }
 
-TRIGGERS = {"decision_breach": _l("Meeting decision deadline breached")}
 DEADLINE_STEPS = {"decision": _l("meeting decision due by")}
 
 
@@ -70,49 +61,22 @@ def _lookup(table: dict, value) -> str:
     return str(table.get(value, value))
 
 
-def kind_label(kind) -> str:
-    """A meeting kind's name."""
-    return _lookup(KINDS, kind)
-
-
-def meeting_state_label(state) -> str:
-    """A meeting's state."""
-    return _lookup(MEETING_STATES, state)
-
-
-def outcome_label(outcome) -> str:
-    """What a meeting made of a matter."""
-    return _lookup(OUTCOMES, outcome)
-
-
-def decision_state_label(state) -> str:
-    """A decision's state."""
-    return _lookup(DECISION_STATES, state)
-
-
-def milestone_label(kind) -> str:
-    """A project milestone's name."""
-    return _lookup(MILESTONES, kind)
-
-
 def reason_label(reason) -> str:
     """Why a ticket is suggested for an agenda."""
     return _lookup(REASONS, reason)
 
 
 def install() -> None:
-    """Add this package's events, notices, refusals, roles and triggers to the app's label tables
+    """Add this package's events, notices, refusals and deadline steps to the app's text tables
     (:mod:`hotline.labels`), so the ticket history, the notices and refusals name them (from the factory)."""
     from hotline import labels
 
     labels.EVENTS.update(EVENTS)
     labels.NOTIFICATIONS.update(NOTIFICATIONS)
     labels.DOMAIN_ERRORS.update(ERRORS)
-    labels.ROLES.update(ROLES)
-    labels.TRIGGERS.update(TRIGGERS)
     labels.DEADLINE_STEPS.update(DEADLINE_STEPS)
 
 
 def meeting_name(meeting) -> str:
     """A meeting as people name it: its kind and title."""
-    return _("%(kind)s: %(title)s", kind=kind_label(meeting.kind), title=meeting.title)
+    return _("%(kind)s: %(title)s", kind=label(meeting.kind), title=meeting.title)

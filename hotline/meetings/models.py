@@ -2,7 +2,6 @@
 milestones, service commissioners (项目服务专员), visits and notes."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.auth.models import User
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Department
+from hotline.enums import N_, LabelledEnum
 from hotline.extensions import db
 from hotline.meetings.rules import DecisionState, ItemOutcome, MeetingKind, MeetingState
 from hotline.tickets.models import Ticket
@@ -109,14 +109,14 @@ class Decision(db.Model):
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
 
-class MilestoneKind(enum.StrEnum):
+class MilestoneKind(LabelledEnum):
     """A key project's milestones, in order."""
 
-    signed = "signed"  # 签约
-    approvals = "approvals"  # 审批
-    land = "land"  # 供地
-    construction = "construction"  # 开工
-    production = "production"  # 投产
+    signed = "signed", N_("Signed")  # 签约
+    approvals = "approvals", N_("Approvals")  # 审批
+    land = "land", N_("Land")  # 供地
+    construction = "construction", N_("Construction")  # 开工
+    production = "production", N_("Production")  # 投产
 
 
 class Project(db.Model):

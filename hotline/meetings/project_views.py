@@ -8,13 +8,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hotline import citytime
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import transaction, utcnow
 from hotline.extensions import db
-from hotline.labels import domain_error_text
-from hotline.meetings import forms, labels, projects
+from hotline.labels import domain_error_text, label
+from hotline.meetings import forms, projects
 from hotline.meetings.models import Milestone, Project, ProjectNote, ProjectTicket, ProjectVisit
 from hotline.meetings.rules import MeetingRefused
+from hotline.roles import Role
 from hotline.security import roles_required
 from hotline.tickets import confidential
 from hotline.tickets import queries as ticket_queries
@@ -38,7 +39,7 @@ def _today():
 def _project_or_404(project_id: int) -> Project:
     """The project; a commissioner reaches only the projects they serve (others are not found)."""
     project = db.session.get(Project, project_id)
-    if project is None or (current_user.role == UserRole.COMMISSIONER and project.commissioner_id != current_user.id):
+    if project is None or (current_user.role == Role.commissioner and project.commissioner_id != current_user.id):
         abort(404)
     return project
 
@@ -47,7 +48,7 @@ def _project_or_404(project_id: int) -> Project:
 @roles_required(*READERS)
 def index():
     """Key projects (a commissioner: the ones they serve)."""
-    if current_user.role == UserRole.COMMISSIONER:
+    if current_user.role == Role.commissioner:
         rows = projects.commissioner_projects(current_user)
     else:
         rows = list(db.session.scalars(select(Project).order_by(Project.name)))
@@ -61,7 +62,7 @@ def new():
     """Register a key project with its commissioner and milestones."""
     form = forms.ProjectForm()
     form.commissioner_id.choices = choices([("", "—")] + [(u.id, u.display_name) for u in db.session.scalars(
-        select(User).where(User.role == UserRole.COMMISSIONER, User.active).order_by(User.display_name))])
+        select(User).where(User.role == Role.commissioner, User.active).order_by(User.display_name))])
     if form.validate_on_submit():
         try:
             with transaction():
@@ -79,7 +80,7 @@ def new():
 
 def _page_forms(project: Project):
     link = forms.LinkForm(prefix="link")
-    link.milestone_id.choices = choices([("", "—")] + [(m.id, labels.milestone_label(m.kind))
+    link.milestone_id.choices = choices([("", "—")] + [(m.id, label(m.kind))
                                                        for m in project.milestones])
     return {"link": link, "visit": forms.VisitForm(prefix="visit"), "note": forms.NoteForm(prefix="note"),
             "reached": forms.ReachedForm(prefix="reached")}

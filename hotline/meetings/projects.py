@@ -13,13 +13,14 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.directory import reference
 from hotline.extensions import db
 from hotline.meetings.models import Milestone, MilestoneKind, Project, ProjectNote, ProjectTicket, ProjectVisit
 from hotline.meetings.rules import MeetingRefused
 from hotline.notifications.models import Notification
+from hotline.roles import Role
 from hotline.tickets import events
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.intake import lock_ticket
@@ -33,7 +34,7 @@ def create_project(*, name: str, enterprise_name: str, credit_code: str | None, 
         raise MeetingRefused("project_name_required")
     if commissioner_id is not None:
         user = db.session.get(User, commissioner_id)
-        if user is None or user.role != UserRole.COMMISSIONER:
+        if user is None or user.role != Role.commissioner:
             raise MeetingRefused("commissioner_role_required")
     if db.session.scalar(select(Project.id).where(Project.name == name.strip())):
         raise MeetingRefused("project_exists")

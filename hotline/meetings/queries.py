@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.meetings import rules
 from hotline.meetings.models import AgendaItem, Decision, Meeting
 from hotline.meetings.rules import DecisionState
+from hotline.roles import Role
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
 from hotline.tickets.states import LIVE_ASSIGNMENT_STATES, OPEN_TICKET_STATES, AssignmentState
 
@@ -33,7 +34,7 @@ def meeting(meeting_id: int) -> Meeting | None:
 
 def leaders() -> list[User]:
     """Active leaders, who convene meetings."""
-    return list(db.session.scalars(select(User).where(User.role == UserRole.LEADER, User.active)
+    return list(db.session.scalars(select(User).where(User.role == Role.leader, User.active)
                                    .order_by(User.display_name)))
 
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from hotline.enums import N_, LabelledEnum
 from hotline.worktime.clock import WorkingClock
 from hotline.worktime.limits import Limit, Unit
 
@@ -39,22 +40,22 @@ WARN_RATIO = 0.75
 MAX_DECISION_DAYS = 60
 
 
-class MeetingKind(StrEnum):
+class MeetingKind(LabelledEnum):
     """The kinds of government–enterprise meeting."""
 
-    breakfast = "breakfast"  # 早餐会
-    afternoon_tea = "afternoon_tea"  # 下午茶
-    evening_salon = "evening_salon"  # 夜沙龙
-    on_site = "on_site"  # 现场办公
-    other = "other"
+    breakfast = "breakfast", N_("Breakfast meeting (早餐会)")  # 早餐会
+    afternoon_tea = "afternoon_tea", N_("Afternoon tea (下午茶)")  # 下午茶
+    evening_salon = "evening_salon", N_("Evening salon (夜沙龙)")  # 夜沙龙
+    on_site = "on_site", N_("On-site office (现场办公)")  # 现场办公
+    other = "other", N_("Other meeting")
 
 
-class MeetingState(StrEnum):
+class MeetingState(LabelledEnum):
     """State of a meeting."""
 
-    scheduled = "scheduled"
-    held = "held"
-    cancelled = "cancelled"
+    scheduled = "scheduled", N_("Scheduled")
+    held = "held", N_("Held")
+    cancelled = "cancelled", N_("Cancelled")
 
 
 class MeetingAction(StrEnum):
@@ -66,12 +67,12 @@ class MeetingAction(StrEnum):
     decide = "decide"
 
 
-class ItemOutcome(StrEnum):
+class ItemOutcome(LabelledEnum):
     """What a meeting made of one matter on its agenda."""
 
-    pending = "pending"
-    settled = "settled"  # settled at the table
-    carried_over = "carried_over"  # back at a later meeting
+    pending = "pending", N_("To discuss")
+    settled = "settled", N_("Settled at the table")  # settled at the table
+    carried_over = "carried_over", N_("Carried over to a later meeting")  # back at a later meeting
 
 
 class ItemAction(StrEnum):
@@ -81,12 +82,12 @@ class ItemAction(StrEnum):
     carry_over = "carry_over"
 
 
-class DecisionState(StrEnum):
+class DecisionState(LabelledEnum):
     """State of a decision."""
 
-    open = "open"
-    done = "done"
-    cancelled = "cancelled"
+    open = "open", N_("To be carried out")
+    done = "done", N_("Done")
+    cancelled = "cancelled", N_("Cancelled")
 
 
 class DecisionAction(StrEnum):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import utcnow
 from hotline.directory.models import Department
 from hotline.directory.reference import request_clock
@@ -27,6 +27,7 @@ from hotline.meetings.rules import (
     MeetingState,
 )
 from hotline.notifications.services import notify_department, notify_users
+from hotline.roles import Role
 from hotline.tickets import events
 from hotline.tickets import intake as ticket_services
 from hotline.tickets.models import Ticket
@@ -42,14 +43,14 @@ def actor_of(user: User | None, meeting: Meeting | None = None) -> Actor:
         return Actor.supervisor  # the system or a seed acts with a supervisor's rights
     if meeting is not None and user.id == meeting.convener_id:
         return Actor.convener
-    if user.role == UserRole.SUPERVISOR:
+    if user.role == Role.supervisor:
         return Actor.supervisor
     return Actor.other
 
 
 def may_schedule(user: User) -> bool:
     """Supervisors and leaders schedule meetings."""
-    return user.role in (UserRole.SUPERVISOR, UserRole.LEADER)
+    return user.role in (Role.supervisor, Role.leader)
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -70,7 +71,7 @@ def schedule(*, kind: str, title: str, convener_id: int, held_at: datetime, plac
     if actor is not None and not may_schedule(actor):
         raise MeetingRefused("role_not_allowed")
     convener = db.session.get(User, convener_id)
-    if convener is None or convener.role != UserRole.LEADER or not convener.active:
+    if convener is None or convener.role != Role.leader or not convener.active:
         raise MeetingRefused("convener_must_be_leader")
     if not title.strip():
         raise MeetingRefused("title_required")
@@ -229,7 +230,7 @@ def _decision(decision_id: int) -> tuple[Ticket, Decision]:
 
 def decision_actor(user: User | None, decision: Decision) -> Actor:
     """Who ``user`` is for a decision: a handler of its department, its meeting's convener, a supervisor."""
-    if user is not None and user.role == UserRole.HANDLER:
+    if user is not None and user.role == Role.handler:
         return Actor.handler if user.department_id == decision.department_id else Actor.other
     return actor_of(user, decision.meeting)
 

@@ -14,10 +14,10 @@ from hotline.db import transaction, utcnow
 from hotline.directory.models import Category
 from hotline.directory.queries import departments, districts
 from hotline.extensions import db
-from hotline.labels import domain_error_text
-from hotline.meetings import exports, forms, labels, measures, queries, rules, services
+from hotline.labels import domain_error_text, enum_choices
+from hotline.meetings import exports, forms, measures, queries, rules, services
 from hotline.meetings.models import AgendaItem, Decision
-from hotline.meetings.rules import MeetingRefused
+from hotline.meetings.rules import MeetingKind, MeetingRefused
 from hotline.security import roles_required
 from hotline.tickets import confidential
 from hotline.tickets.forms import choices
@@ -49,7 +49,7 @@ def index():
 def _meeting_form() -> forms.MeetingForm:
     form = forms.MeetingForm()
     locale = str(get_locale())
-    form.kind.choices = choices(list(labels.KINDS.items()))
+    form.kind.choices = choices(enum_choices(MeetingKind))
     form.convener_id.choices = choices([(u.id, u.display_name) for u in queries.leaders()])
     form.department_ids.choices = choices([(d.id, d.name(locale)) for d in departments() if d.active])
     if request.method == "GET" and current_user.role == "leader":

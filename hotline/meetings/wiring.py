@@ -13,7 +13,7 @@ def install(app) -> None:
       ticket is resolved or closed (a ticket with an open decision is neither);
     - the ticket page lists the meetings the ticket was on and their decisions;
     - the ticket history, notices and refusals name this package's events (:func:`labels.install`),
-      and the templates get this package's label helpers;
+      and the templates get this package's text helpers (its enumerations' labels go through ``label``);
     The ``before_flush`` session hook that tells project commissioners of new tickets, warnings and
     escalations on their enterprise's tickets (:func:`hotline.meetings.projects.notify_commissioners`)
     is installed with every other listener by :func:`hotline.hooks.install_session_hooks`.
@@ -21,8 +21,4 @@ def install(app) -> None:
     register_finish_check(app, "open_decisions", services.open_decisions_refusal)
     register_detail_extra(app, "meetings", queries.of_ticket)
     labels.install()
-    app.jinja_env.globals.update(
-        meeting_kind_label=labels.kind_label, meeting_state_label=labels.meeting_state_label,
-        outcome_label=labels.outcome_label, decision_state_label=labels.decision_state_label,
-        candidate_reason_label=labels.reason_label, meeting_name=labels.meeting_name,
-        milestone_label=labels.milestone_label)
+    app.jinja_env.globals.update(candidate_reason_label=labels.reason_label, meeting_name=labels.meeting_name)

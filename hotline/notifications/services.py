@@ -78,7 +78,8 @@ def write_deliveries(session) -> list[Delivery]:
 
 def _staff_deliveries(session, notices: list) -> list[Delivery]:
     """E-mail and SMS deliveries of staff notices: three queries (contacts, users, preferences)."""
-    from hotline.auth.models import User, UserRole
+    from hotline.auth.models import User
+    from hotline.roles import Role
 
     user_ids = {uid for ids, *_ in notices for uid in ids}
     contacts = {c.user_id: c for c in session.scalars(select(ContactPoint).where(ContactPoint.user_id.in_(user_ids)))}
@@ -100,7 +101,7 @@ def _staff_deliveries(session, notices: list) -> list[Delivery]:
             user, contact = users.get(uid), contacts.get(uid)
             if user is None:
                 continue
-            handler = user.role == UserRole.HANDLER
+            handler = user.role == Role.handler
             channels = rules.staff_channels(kind, is_handler=handler, user_pref=by_user.get((uid, kind)),
                                             department_pref=by_department.get((user.department_id, kind)))
             for channel in channels:
@@ -131,11 +132,12 @@ def _caller_delivery(notice: CallerNotice) -> Delivery:
 
 def handlers_of(department_ids) -> dict[int, list[int]]:
     """Active handlers' ids per department, in one query."""
-    from hotline.auth.models import User, UserRole
+    from hotline.auth.models import User
+    from hotline.roles import Role
 
     out: dict[int, list[int]] = {}
     rows = db.session.execute(select(User.department_id, User.id).where(
-        User.department_id.in_(set(department_ids)), User.active, User.role == UserRole.HANDLER))
+        User.department_id.in_(set(department_ids)), User.active, User.role == Role.handler))
     for dept, uid in rows:
         out.setdefault(dept, []).append(uid)
     return out
@@ -143,10 +145,11 @@ def handlers_of(department_ids) -> dict[int, list[int]]:
 
 def notify_department(department_id: int, *, kind: str, data: dict, ticket_id: int | None = None) -> None:
     """Notify every active handler of a department (the caller commits)."""
-    from hotline.auth.models import User, UserRole
+    from hotline.auth.models import User
+    from hotline.roles import Role
 
     users = db.session.scalars(select(User.id).where(User.department_id == department_id, User.active,
-                                                     User.role == UserRole.HANDLER)).all()
+                                                     User.role == Role.handler)).all()
     notify_users(users, kind=kind, data=data, ticket_id=ticket_id)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hotline.auth.models import UserRole
+from hotline.roles import Role
 from hotline.tickets import redaction
 from hotline.tickets.models import Ticket
 
 #: The roles that may reveal a confidential caller's identity (each reveal is recorded).
-REVEALING_ROLES = (UserRole.OPERATOR, UserRole.SUPERVISOR)
+REVEALING_ROLES = (Role.operator, Role.supervisor)
 
 
 def may_see_identity(user) -> bool:

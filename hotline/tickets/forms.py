@@ -19,14 +19,11 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select
 
+from hotline.labels import enum_choices
 from hotline.tickets import intake_rules
 from hotline.tickets.identity import clean_text
-
-CHANNELS = [("phone", _l("Phone")), ("12345", _l("Transferred from 12345")), ("web", _l("Web form")),
-            ("email", _l("Email")), ("walk_in", _l("Walk-in")), ("api", _l("API / Open311"))]
-KINDS = [("complaint", _l("Complaint")), ("report", _l("Report of misconduct")), ("inquiry", _l("Inquiry")),
-         ("help", _l("Help request")), ("suggestion", _l("Suggestion"))]
-URGENCIES = [("normal", _l("Normal")), ("urgent", _l("Urgent")), ("emergency", _l("Emergency"))]
+from hotline.tickets.models import Channel, Kind
+from hotline.worktime.limits import Urgency
 
 CREDIT_CODE_ERRORS = {
     "length": _l("A unified social credit code has 18 characters."),
@@ -124,7 +121,7 @@ class IntakeForm(FlaskForm):
     """
 
     intake_key = HiddenField()
-    channel = SelectField(_l("Channel"), choices=choices(CHANNELS), default="phone")
+    channel = SelectField(_l("Channel"), choices=choices(enum_choices(Channel)), default="phone")
     caller_phone = StringField(_l("Caller's phone"), filters=[single_line],
                                render_kw=_limit("caller_phone", autofocus=True, inputmode="tel", autocomplete="off"))
     caller_name = StringField(_l("Caller's name"), filters=[single_line], render_kw=_limit("caller_name"))
@@ -135,9 +132,9 @@ class IntakeForm(FlaskForm):
     district = SelectField(_l("County or district"), validate_choice=False, widget=OptionCachingSelect())
     respondent = StringField(_l("Body complained about (被反映单位)"), filters=[single_line],
                              render_kw=_limit("respondent", autocomplete="off", list="respondent-options"))
-    kind = SelectField(_l("Kind"), choices=choices(KINDS), default="complaint")
+    kind = SelectField(_l("Kind"), choices=choices(enum_choices(Kind)), default="complaint")
     category = SelectField(_l("Category"), validate_choice=False, widget=OptionCachingSelect())
-    urgency = SelectField(_l("Urgency"), choices=choices(URGENCIES), default="normal")
+    urgency = SelectField(_l("Urgency"), choices=choices(enum_choices(Urgency)), default="normal")
     subject = StringField(_l("Subject"), filters=[single_line], render_kw=_limit("subject", required=True))
     description = TextAreaField(_l("What happened"), filters=[multi_line], render_kw=_limit(
         "description", required=True, minlength=intake_rules.DESCRIPTION_MIN, rows=6))

@@ -19,6 +19,7 @@ from hotline.directory import reference
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import handlers_of, notify_caller, notify_users
+from hotline.roles import Role
 from hotline.tickets import events, intake_rules, lookup, numbers, repeats, supervision
 from hotline.tickets.identity import normalize_enterprise_name
 from hotline.tickets.models import (
@@ -32,7 +33,6 @@ from hotline.tickets.models import (
 from hotline.tickets.routing import Decision, Matter, RepeatLink, RoutingError, Rule, decide, override
 from hotline.tickets.states import (
     AssignmentState,
-    Role,
     TicketAction,
     TicketState,
     check_round_invariant,

@@ -9,11 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.db import transactional, utcnow
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
 from hotline.notifications.services import notify_caller, notify_department, notify_users
+from hotline.roles import Role
 from hotline.tickets import events, guards, states, supervision
 from hotline.tickets.intake import (
     lock_ticket,
@@ -26,6 +27,7 @@ from hotline.tickets.models import (
     AssignmentRole,
     Callback,
     ContactAttempt,
+    ContactMethod,
     Extension,
     ExtensionStatus,
     Satisfaction,
@@ -36,7 +38,6 @@ from hotline.tickets.states import (
     AssignmentAction,
     AssignmentState,
     DomainError,
-    Role,
     TicketAction,
     TicketState,
     assignment_transition,
@@ -44,7 +45,7 @@ from hotline.tickets.states import (
 )
 from hotline.worktime.limits import ExtensionRefused, assignment_deadlines, callback_due, can_extend
 
-CONTACT_METHODS = ("phone", "visit", "sms", "via_centre", "other")
+CONTACT_METHODS = tuple(m.value for m in ContactMethod)
 
 
 def _locked_assignment(assignment_id: int) -> tuple[Ticket, Assignment]:
@@ -58,7 +59,7 @@ def _locked_assignment(assignment_id: int) -> tuple[Ticket, Assignment]:
 
 def _check_handler(assignment: Assignment, actor: User | None) -> None:
     """Only a handler of the assignment's own department acts on it (None = the system or a seed)."""
-    if actor is not None and (actor.role != UserRole.HANDLER or actor.department_id != assignment.department_id):
+    if actor is not None and (actor.role != Role.handler or actor.department_id != assignment.department_id):
         raise DomainError("not_your_department")
 
 
@@ -141,7 +142,7 @@ def request_extension(assignment_id: int, *, days: int, reason: str, actor: User
     db.session.add(ext)
     events.record(ticket, "extension_requested", actor_id=actor.id if actor else None, assignment_id=a.id,
                   at=now, data={"days": days, "reason": ext.reason})
-    supervisors = db.session.scalars(select(User.id).where(User.role == UserRole.SUPERVISOR, User.active)).all()
+    supervisors = db.session.scalars(select(User.id).where(User.role == Role.supervisor, User.active)).all()
     notify_users(supervisors, kind="extension_requested", ticket_id=ticket.id,
                  data={"ticket": ticket.number, "days": days})
     return ext
@@ -159,7 +160,7 @@ def decide_extension(extension_id: int, *, approve: bool, note: str, actor: User
     db.session.refresh(ext)
     if ext.status != ExtensionStatus.PENDING:
         raise DomainError("extension_already_decided")
-    if actor is not None and actor.role != UserRole.SUPERVISOR:
+    if actor is not None and actor.role != Role.supervisor:
         raise DomainError("role_not_allowed")
     ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     ext.decided_at, ext.decided_by_id, ext.decision_note = now, actor.id if actor else None, note.strip()

@@ -1,7 +1,6 @@
 """Tickets (工单), their chains, assignments (派单), contacts, extensions, callbacks, events."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.auth.models import User
 from hotline.db import UTCDateTime, enum_column, utcnow
 from hotline.directory.models import Category, Department, District
+from hotline.enums import N_, LabelledEnum
 from hotline.extensions import db
 from hotline.tickets.routing import Rule
 from hotline.tickets.states import LIVE_ASSIGNMENT_STATES, AssignmentState, TicketState
@@ -33,48 +33,58 @@ from hotline.worktime.limits import Urgency
 LIVE_ASSIGNMENT_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(LIVE_ASSIGNMENT_STATES)))
 
 
-class Channel(enum.StrEnum):
-    """How the matter reached the hotline."""
+class Channel(LabelledEnum):
+    """How the matter reached the hotline (in the order the intake form offers them)."""
 
-    PHONE = "phone"
-    EMAIL = "email"
-    WEB = "web"
-    WALK_IN = "walk_in"
-    TRANSFER_12345 = "12345"
-    API = "api"
+    PHONE = "phone", N_("Phone")
+    TRANSFER_12345 = "12345", N_("Transferred from 12345")
+    WEB = "web", N_("Web form")
+    EMAIL = "email", N_("Email")
+    WALK_IN = "walk_in", N_("Walk-in")
+    API = "api", N_("API / Open311")
 
 
-class Kind(enum.StrEnum):
+class Kind(LabelledEnum):
     """诉求类型: complaint 投诉, report 举报, inquiry 咨询, help 求助, suggestion 建议."""
 
-    COMPLAINT = "complaint"
-    REPORT = "report"
-    INQUIRY = "inquiry"
-    HELP = "help"
-    SUGGESTION = "suggestion"
+    COMPLAINT = "complaint", N_("Complaint")
+    REPORT = "report", N_("Report of misconduct")
+    INQUIRY = "inquiry", N_("Inquiry")
+    HELP = "help", N_("Help request")
+    SUGGESTION = "suggestion", N_("Suggestion")
 
 
-class AssignmentRole(enum.StrEnum):
+class AssignmentRole(LabelledEnum):
     """A department's part in a ticket: the lead (主办) or a co-handler (协办)."""
 
-    LEAD = "lead"
-    CO = "co"
+    LEAD = "lead", N_("Lead")
+    CO = "co", N_("Co-handler")
 
 
-class Satisfaction(enum.StrEnum):
+class ContactMethod(LabelledEnum):
+    """How a department tried to reach the caller (stored as its value in ``ContactAttempt.method``)."""
+
+    PHONE = "phone", N_("Phone")
+    VISIT = "visit", N_("Visit")
+    SMS = "sms", N_("Text message")
+    VIA_CENTRE = "via_centre", N_("Through the hotline centre")  # a confidential ticket's caller
+    OTHER = "other", N_("Other")
+
+
+class Satisfaction(LabelledEnum):
     """The caller's verdict at callback (回访)."""
 
-    SATISFIED = "satisfied"
-    BASIC = "basically_satisfied"
-    UNSATISFIED = "unsatisfied"
+    SATISFIED = "satisfied", N_("Satisfied")
+    BASIC = "basically_satisfied", N_("Basically satisfied")
+    UNSATISFIED = "unsatisfied", N_("Unsatisfied")
 
 
-class ExtensionStatus(enum.StrEnum):
+class ExtensionStatus(LabelledEnum):
     """An extension request (延期) awaits a supervisor's decision."""
 
-    PENDING = "pending"
-    APPROVED = "approved"
-    REFUSED = "refused"
+    PENDING = "pending", N_("Pending")
+    APPROVED = "approved", N_("Approved")
+    REFUSED = "refused", N_("Refused")
 
 
 class MatterChain(db.Model):
@@ -218,6 +228,11 @@ class Assignment(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="assignments")
     department: Mapped[Department] = relationship()
+
+    @property
+    def is_lead(self) -> bool:
+        """Whether this is the lead department's part (主办), which writes the consolidated reply."""
+        return self.role == AssignmentRole.LEAD
 
 
 class ContactAttempt(db.Model):

@@ -55,6 +55,11 @@ class HistoryItem:
             return None
         return "escalation" if self.event.action.startswith("escalation_") else "system"
 
+    @property
+    def states(self) -> str:
+        """Which enumeration the event's from/to states (stored as text) belong to, for the ``label`` filter."""
+        return "AssignmentState" if self.event.assignment_id else "TicketState"
+
 
 def history(ticket_id: int) -> list[HistoryItem]:
     """A ticket's events in order, each naming its department: the one in the event's data, or

@@ -41,10 +41,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from hotline.directory.facts import CategoryFacts, KeywordRule
+from hotline.enums import N_, LabelledEnum
 from hotline.tickets.states import OPEN_TICKET_STATES, DomainError, TicketState
 
 __all__ = [
@@ -116,15 +116,15 @@ class RoutingError(DomainError, ValueError):
     """Routing cannot decide, or an override is invalid; ``code`` is in ``ERROR_CODES``."""
 
 
-class Rule(StrEnum):
+class Rule(LabelledEnum):
     """Which rule routed the matter (分派规则)."""
 
-    on_receipt = "on_receipt"  # 接诉即办: one department
-    joint = "joint"  # 有诉联办: lead (主办) + co-handlers (协办)
-    merge = "merge"  # 并单: into an open ticket of the chain, no new dispatch
-    rehandle = "rehandle"  # 重办: dispatched again under supervision (督办)
-    answered = "answered"  # 直办: inquiry answered on the spot
-    discipline = "discipline"  # referred to the discipline commission (纪委监委)
+    on_receipt = "on_receipt", N_("Handle on receipt (接诉即办)")  # 接诉即办: one department
+    joint = "joint", N_("Joint handling (有诉联办)")  # 有诉联办: lead (主办) + co-handlers (协办)
+    merge = "merge", N_("Merge into the open ticket (并单)")  # 并单: into an open ticket of the chain, no new dispatch
+    rehandle = "rehandle", N_("Re-handle under supervision (重办督办)")  # 重办: dispatched again, under supervision
+    answered = "answered", N_("Answered on the spot (直办)")  # 直办: inquiry answered on the spot
+    discipline = "discipline", N_("Refer to the discipline commission")  # to the 纪委监委
 
 
 #: How a confirmed repeat's linked ticket was resolved to the ticket it merges into or re-handles.

@@ -73,6 +73,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from hotline.enums import N_, LabelledEnum
+from hotline.roles import Role
+
 __all__ = [
     "ASSIGNMENT_TRANSITIONS",
     "LIVE_ASSIGNMENT_STATES",
@@ -83,7 +86,6 @@ __all__ = [
     "AssignmentAction",
     "AssignmentState",
     "DomainError",
-    "Role",
     "TicketAction",
     "TicketState",
     "Transition",
@@ -99,39 +101,29 @@ __all__ = [
 ]
 
 
-class TicketState(StrEnum):
-    """State of a ticket (工单状态)."""
+class TicketState(LabelledEnum):
+    """State of a ticket (工单状态), with its label."""
 
-    received = "received"  # 已受理: entered, not yet dispatched
-    dispatched = "dispatched"  # 已派单
-    in_progress = "in_progress"  # 办理中: the first assignment was signed
-    resolved = "resolved"  # 已办结: the lead submitted the final reply; awaiting callback
-    closed = "closed"  # 已结案: callback satisfied, or caller unreachable twice
-    returned = "returned"  # 已退单: every assignment returned; back to the operator
-    reopened = "reopened"  # 重办: unsatisfied callback or a repeat after close
-    merged = "merged"  # 并单: merged into another ticket's chain
-    answered = "answered"  # 直办: inquiry answered on the spot
-
-
-class AssignmentState(StrEnum):
-    """State of one department's assignment (派单状态)."""
-
-    dispatched = "dispatched"  # 已派单: the clock runs from here
-    signed = "signed"  # 已签收
-    contacted = "contacted"  # 已联系: first contact attempt with the caller (响应)
-    submitted = "submitted"  # 已提交: reply submitted (办结 / co-handler's answer)
-    returned = "returned"  # 已退单: returned as misrouted, with grounds
-    withdrawn = "withdrawn"  # 已撤回: ended because the lead returned the whole ticket
+    received = "received", N_("Received")  # 已受理: entered, not yet dispatched
+    dispatched = "dispatched", N_("Dispatched")  # 已派单
+    in_progress = "in_progress", N_("In progress")  # 办理中: the first assignment was signed
+    resolved = "resolved", N_("Resolved, awaiting callback")  # 已办结: the lead submitted the final reply
+    closed = "closed", N_("Closed")  # 已结案: callback satisfied, or caller unreachable twice
+    returned = "returned", N_("Returned")  # 已退单: every assignment returned; back to the operator
+    reopened = "reopened", N_("Reopened")  # 重办: unsatisfied callback or a repeat after close
+    merged = "merged", N_("Merged")  # 并单: merged into another ticket's chain
+    answered = "answered", N_("Answered on the spot")  # 直办: inquiry answered on the spot
 
 
-class Role(StrEnum):
-    """Who acts (角色).  ``system`` is a background worker."""
+class AssignmentState(LabelledEnum):
+    """State of one department's assignment (派单状态), with its label."""
 
-    operator = "operator"  # 话务员
-    handler = "handler"  # 承办人员
-    supervisor = "supervisor"  # 督办人员
-    admin = "admin"  # 管理员
-    system = "system"  # background workers
+    dispatched = "dispatched", N_("To sign for")  # 已派单: the clock runs from here
+    signed = "signed", N_("Signed for")  # 已签收
+    contacted = "contacted", N_("Caller contacted")  # 已联系: first contact attempt with the caller (响应)
+    submitted = "submitted", N_("Reply submitted")  # 已提交: reply submitted (办结 / co-handler's answer)
+    returned = "returned", N_("Returned")  # 已退单: returned as misrouted, with grounds
+    withdrawn = "withdrawn", N_("Withdrawn (the lead returned the ticket)")  # 已撤回: the lead returned it all
 
 
 class TicketAction(StrEnum):

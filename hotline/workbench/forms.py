@@ -7,10 +7,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from hotline.labels import enum_choices
 from hotline.tickets.forms import choices, multi_line
-
-METHODS = [("phone", _l("Phone")), ("visit", _l("Visit")), ("sms", _l("Text message")),
-           ("via_centre", _l("Through the hotline centre")), ("other", _l("Other"))]
+from hotline.tickets.models import ContactMethod
 
 
 class SignForm(FlaskForm):
@@ -24,7 +23,7 @@ class ContactForm(FlaskForm):
 
     at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
                             validators=[InputRequired(message=_l("Please give the time of the attempt."))])
-    method = SelectField(_l("How"), choices=choices(METHODS))
+    method = SelectField(_l("How"), choices=choices(enum_choices(ContactMethod)))
     reached = RadioField(_l("Reached the caller?"), choices=choices([("yes", _l("Reached")),
                                                                      ("no", _l("Not reached"))]),
                          validators=[InputRequired(message=_l("Please say whether the caller was reached."))])

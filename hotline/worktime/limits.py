@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from hotline.enums import N_, LabelledEnum
 from hotline.worktime.clock import WorkingClock, as_utc
 
 
@@ -26,12 +27,12 @@ class Unit(StrEnum):
     NATURAL_MINUTES = "natural_minutes"
 
 
-class Urgency(StrEnum):
+class Urgency(LabelledEnum):
     """How urgent a ticket is; drives the first-contact limit."""
 
-    NORMAL = "normal"
-    URGENT = "urgent"
-    EMERGENCY = "emergency"
+    NORMAL = "normal", N_("Normal")
+    URGENT = "urgent", N_("Urgent")
+    EMERGENCY = "emergency", N_("Emergency")
 
 
 class ExtensionRefused(ValueError):

@@ -16,6 +16,7 @@ from hotline import labels
 from hotline.auth.models import User
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.directory.models import Category, Department, District, TimeLimitPolicy
+from hotline.enums import LABELLED
 from hotline.extensions import db
 from tests.conftest import csrf_from
 
@@ -28,11 +29,9 @@ DETAIL = (r"^/tickets/\d{6}-\d{5}$", r"^/work/\d{6}-\d{5}$", r"^/work/tickets/\d
 SKIP = (r"/export", r"/logout", r"/language/", r"\.json$", r"/attachments/", r"/api/", r"/static/")
 # Words that are the same in both languages (formats, product names, units of code).
 SAME_IN_BOTH = {"CSV", "XLSX", "API", "Open311", "p50", "p90", "English", "ID", "JSON", "SMS", "URL", "OK", "—"}
-CODE_TABLES = (labels.TICKET_STATES, labels.ASSIGNMENT_STATES, labels.KINDS, labels.CHANNELS, labels.URGENCIES,
-               labels.ROLES, labels.RULES, labels.SATISFACTIONS, labels.TRIGGERS, labels.CASE_STATUSES,
-               labels.DEPARTMENT_KINDS, labels.EVENTS, labels.MEASURE_LABELS, labels.EXTENSION_STATUSES,
-               labels.CONTACT_METHODS, labels.QUEUES, labels.CONSOLE_QUEUES, labels.SUPERVISION_ACTIONS,
-               {"lead": 1, "co": 1})
+# the codes of every labelled enumeration (hotline.enums.LABELLED, filled as the app's modules load)
+# and of the code tables that are no enumeration
+CODE_TABLES = (labels.EVENTS, labels.MEASURE_LABELS, labels.QUEUES, labels.CONSOLE_QUEUES)
 
 
 class _Texts(HTMLParser):
@@ -76,7 +75,7 @@ def _catalog() -> dict[str, str]:
 
 
 def _codes() -> set[str]:
-    return {str(code) for table in CODE_TABLES for code in table}
+    return {str(code) for table in (*LABELLED.values(), *CODE_TABLES) for code in table}
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -13,10 +13,11 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
-from hotline.auth.models import User, UserRole
+from hotline.auth.models import User
 from hotline.extensions import db
 from hotline.notifications.models import ContactPoint
 from hotline.queue import QUEUES, get_queue, get_redis
+from hotline.roles import Role
 
 
 def _free_port() -> int:
@@ -109,7 +110,7 @@ def sms_gateway(app):
 @pytest.fixture
 def reachable_handlers(city):
     """Every demo handler gives an e-mail address and a mobile number."""
-    handlers = db.session.scalars(select(User).where(User.role == UserRole.HANDLER)).all()
+    handlers = db.session.scalars(select(User).where(User.role == Role.handler)).all()
     for n, user in enumerate(handlers):
         db.session.add(ContactPoint(user_id=user.id, email=f"{user.username}@linfen.test", mobile=f"1390000{n:04d}"))
     db.session.commit()

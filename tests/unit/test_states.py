@@ -87,7 +87,8 @@ def test_enum_values_are_db_values():
     assert [s.value for s in AssignmentState] == [
         "dispatched", "signed", "contacted", "submitted", "returned", "withdrawn",
     ]
-    assert [r.value for r in Role] == ["operator", "handler", "supervisor", "admin", "system"]
+    assert [r.value for r in Role] == ["operator", "handler", "supervisor", "admin", "leader", "commissioner",
+                                       "system"]
     assert AssignmentAction.return_.value == "return"
 
 
