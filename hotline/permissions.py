@@ -18,6 +18,8 @@ _RULES: dict[str, Callable[[str, Any], bool]] = {
     "open_case": lambda role, _case: role in ("supervisor", "admin"),
     # only a supervisor acts on a case, and only while it is open
     "work_case": lambda role, case: role == "supervisor" and case.status == "open",
+    # the ranking's weights are an administrator's setting
+    "set_weights": lambda role, _obj: role == "admin",
 }
 
 

@@ -28,6 +28,7 @@ from hotline.audit.periods import Period
 from hotline.db import utcnow
 from hotline.http import id_arg
 from hotline.labels import measure_label
+from hotline.roles import Role
 from hotline.security import roles_required
 
 bp = Blueprint("audit", __name__)
@@ -134,7 +135,8 @@ def _own_slice(s: Slice) -> Slice:
 def department():
     """A department's own measures beside the city's."""
     period = _period()
-    dept_id = current_user.department_id if current_user.role == "handler" else id_arg("department")
+    own = current_user.role == Role.handler  # a handler sees its own department; the others choose one
+    dept_id = current_user.department_id if own else id_arg("department")
     if not dept_id:
         abort(404)
     keys = (*RATE_KEYS, "return", "extension")
@@ -144,7 +146,8 @@ def department():
 
     return render_template("audit/department.html", period=period, own=data["own"], city=data["city"], keys=keys,
                            dept=db.session.get(Department, dept_id), durations=data["durations"],
-                           city_durations=data["city_durations"], computed_at=data["computed_at"])
+                           city_durations=data["city_durations"], computed_at=data["computed_at"],
+                           can={"choose_department": not own})
 
 
 @bp.route("/ranking/report")

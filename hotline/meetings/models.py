@@ -108,6 +108,11 @@ class Decision(db.Model):
     department: Mapped[Department] = relationship()
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the decision is still to be carried out (its clock runs)."""
+        return self.status == DecisionState.open
+
 
 class MilestoneKind(LabelledEnum):
     """A key project's milestones, in order."""

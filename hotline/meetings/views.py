@@ -100,12 +100,17 @@ def detail(meeting_id: int, page_forms=None, status: int = 200):
     meeting = queries.meeting(meeting_id)
     if meeting is None:
         abort(404)
-    actions = [str(a) for a in rules.allowed_meeting_actions(meeting.status, services.actor_of(current_user, meeting))]
+    actor = services.actor_of(current_user, meeting)
+    actions = [str(a) for a in rules.allowed_meeting_actions(meeting.status, actor)]
     can = {"add_item": "add_item" in actions, "hold": "hold" in actions, "cancel": "cancel" in actions,
            "decide": "decide" in actions, "settle": meeting.status == "held" and "decide" in actions,
            **_ticket_links()}
+    # which agenda items still await an outcome, and which decisions may be withdrawn, by this user
+    settle = {i.id for i in meeting.items if can["settle"] and i.outcome == rules.ItemOutcome.pending}
+    withdraw = {d.id for i in meeting.items for d in i.decisions if can["decide"]
+                and rules.DecisionAction.cancel in rules.allowed_decision_actions(d.status, actor)}
     return render_template("meetings/detail.html", meeting=meeting, forms=page_forms or _page_forms(), can=can,
-                           now=utcnow()), status
+                           settle=settle, withdraw=withdraw, now=utcnow()), status
 
 
 def _ticket_links() -> dict:
@@ -207,8 +212,9 @@ def decisions():
     """A handler: the decisions assigned to their department; others: every open decision."""
     mine = current_user.role == "handler"
     rows = queries.decisions_of_department(current_user.department_id) if mine else queries.open_decisions()
-    return render_template("meetings/decisions.html", rows=rows, form=forms.DoneForm(), now=utcnow(),
-                           can={"complete": mine})
+    done = {d.id for d in rows if mine and rules.DecisionAction.complete in
+            rules.allowed_decision_actions(d.status, rules.Actor.handler)}  # its own department's open decisions
+    return render_template("meetings/decisions.html", rows=rows, form=forms.DoneForm(), now=utcnow(), done=done)
 
 
 @bp.route("/decisions/<int:decision_id>/done", methods=["POST"])

@@ -61,6 +61,11 @@ class HistoryItem:
         return "AssignmentState" if self.event.assignment_id else "TicketState"
 
 
+def final_replies(ticket: Ticket) -> list[Assignment]:
+    """The submitted replies of the ticket's lead departments: what the operator reads out at callback."""
+    return [a for a in ticket.assignments if a.is_lead and a.status == AssignmentState.submitted]
+
+
 def history(ticket_id: int) -> list[HistoryItem]:
     """A ticket's events in order, each naming its department: the one in the event's data, or
     the department of the assignment it concerns (two departments' "sign-for breached" differ)."""

@@ -168,7 +168,7 @@ def callback(number: str):
         # a refused or invalid POST's too. (A refused callback wrote nothing: the view commits alone.)
         intake_service.record_identity_view(ticket, current_user.id)
     return render_template("tickets/callback.html", ticket=ticket, form=form, view=queries.detail_view(ticket),
-                           attempts=lifecycle.callback_attempts(ticket)), status
+                           replies=queries.final_replies(ticket), attempts=lifecycle.callback_attempts(ticket)), status
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -129,8 +129,12 @@ def department_assignment(number: str, department_id: int) -> tuple[Ticket, Assi
 
 
 def assignment_extras(assignment: Assignment) -> dict:
-    """Contact attempts, extension requests and attachments of an assignment's ticket."""
+    """Contact attempts, extension requests and attachments of an assignment's ticket; for the lead, the
+    co-handlers' parts of its round (what they answered)."""
+    co_handlers = [x for x in assignment.ticket.assignments if not x.is_lead and x.round == assignment.round] \
+        if assignment.is_lead else []
     return {
+        "co_handlers": co_handlers,
         "contacts": list(db.session.scalars(select(ContactAttempt).where(
             ContactAttempt.assignment_id == assignment.id).order_by(ContactAttempt.at))),
         "extensions": list(db.session.scalars(select(Extension).where(

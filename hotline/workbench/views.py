@@ -61,7 +61,8 @@ def _render(number: str, forms=None, status: int = 200):
            "request_extension": assignment.status in states.EXTENSION_STATES,
            "see_return_closed": "return" not in actions and assignment.status in states.RETURNABLE_STATES}
     return render_template("workbench/ticket.html", ticket=ticket, a=assignment, forms=forms, now=now,
-                           actions=actions, can=can, pending=lifecycle.pending_co_handlers(ticket, assignment),
+                           actions=actions, can=can,
+                           pending=lifecycle.pending_co_handlers(ticket, assignment) if assignment.is_lead else [],
                            shown=confidential.text_filter(ticket),  # a handler never sees the identity
                            recomputing=recompute.in_progress(), meetings=meeting_queries.of_ticket(ticket),
                            **queries.assignment_extras(assignment)), status

@@ -26,3 +26,8 @@ def test_supervisors_work_open_cases_and_admins_only_read_them(role, status):
 
 def test_an_unknown_action_is_never_offered():
     assert not allows("admin", "delete_everything")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_an_administrator_is_offered_the_ranking_weights(role):
+    assert allows(role, "set_weights") == (role == "admin")
