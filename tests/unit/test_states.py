@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from hotline.roles import Role
 from hotline.tickets.states import (
     ASSIGNMENT_TRANSITIONS,
     OPEN_TICKET_STATES,
@@ -16,7 +17,6 @@ from hotline.tickets.states import (
     AssignmentAction,
     AssignmentState,
     DomainError,
-    Role,
     TicketAction,
     TicketState,
     TransitionRefused,
