@@ -97,8 +97,8 @@ def lead_of(ticket: Ticket) -> Assignment:
 
 
 def resolve(ticket: Ticket, *, at: datetime | None = None, reply: str = "已办结") -> Ticket:
-    """The lead signs, reaches the caller and submits a solved reply at ``at`` (default now): the
-    ticket is resolved. Returns the ticket as stored."""
+    """The lead signs, reaches the caller and submits a solved reply at ``at`` (default now): a ticket
+    its lead handles alone (no co-handler) is resolved. Returns the ticket as stored."""
     a = lead_of(ticket)
     lifecycle.sign_for(a.id, actor=None, now=at)
     lifecycle.record_contact(a.id, at=at or utcnow(), method="phone", reached=True, summary="已联系", actor=None,
