@@ -6,6 +6,7 @@ import errno
 import io
 import sqlite3
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.extensions import db
 from hotline.tickets.models import Attachment, Ticket
 from tests.conftest import csrf_from
+from tests.factories import make_ticket
 
 HUGE = 2**63  # one past the largest integer SQLite (or a BIGINT) holds: an overflow in the driver
 
@@ -43,14 +45,8 @@ def as_user(client, login, city):
     return switch
 
 
-def _ticket(**overrides) -> Ticket:
-    from hotline.tickets.intake import IntakeData, create_ticket
-
-    fields = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
-                  description="窗口以材料不全为由拒收申请，没有一次性告知需要补充什么。", caller_name="赵建国",
-                  caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司", district_code="kaifaqu")
-    fields.update(overrides)
-    return create_ticket(IntakeData(**fields), operator_id=None, operator_name="王丽")
+#: The tickets here: the jewellery maker's refusal, located in the development zone.
+_ticket = partial(make_ticket, enterprise_name="临汾市华晟珠宝有限公司", district_code="kaifaqu")
 
 
 def _handler_for(ticket: Ticket, make_user) -> User:
@@ -118,12 +114,8 @@ def test_a_workbench_cursor_in_year_one_starts_from_the_top(as_user, make_user):
 def test_an_interview_in_year_one_or_a_notice_to_a_huge_department_id_is_refused(as_user):
     from hotline.escalation import engine
     from hotline.escalation.models import SupervisionAction, SupervisionCase
-    from hotline.tickets.intake import IntakeData, create_ticket
 
-    create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="超期未办",
-                             description="窗口拒收申请材料，一直没有答复。", caller_name="测试",
-                             caller_phone="13800000001"),
-                  operator_id=None, operator_name="王丽", now=utcnow() - timedelta(days=20))
+    make_ticket(now=utcnow() - timedelta(days=20), subject="超期未办", description="窗口拒收申请材料，一直没有答复。")
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     case = db.session.scalar(select(SupervisionCase))

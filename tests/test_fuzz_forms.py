@@ -25,6 +25,7 @@ from hotline.db import utcnow
 from hotline.demo.data import DEMO_PASSWORD
 from hotline.directory.models import TimeLimitPolicy
 from hotline.extensions import db
+from tests.factories import make_ticket
 
 EXAMPLES = 30  # per form; there are about forty forms
 API_EXAMPLES = 50  # per JSON body
@@ -133,17 +134,12 @@ def _world(app, make_user):
     from hotline.escalation.models import SupervisionCase
     from hotline.notifications.services import notify_users
     from hotline.tickets import lifecycle
-    from hotline.tickets.intake import IntakeData, create_ticket
 
     seed_reference()
 
     def ticket(phone: str, days_ago: int = 0, confidential: bool = False):
-        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                        subject="申请被窗口拒收",
-                                        description="窗口以材料不全为由拒收申请，没有一次性告知。",
-                                        caller_name="赵建国", caller_phone=phone, enterprise_name="临汾华晟珠宝",
-                                        district_code="kaifaqu", confidential=confidential),
-                             operator_id=None, operator_name="王丽", now=utcnow() - timedelta(days=days_ago))
+        return make_ticket(now=utcnow() - timedelta(days=days_ago), caller_phone=phone, confidential=confidential,
+                           enterprise_name="临汾华晟珠宝", district_code="kaifaqu")
 
     fresh, working, resolved, returned = (ticket("13800000005", confidential=True), ticket("13800000001"),
                                           ticket("13800000002"), ticket("13800000003"))

@@ -75,8 +75,9 @@ def test_stored_minutes_migration_downgrades_and_backfills_a_database_with_data(
     """Down to before 7c1e2a9d5b40 and up again over real rows: the backfill equals what the services store."""
     from hotline.demo.seed import seed_reference
     from hotline.tickets.models import Assignment, Callback
-    from tests.audit.test_rollups import _ticket, _work
+    from tests.audit.test_rollups import _work
     from tests.escalation.conftest import local
+    from tests.factories import make_ticket
 
     with _empty_database(database_url, tmp_path) as url:
         app = create_app(_TestConfig(url, redis_url))
@@ -85,7 +86,7 @@ def test_stored_minutes_migration_downgrades_and_backfills_a_database_with_data(
             upgrade(directory=directory)
             seed_reference()
             for i, category in enumerate(("refusal", "factor_supply", "unpaid_debts")):
-                t = _ticket(local(2026, 10, 12 + i, 9, 0), f"1380000000{i}", category=category)
+                t = make_ticket(local(2026, 10, 12 + i, 9, 0), caller_phone=f"1380000000{i}", category_code=category)
                 _work(t, 12 + i, callback="satisfied" if i != 1 else "unsatisfied")
 
             def stored():

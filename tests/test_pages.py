@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import csrf_from
+from tests.factories import make_ticket
 
 
 def test_unknown_url_gets_the_404_page_in_chinese(client):
@@ -78,16 +79,13 @@ def _operator_home(client, login):
     from hotline.demo.seed import seed_reference
     from hotline.extensions import db
     from hotline.tickets import lifecycle
-    from hotline.tickets.intake import IntakeData, create_ticket
 
     seed_reference()
     from hotline.auth.models import User
     operator = db.session.scalar(db.select(User).where(User.username == "operator"))
 
     def intake(phone, now=None):
-        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="拒收",
-                                        description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                        caller_phone=phone), operator_id=operator.id, operator_name="王丽", now=now)
+        return make_ticket(now=now, operator=operator, caller_phone=phone)
 
     intake("13800000001")
     back = intake("13800000002")

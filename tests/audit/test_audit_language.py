@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from hotline.audit.measures import MEASURES
 from hotline.demo.data import DEMO_PASSWORD
-from tests.audit.test_measures import NOV, _mixed_month, _ticket
+from tests.audit.test_measures import NOV, _mixed_month
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 RAW_CODES = {"complaint", "report", "inquiry", "phone", "12345", "walk_in", "dispatched", "in_progress", "signed",
              "contacted", "lead", "co",
@@ -124,7 +125,7 @@ def test_a_closed_month_plots_every_day(month_data, client, login):
 
 
 def test_working_hours_never_break_between_number_and_unit(month_data, client, login):
-    _ticket(local(2026, 11, 10, 9, 0), "13800000077")
+    make_ticket(local(2026, 11, 10, 9, 0), caller_phone="13800000077")
     _as(client, login, "supervisor", "en")
     html = client.get(f"/audit/?month={NOV}").get_data(as_text=True)
     assert re.search(r"\d\.\d\u00a0h<", html) or re.search(r"\d\.\d&nbsp;h<", html)

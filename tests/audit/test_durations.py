@@ -5,7 +5,6 @@ import importlib.util
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from hotline import ROOT
 from hotline.audit import report
@@ -15,22 +14,11 @@ from hotline.demo.seed import seed_reference
 from hotline.directory.models import Category
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
-from hotline.tickets.models import Assignment, Callback, Ticket
+from hotline.tickets.models import Assignment, Callback
 from tests.escalation.conftest import local
+from tests.factories import lead_of, make_ticket
 
 # Working hours 08:30–12:00 and 14:30–18:00; 2 Nov 2026 is a Monday.
-
-
-def _ticket(at, phone) -> Ticket:
-    with time_machine.travel(at, tick=False):
-        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="测试",
-                                        description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                        caller_phone=phone), operator_id=None, operator_name="王丽", now=at)
-
-
-def _lead(t: Ticket) -> Assignment:
-    return next(a for a in t.assignments if a.role == "lead")
 
 
 @pytest.fixture
@@ -42,16 +30,16 @@ def month(app):
 @pytest.fixture
 def three(month):
     """Three leads dispatched Monday 09:00, handled at different working distances."""
-    a1 = _lead(_ticket(local(2026, 11, 2, 9, 0), "13800000001"))
+    a1 = lead_of(make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001"))
     lifecycle.sign_for(a1.id, actor=None, now=local(2026, 11, 2, 9, 30))  # 30 working minutes
     lifecycle.record_contact(a1.id, at=local(2026, 11, 2, 11, 0), method="phone", reached=True, summary="已联系",
                              actor=None, now=local(2026, 11, 2, 11, 0))  # 120
     lifecycle.submit(a1.id, reply="已办结", solved=True, actor=None, now=local(2026, 11, 3, 9, 0))  # 180+210+30
-    a2 = _lead(_ticket(local(2026, 11, 2, 9, 0), "13800000002"))
+    a2 = lead_of(make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000002"))
     lifecycle.sign_for(a2.id, actor=None, now=local(2026, 11, 2, 10, 0))  # 60
     lifecycle.record_contact(a2.id, at=local(2026, 11, 2, 15, 0), method="phone", reached=True, summary="已联系",
                              actor=None, now=local(2026, 11, 2, 15, 0))  # 180 + 30 after lunch
-    a3 = _lead(_ticket(local(2026, 11, 2, 9, 0), "13800000003"))
+    a3 = lead_of(make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000003"))
     lifecycle.sign_for(a3.id, actor=None, now=local(2026, 11, 2, 13, 0))  # lunch does not count: 180
     lifecycle.record_contact(a3.id, at=local(2026, 11, 2, 13, 10), method="phone", reached=False, summary="未接通",
                              actor=None, now=local(2026, 11, 2, 13, 10))  # not reached: not a first contact

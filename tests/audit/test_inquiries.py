@@ -24,11 +24,11 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Kind, Ticket
 from hotline.tickets.states import TicketState
 from tests.conftest import csrf_from
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 NOV = "2026-11"
 TZ = "Asia/Shanghai"
@@ -39,13 +39,6 @@ def _at(instant, fn, *args, **kw):
     """Do ``fn`` as it would be done at ``instant`` (the wall clock too)."""
     with time_machine.travel(instant, tick=False):
         return fn(*args, now=instant, **kw)
-
-
-def _ticket(at, phone, kind="complaint", category="refusal", **kw) -> Ticket:
-    data = IntakeData(**{"channel": "phone", "kind": kind, "category_code": category, "subject": f"测试{phone[-2:]}",
-                         "description": "窗口拒收申请材料，没有说明理由。", "caller_name": "测试",
-                         "caller_phone": phone, **kw})
-    return _at(at, create_ticket, data, operator_id=None, operator_name="王丽")
 
 
 def _handle(t: Ticket, day: int, *, contact_hours: float = 1, submit: bool = True, solved: bool = True):
@@ -67,31 +60,31 @@ def _callback(t: Ticket, day: int, satisfaction: str):
 
 def _complaints() -> list[Ticket]:
     """Three complaints: handled and satisfied; handled late, unsatisfied (reopened); never contacted."""
-    satisfied = _ticket(local(2026, 11, 2, 9, 0), "13800000001")
+    satisfied = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001")
     _handle(satisfied, 2)
     _callback(satisfied, 2, "satisfied")
-    unsatisfied = _ticket(local(2026, 11, 2, 9, 0), "13800000002")
+    unsatisfied = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000002")
     _handle(unsatisfied, 2, contact_hours=30)  # the 24-hour contact limit missed
     _callback(unsatisfied, 2, "unsatisfied")
-    silent = _ticket(local(2026, 11, 3, 9, 0), "13800000003")
+    silent = make_ticket(local(2026, 11, 3, 9, 0), caller_phone="13800000003")
     return [satisfied, unsatisfied, silent]
 
 
 def _inquiries(supervisor) -> dict[str, Ticket]:
     """Four inquiries: answered on the spot; dispatched and called back unsatisfied; dispatched, extended
     and called back satisfied; dispatched and returned."""
-    spot = _ticket(local(2026, 11, 4, 10, 0), "13900000001", kind="inquiry", category=None,
-                   answered_on_spot=True, answer="已当场解答办理流程")
-    unsatisfied = _ticket(local(2026, 11, 4, 9, 0), "13900000002", kind="inquiry")
+    spot = make_ticket(local(2026, 11, 4, 10, 0), caller_phone="13900000001", kind="inquiry", category_code=None,
+                       answered_on_spot=True, answer="已当场解答办理流程")
+    unsatisfied = make_ticket(local(2026, 11, 4, 9, 0), caller_phone="13900000002", kind="inquiry")
     _handle(unsatisfied, 4)
     _callback(unsatisfied, 4, "unsatisfied")  # reopened: a new round, a false closure
-    closed = _ticket(local(2026, 11, 5, 9, 0), "13900000003", kind="inquiry")
+    closed = make_ticket(local(2026, 11, 5, 9, 0), caller_phone="13900000003", kind="inquiry")
     a = _handle(closed, 5, submit=False)
     ext = _at(local(2026, 11, 6, 9, 0), lifecycle.request_extension, a.id, days=2, reason="等待材料", actor=None)
     _at(local(2026, 11, 6, 10, 0), lifecycle.decide_extension, ext.id, approve=True, note="同意", actor=supervisor)
     _at(local(2026, 11, 7, 9, 0), lifecycle.submit, a.id, reply="已答复", solved=True, actor=None)
     _callback(closed, 5, "satisfied")
-    returned = _ticket(local(2026, 11, 6, 9, 0), "13900000004", kind="inquiry")
+    returned = make_ticket(local(2026, 11, 6, 9, 0), caller_phone="13900000004", kind="inquiry")
     _at(local(2026, 11, 6, 10, 0), lifecycle.return_assignment, returned.assignments[0].id,
         grounds="不属于本单位职责", actor=None)
     return {"spot": spot, "unsatisfied": unsatisfied, "closed": closed, "returned": returned}

@@ -16,23 +16,15 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 NOV = "2026-11"
 
 
 def _period():
     return Period.month(NOV, "Asia/Shanghai")
-
-
-def _ticket(at, phone, category="refusal", **kw) -> Ticket:
-    with time_machine.travel(at, tick=False):
-        return create_ticket(IntakeData(**{"channel": "phone", "kind": "complaint", "category_code": category,
-                                           "subject": "测试", "description": "窗口拒收申请材料，没有说明理由。",
-                                           "caller_name": "测试", "caller_phone": phone, **kw}),
-                             operator_id=None, operator_name="王丽", now=at)
 
 
 def _handle(t: Ticket, contact_after: timedelta, submit_at=None, solved=True):
@@ -52,7 +44,7 @@ def month(app):
 
 
 def test_no_callbacks_shows_a_dash_not_zero(month, app):
-    _ticket(local(2026, 11, 2, 9, 0), "13800000001")
+    make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001")
     figure = measures.compute("satisfaction", month)
     assert figure.base == 0 and figure.rate is None
     from hotline.labels import rate
@@ -62,16 +54,16 @@ def test_no_callbacks_shows_a_dash_not_zero(month, app):
 
 
 def test_response_counts_first_contact_within_its_limit(month):
-    _handle(_ticket(local(2026, 11, 2, 9, 0), "13800000001"), timedelta(hours=2))
-    _handle(_ticket(local(2026, 11, 2, 9, 0), "13800000002"), timedelta(hours=30))  # 24 h limit missed
-    _ticket(local(2026, 11, 2, 9, 0), "13800000003")  # never contacted
+    _handle(make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001"), timedelta(hours=2))
+    _handle(make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000002"), timedelta(hours=30))  # 24 h limit missed
+    make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000003")  # never contacted
     f = measures.compute("response", month)
     assert (f.hits, f.base) == (1, 3)
 
 
 def test_an_approved_extension_counts_as_on_time(month, make_user):
     supervisor = make_user("supervisor")
-    t = _ticket(local(2026, 11, 2, 9, 0), "13800000001")
+    t = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001")
     a = _handle(t, timedelta(hours=1))
     ext = lifecycle.request_extension(a.id, days=2, reason="等待检测", actor=None, now=local(2026, 11, 3, 9, 0))
     lifecycle.decide_extension(ext.id, approve=True, note="同意", actor=supervisor, now=local(2026, 11, 3, 10, 0))
@@ -83,15 +75,15 @@ def test_an_approved_extension_counts_as_on_time(month, make_user):
 
 
 def test_callbacks_reopen_and_false_closure(month):
-    t1 = _ticket(local(2026, 11, 2, 9, 0), "13800000001")
+    t1 = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001")
     _handle(t1, timedelta(hours=1), submit_at=local(2026, 11, 4, 9, 0))
     lifecycle.record_callback(t1.id, reached=True, solved=True, satisfaction="satisfied", comment="", actor=None,
                               now=local(2026, 11, 5, 9, 0))
-    t2 = _ticket(local(2026, 11, 2, 9, 0), "13800000002")
+    t2 = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000002")
     _handle(t2, timedelta(hours=1), submit_at=local(2026, 11, 4, 9, 0), solved=True)
     lifecycle.record_callback(t2.id, reached=True, solved=False, satisfaction="unsatisfied", comment="", actor=None,
                               now=local(2026, 11, 5, 9, 0))
-    t3 = _ticket(local(2026, 11, 2, 9, 0), "13800000003")
+    t3 = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000003")
     _handle(t3, timedelta(hours=1), submit_at=local(2026, 11, 4, 9, 0))
     lifecycle.record_callback(t3.id, reached=False, solved=None, satisfaction=None, comment="", actor=None,
                               now=local(2026, 11, 5, 9, 0))
@@ -105,10 +97,11 @@ def test_callbacks_reopen_and_false_closure(month):
 
 
 def test_inquiries_are_outside_the_complaint_bases(month):
-    _ticket(local(2026, 11, 2, 9, 0), "13800000001", kind="inquiry", category=None, answered_on_spot=True,
-            answer="已当场解答")
-    _handle(_ticket(local(2026, 11, 2, 9, 0), "13800000003", kind="inquiry"), timedelta(hours=1))  # dispatched
-    _ticket(local(2026, 11, 2, 9, 0), "13800000002")
+    make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001", kind="inquiry", category_code=None,
+                answered_on_spot=True, answer="已当场解答")
+    dispatched = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000003", kind="inquiry")
+    _handle(dispatched, timedelta(hours=1))
+    make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000002")
     with time_machine.travel(local(2026, 12, 10, 9, 0), tick=False):
         assert measures.compute("response", month).base == 1  # the dispatched inquiry's assignment is not in it
         assert measures.compute("sign_on_time", month).base == 1
@@ -121,8 +114,8 @@ def test_inquiries_are_outside_the_complaint_bases(month):
 
 def _mixed_month():
     for i, category in enumerate(("refusal", "factor_supply", "unpaid_debts", "refusal")):
-        t = _ticket(local(2026, 11, 2 + i, 9, 0), f"1380000000{i}", category=category,
-                    subject="厂房电力增容" if category == "factor_supply" else "测试")
+        t = make_ticket(local(2026, 11, 2 + i, 9, 0), caller_phone=f"1380000000{i}", category_code=category,
+                        subject="厂房电力增容" if category == "factor_supply" else "测试")
         for a in t.assignments:
             lifecycle.sign_for(a.id, actor=None, now=a.dispatched_at + timedelta(minutes=5))
             if i % 2 == 0:
@@ -191,7 +184,7 @@ def test_a_handler_sees_only_its_department_in_drill_downs(month, client, login)
 
 def test_an_assignment_still_within_its_limit_is_not_yet_judged(month):
     now = local(2026, 11, 16, 10, 0)  # inside the month, whatever today's date is
-    t = _ticket(now - timedelta(minutes=30), "13800000009")
+    t = make_ticket(now - timedelta(minutes=30), caller_phone="13800000009")
     with time_machine.travel(now, tick=False):
         f = measures.compute("response", month)
         assert f.base == 0 and f.rate is None  # neither contacted nor late yet
@@ -204,7 +197,7 @@ def test_an_assignment_still_within_its_limit_is_not_yet_judged(month):
 def test_a_part_withdrawn_by_the_lead_s_return_is_not_judged(month):
     """A co-handler's part ended by the lead's return is neither late nor on time: like a return, it
     leaves the response, sign-for and on-time bases (and is no return of that department)."""
-    t = _ticket(local(2026, 11, 2, 9, 0), "13800000001", category="unpaid_debts")
+    t = make_ticket(local(2026, 11, 2, 9, 0), caller_phone="13800000001", category_code="unpaid_debts")
     lead, co = t.assignments[:2]
     lifecycle.return_assignment(lead.id, grounds="不属本单位", actor=None, now=local(2026, 11, 2, 9, 30))
     assert co.status == "withdrawn"

@@ -14,18 +14,11 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 OCT = "2026-10"
-
-
-def _ticket(at, phone, category="refusal") -> Ticket:
-    with time_machine.travel(at, tick=False):
-        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code=category, subject="测试",
-                                        description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                        caller_phone=phone), operator_id=None, operator_name="王丽", now=at)
 
 
 def _at(instant, fn, *args, **kw):
@@ -54,7 +47,7 @@ def october(app):
     seed_reference()
     tickets = []
     for i, category in enumerate(("refusal", "factor_supply", "unpaid_debts", "refusal")):
-        t = _ticket(local(2026, 10, 12 + i, 9, 0), f"1380000000{i}", category=category)
+        t = make_ticket(local(2026, 10, 12 + i, 9, 0), caller_phone=f"1380000000{i}", category_code=category)
         _work(t, 12 + i, callback="satisfied" if i != 2 else None)
         tickets.append(t)
     return Period.month(OCT, "Asia/Shanghai"), tickets
@@ -129,7 +122,7 @@ def test_a_change_committed_while_the_job_runs_keeps_the_month_stale(october, mo
 
 def test_a_month_is_not_rolled_up_while_a_limit_is_still_running(app):
     seed_reference()
-    _ticket(local(2026, 10, 30, 17, 0), "13800000001")  # Friday evening: limits run into November
+    make_ticket(local(2026, 10, 30, 17, 0), caller_phone="13800000001")  # Friday evening: limits run into November
     period = Period.month(OCT, "Asia/Shanghai")
     with time_machine.travel(local(2026, 11, 2, 9, 0), tick=False):
         assert not rollups.settled(period, local(2026, 11, 2, 9, 0))
@@ -143,7 +136,7 @@ def test_a_month_is_not_rolled_up_while_a_limit_is_still_running(app):
 def test_work_on_the_current_month_logs_no_change(app):
     seed_reference()
     now = local(2026, 11, 16, 9, 0)
-    t = _ticket(now, "13800000001")
+    t = make_ticket(now, caller_phone="13800000001")
     _at(now + timedelta(minutes=5), lifecycle.sign_for, t.assignments[0].id, actor=None)
     assert db.session.scalar(select(func.count()).select_from(AuditChange)) == 0
 
@@ -208,6 +201,6 @@ def test_overlapping_runs_never_leave_an_older_rollup_served(october, monkeypatc
 def test_a_change_in_the_last_hour_of_the_month_is_logged(app):
     """A transaction flushed before midnight may commit after it, when the month is already closed."""
     seed_reference()
-    t = _ticket(local(2026, 10, 31, 22, 30), "13800000001")
+    t = make_ticket(local(2026, 10, 31, 22, 30), caller_phone="13800000001")
     _at(local(2026, 10, 31, 23, 30), lifecycle.sign_for, t.assignments[0].id, actor=None)
     assert db.session.scalar(select(func.count()).select_from(AuditChange)) >= 1

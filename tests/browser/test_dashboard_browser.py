@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_demo
+from tests.browser.conftest import log_in
 from tests.conftest import snap
 
 pytestmark = pytest.mark.browser
@@ -12,10 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_dashboard_with_demo_data(app, live_server, page):
     seed_demo()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "supervisor")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, live_server, "supervisor")
     page.goto(f"{live_server}/audit/")
     page.wait_for_function("document.querySelectorAll('canvas').length === 3 && "
                            "Array.from(document.querySelectorAll('canvas'))"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
+from tests.browser.conftest import log_in
 from tests.conftest import snap, type_on_arrival
 from tests.factories import VALID_CODE
 
@@ -24,10 +24,7 @@ def test_operator_enters_a_repeat_call_with_the_live_panel(app, live_server, pag
         credit_code=VALID_CODE), operator_id=None, operator_name="system")
     db.session.commit()
 
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "operator")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, live_server, "operator")
     page.goto(f"{live_server}/tickets/new")
     type_on_arrival(page, "138 1234 5678")  # the phone field has the focus: the operator types at once
     page.fill("#caller_name", "赵建国")

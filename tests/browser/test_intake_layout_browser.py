@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
+from tests.browser.conftest import VIEWPORT, log_in
 from tests.conftest import snap, type_on_arrival
 from tests.factories import VALID_CODE
 
@@ -25,15 +25,12 @@ def test_the_panel_stays_in_view_and_a_keyboard_choice_keeps_ctrl_enter(app, liv
         caller_name="赵建国", caller_phone="13812345678", credit_code=VALID_CODE), operator_id=None,
         operator_name="system")
     db.session.commit()
-    context = browser.new_context(locale=lang, viewport={"width": 1366, "height": 768})
+    context = browser.new_context(locale=lang, viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(15000)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "operator")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, live_server, "operator")
     if lang == "en":
         page.click("text=English")
     page.goto(f"{live_server}/tickets/new")

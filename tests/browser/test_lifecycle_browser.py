@@ -15,26 +15,7 @@ from tests.conftest import snap, type_on_arrival
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def session_for(browser, live_server):
-    """A logged-in browser page for a user, each in its own context (its own cookies)."""
-    contexts = []
-
-    def open_as(username: str):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server}/login")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server}/")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 def _handle(page, live_server, number, step, *, final_reply=None):
@@ -49,13 +30,13 @@ def _handle(page, live_server, number, step, *, final_reply=None):
     snap(page, f"e2e-{step}-contacted")
 
 
-def test_joint_complaint_to_unsatisfied_callback(app, live_server, session_for, make_user):
+def test_joint_complaint_to_unsatisfied_callback(app, live_server, logged_in_page, make_user):
     seed_reference()
     depts = departments_by_code(["ndrc", "power"])
     make_user("handler", username="lead-ndrc", department=depts["ndrc"], password=DEMO_PASSWORD)
     make_user("handler", username="co-power", department=depts["power"], password=DEMO_PASSWORD)
 
-    operator = session_for("operator")
+    operator = logged_in_page("operator", viewport=VIEWPORT)
     operator.goto(f"{live_server}/tickets/new")
     type_on_arrival(operator, "13812345678")
     operator.fill("#caller_name", "赵建国")
@@ -72,14 +53,14 @@ def test_joint_complaint_to_unsatisfied_callback(app, live_server, session_for, 
     assert ticket.routing_rule == "joint"
     snap(operator, "e2e-2-dispatched")
 
-    lead = session_for("lead-ndrc")
+    lead = logged_in_page("lead-ndrc", viewport=VIEWPORT)
     _handle(lead, live_server, number, "3-lead")
     lead.fill("#sub-reply", "已协调供电公司完成增容方案。")
     lead.click("#sub-submit")
     assert "协办单位" in lead.get_by_role("alert").inner_text()  # blocked: the co-handler has not answered
     snap(lead, "e2e-4-lead-blocked")
 
-    co = session_for("co-power")
+    co = logged_in_page("co-power", viewport=VIEWPORT)
     _handle(co, live_server, number, "5-co")
     co.fill("#sub-reply", "增容方案已批复，下周施工接电。")
     co.click("#sub-submit")

@@ -36,28 +36,6 @@ DISPATCHED = local(2027, 3, 1, 9, 0)  # Monday
 NOW = local(2027, 3, 16, 10, 0)  # 11 of the joint ticket's 15 working days gone: past half
 
 
-@pytest.fixture
-def open_as(browser, live_server):
-    """A logged-in page for a user, each in its own browser context, at 1366×768."""
-    contexts = []
-
-    def login(username: str):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server}/login")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server}/")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-
-
 def _stuck_joint_ticket() -> Ticket:
     with time_machine.travel(DISPATCHED, tick=False):
         operator = user("operator")
@@ -69,7 +47,7 @@ def _stuck_joint_ticket() -> Ticket:
             operator_id=operator.id, operator_name=operator.display_name, now=DISPATCHED)
 
 
-def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_server, open_as, make_user):
+def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_server, logged_in_page, make_user):
     seed_reference()
     secretary = make_user("leader", username="secretary", password=DEMO_PASSWORD)
     ticket = _stuck_joint_ticket()
@@ -82,7 +60,7 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
                                      summary="已联系企业", actor=who)
         lifecycle.submit(co.id, reply="已对接两家银行", solved=True, actor=user("handler2"))
 
-        supervisor = open_as("supervisor")
+        supervisor = logged_in_page("supervisor")
         supervisor.goto(f"{live_server}/supervision/")
         supervisor.locator("#meeting-candidates").get_by_text(ticket.number).wait_for()  # suggested: past half
         snap(supervisor, "meetings-1-console-candidate")
@@ -101,7 +79,7 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
         meeting = db.session.scalars(select(Meeting)).one()
         item_id = meeting.items[0].id
 
-        leader = open_as("secretary")
+        leader = logged_in_page("secretary")
         leader.goto(f"{live_server}/meetings/{meeting.id}")
         leader.fill("#hold-minutes", "开发区管委会这周抓紧组织验收园区新厂房；金融监管局对接银行。")
         leader.click("#hold-submit")
@@ -116,7 +94,7 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
         snap(leader, "meetings-3-decision-to-the-zone")
         decision = db.session.scalars(select(Decision)).one()
 
-        zone = open_as("handler")
+        zone = logged_in_page("handler")
         zone.goto(f"{live_server}/work/tickets/{ticket.number}")
         zone.fill("#sub-reply", "厂房已验收，交付企业。")
         zone.click("#sub-submit")
@@ -140,7 +118,7 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
         snap(supervisor, "meetings-6-ticket-history")
 
 
-def test_a_breached_decision_is_escalated_exactly_once(app, live_server, open_as, make_user):
+def test_a_breached_decision_is_escalated_exactly_once(app, live_server, logged_in_page, make_user):
     seed_reference()
     secretary = make_user("leader", username="secretary", password=DEMO_PASSWORD)
     ticket = _stuck_joint_ticket()
@@ -157,12 +135,12 @@ def test_a_breached_decision_is_escalated_exactly_once(app, live_server, open_as
     run_jobs_at(breached + timedelta(minutes=1))  # the next sweep, a retry: nothing more
     run_jobs_at(breached + timedelta(hours=2))
     with time_machine.travel(breached + timedelta(hours=2), tick=True):
-        supervisor = open_as("supervisor")
+        supervisor = logged_in_page("supervisor")
         supervisor.goto(f"{live_server}/tickets/{ticket.number}")
         history = supervisor.locator("ol.history").inner_text()
         assert history.count("会议决定超期") == 1
         snap(supervisor, "meetings-7-breach-escalated-once")
-        leader = open_as("secretary")
+        leader = logged_in_page("secretary")
         leader.goto(f"{live_server}/notifications")
         assert leader.get_by_text("会议决定未按期完成").count() == 1
     assert db.session.scalar(select(db.func.count()).select_from(Event).where(

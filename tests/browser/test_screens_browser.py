@@ -12,15 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_demo
 from hotline.extensions import db
 from hotline.tickets.models import Ticket
+from tests.browser.conftest import VIEWPORT, log_in
 from tests.conftest import ARTIFACTS, snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-VIEWPORT = {"width": 1366, "height": 768}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -38,11 +37,7 @@ def _session(browser, live_server, username: str, lang: str):
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live_server}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, username)
     current = page.get_attribute("html", "lang")
     if (lang == "en") != (current == "en"):
         page.click(".userbox button[lang]")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from hotline.auth.models import User
 from hotline.db import utcnow
-from hotline.demo.data import DEMO_PASSWORD, DEMO_TICKETS
+from hotline.demo.data import DEMO_TICKETS
 from hotline.demo.seed import seed_reference
 from hotline.demo.tickets import intake_data as demo_intake
 from hotline.extensions import db
@@ -25,32 +25,9 @@ from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 
-VIEWPORT = {"width": 1366, "height": 768}
 SAVED_TICKET = re.compile(r"/tickets/\d{6}-\d{5}$")  # the ticket page the intake redirects to
 JEWELLERY = next(t for t in DEMO_TICKETS if t.key == "jewellery-plant-finance")
 QUWO_FEES = next(t for t in DEMO_TICKETS if t.key == "quwo-fee-refund")
-
-
-@pytest.fixture
-def session_for(browser, live_server):
-    """A logged-in page for a demo user, each in its own 1366×768 context (its own cookies)."""
-    contexts = []
-
-    def open_as(username: str, locale: str = "zh-CN"):
-        context = browser.new_context(locale=locale, viewport=VIEWPORT)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server}/login")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server}/")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _operator_id() -> int:
@@ -71,9 +48,9 @@ def _lead_line(panel):
 # ---- a) the place leads, the credit need adds finance ------------------------------------------
 
 
-def test_the_jewellery_maker_s_call_is_led_by_the_zone_with_finance(app, live_server, session_for):
+def test_the_jewellery_maker_s_call_is_led_by_the_zone_with_finance(app, live_server, logged_in_page):
     seed_reference()
-    page = session_for("operator")
+    page = logged_in_page("operator")
     page.goto(f"{live_server}/tickets/new")
     type_on_arrival(page, JEWELLERY.caller_phone)  # the phone field has the focus: the operator types at once
     page.fill("#caller_name", JEWELLERY.caller_name)
@@ -110,17 +87,17 @@ def test_the_jewellery_maker_s_call_is_led_by_the_zone_with_finance(app, live_se
 
 
 def test_the_zone_s_return_withdraws_finance_s_part_and_redispatch_opens_a_new_round(app, live_server,
-                                                                                    session_for):
+                                                                                    logged_in_page):
     seed_reference()
     ticket = create_ticket(demo_intake(JEWELLERY, {}), operator_id=_operator_id(), operator_name="王丽")
     number = ticket.number
 
-    finance = session_for("handler2")
+    finance = logged_in_page("handler2")
     finance.goto(f"{live_server}/work/?queue=to_sign")
     expect(finance.locator("table.grid tbody tr", has_text=number)).to_contain_text("协办")
     snap(finance, "rules-b1-finance-to-sign-before")
 
-    zone = session_for("handler")
+    zone = logged_in_page("handler")
     zone.goto(f"{live_server}/work/?queue=to_sign")
     zone.click(f"text={number}")
     zone.fill("#ret-grounds", "企业厂房需求已由园区另行对接，本次主要诉求是融资对接，请改由金融监管部门主办。")
@@ -143,7 +120,7 @@ def test_the_zone_s_return_withdraws_finance_s_part_and_redispatch_opens_a_new_r
     finance.goto(f"{live_server}/notifications")
     expect(finance.locator("main")).to_contain_text(f"工单 {number}：主办单位已退单，本单位的协办任务已撤回。")
 
-    admin = session_for("admin", locale="en")  # the demo admin reads English
+    admin = logged_in_page("admin", locale="en")  # the demo admin reads English
     admin.goto(f"{live_server}/tickets/{number}")
     expect(admin.locator("table.grid tbody tr", has_text="Linfen Local Financial Regulatory Bureau")).to_contain_text(
         "Withdrawn (the lead returned the ticket)")
@@ -151,7 +128,7 @@ def test_the_zone_s_return_withdraws_finance_s_part_and_redispatch_opens_a_new_r
         "Linfen Local Financial Regulatory Bureau")
     snap(admin, "rules-b4-admin-english-history")
 
-    operator = session_for("operator")
+    operator = logged_in_page("operator")
     operator.goto(f"{live_server}/tickets/returned")
     row = operator.locator("table.grid tbody tr", has_text=number)
     expect(row).to_contain_text("临汾经济开发区管委会")
@@ -208,7 +185,7 @@ def _close(ticket: Ticket, at) -> None:
                               actor=None, now=at + timedelta(minutes=10))
 
 
-def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app, live_server, session_for):
+def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app, live_server, logged_in_page):
     seed_reference()
     start = utcnow() - timedelta(days=3)
     first = _intake(start)
@@ -221,7 +198,7 @@ def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app,
     assert (first.status, merged.status, rehandled.status) == ("closed", "merged", "dispatched")
     parts_before = db.session.scalar(select(func.count()).select_from(Assignment))
 
-    page = session_for("operator")
+    page = logged_in_page("operator")
     page.goto(f"{live_server}/tickets/new")
     type_on_arrival(page, "136 0000 1041")
     page.fill("#caller_name", "郭志刚")
@@ -260,9 +237,9 @@ def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app,
 # ---- d) a fee complaint: the charging body answers, no report, not confidential ---------------------
 
 
-def test_a_fee_complaint_is_led_by_the_respondent_and_stays_a_complaint(app, live_server, session_for):
+def test_a_fee_complaint_is_led_by_the_respondent_and_stays_a_complaint(app, live_server, logged_in_page):
     seed_reference()
-    page = session_for("operator")
+    page = logged_in_page("operator")
     page.goto(f"{live_server}/tickets/new")
     type_on_arrival(page, QUWO_FEES.caller_phone)
     page.fill("#caller_name", QUWO_FEES.caller_name)

@@ -27,28 +27,6 @@ DISPATCHED = local(2026, 12, 28, 10, 0)  # Monday: 5 working days → 4 Jan 2027
 NOW = local(2026, 12, 30, 9, 0)
 
 
-@pytest.fixture
-def open_as(browser, live_server):
-    """A logged-in page for a user, each in its own browser context, at 1366×768."""
-    contexts = []
-
-    def login(username: str):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server}/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server}/")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-
-
 def _minutes(text: str) -> int:
     """"3个工作日0小时58分钟" or "5小时3分钟" → working minutes (a working day is 420)."""
     match = re.fullmatch(r"(?:(\d+)个工作日)?(\d+)小时(\d+)分钟", text.strip())
@@ -57,7 +35,7 @@ def _minutes(text: str) -> int:
     return days * 420 + hours * 60 + minutes
 
 
-def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_server, open_as, make_user):
+def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_server, logged_in_page, make_user):
     seed_reference()
     db.session.commit()
     with time_machine.travel(DISPATCHED, tick=False):
@@ -71,7 +49,7 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
     make_user("handler", username="tr-handler", department=lead.department)
 
     with time_machine.travel(NOW, tick=True):
-        admin = open_as("tr-admin")
+        admin = logged_in_page("tr-admin", password=PASSWORD)
         admin.goto(f"{live_server}/admin/settings/calendar?year=2027")
         assert admin.locator("#year-mark").get_attribute("data-complete") == "no"
         assert admin.locator('.calendar-missing[data-year="2027"]').is_visible()
@@ -96,7 +74,7 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
         assert "2027年工作日历变更" in finished.inner_text() and "1 件工单中有 1 件" in finished.inner_text()
         snap(admin, "timerules-3-recomputed")
 
-        handler = open_as("tr-handler")
+        handler = logged_in_page("tr-handler", password=PASSWORD)
         handler.goto(f"{live_server}/work/?queue=to_sign")
         row = handler.locator("tr", has_text=ticket.number)
         assert "签收时限" in row.inner_text()  # the queue shows the limit that matters now: sign-for, breached

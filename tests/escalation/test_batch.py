@@ -12,21 +12,13 @@ from hotline.escalation import batch, engine
 from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import history
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Event
 from tests.conftest import on_postgres
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 START = local(2026, 11, 2, 9, 0)
 LATER = local(2026, 11, 23, 10, 0)  # three weeks on: every limit of those tickets has passed
-
-
-def _tickets(n: int):
-    with time_machine.travel(START, tick=False):
-        return [create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="拒收",
-                                         description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                         caller_phone=f"138000{i:05d}"), operator_id=None, operator_name="王丽",
-                              now=START) for i in range(n)]
 
 
 def _statements(fn):
@@ -45,7 +37,7 @@ def _statements(fn):
 def test_a_batch_takes_every_due_step_once_in_a_fixed_number_of_statements(app, make_user):
     seed_reference()
     make_user("supervisor")
-    tickets = _tickets(30)
+    tickets = [make_ticket(START, caller_phone=f"138000{i:05d}") for i in range(30)]
     with time_machine.travel(LATER, tick=False):
         items = [(i, step) for kind, i, step in engine.due_items(LATER) if kind == "assignment"]
         assert len(items) == 30 * 6  # sign, contact and resolve: warning and breach each

@@ -14,20 +14,17 @@ from hotline.escalation import engine
 from hotline.escalation.models import SupervisionAction, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
 from tests.conftest import csrf_from
+from tests.factories import make_ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _late_ticket(phone="13800000001", category="refusal", district=None) -> Ticket:
-    past = utcnow() - timedelta(days=20)
-    return create_ticket(IntakeData(channel="phone", kind="complaint", category_code=category,
-                                    subject="超期未办", description="窗口拒收申请材料，一直没有答复。",
-                                    caller_name="测试", caller_phone=phone, district_code=district),
-                         operator_id=None, operator_name="王丽", now=past)
+def _late_ticket(**fields) -> Ticket:
+    """A ticket received 20 days ago and never touched since: every limit of its part has passed."""
+    return make_ticket(now=utcnow() - timedelta(days=20), subject="超期未办", **fields)
 
 
 @pytest.fixture
@@ -39,7 +36,7 @@ def supervisor_client(app, client, login):
 
 def test_console_counts_and_filters(supervisor_client):
     late = _late_ticket()
-    other = _late_ticket("13800000002", category="factor_supply")
+    other = _late_ticket(caller_phone="13800000002", category_code="factor_supply")
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     html = supervisor_client.get("/supervision/?queue=level1").get_data(as_text=True)
@@ -92,7 +89,7 @@ def test_console_is_for_supervisors(client, login, app, make_user):
 
 
 def test_a_case_is_named_by_its_ticket_and_level_and_its_notice_goes_to_the_lead(supervisor_client):
-    client, ticket = supervisor_client, _late_ticket(district="anze")  # led by 安泽县人民政府, not the tax bureau
+    client, ticket = supervisor_client, _late_ticket(district_code="anze")  # led by 安泽县人民政府, not the tax bureau
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     case = db.session.scalar(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id))

@@ -4,20 +4,15 @@ from __future__ import annotations
 import time_machine
 from sqlalchemy import func, select
 
-from hotline.demo.seed import seed_reference
 from hotline.escalation import engine
 from hotline.escalation.jobs import sweep
 from hotline.escalation.models import EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
-from hotline.tickets.models import Event, Ticket
+from hotline.tickets.models import Event
 from tests.escalation.conftest import local
-
-MATTER = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
-              description="窗口工作人员以材料不全为由拒收我公司的申请，但没有一次性告知需要补充什么材料。",
-              caller_name="赵建国", caller_phone="13812345678")
+from tests.factories import make_ticket
 
 
 def _steps(**filters) -> list[str]:
@@ -27,15 +22,9 @@ def _steps(**filters) -> list[str]:
     return sorted(db.session.scalars(query))
 
 
-def _ticket_at(instant, **overrides) -> Ticket:
-    seed_reference()
-    with time_machine.travel(instant, tick=False):
-        return create_ticket(IntakeData(**{**MATTER, **overrides}), operator_id=None, operator_name="王丽")
-
-
-def test_sign_warning_and_breach_fire_at_the_working_instant(app, make_user, jobs):
+def test_sign_warning_and_breach_fire_at_the_working_instant(city, make_user, jobs):
     # Monday 30 Nov 2026, 09:00: sign for within 2 working hours → warn 10:30, breach 11:00
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     a = ticket.assignments[0]
     handler = make_user("handler", department=a.department)
     assert a.sign_warn_at == local(2026, 11, 30, 10, 30) and a.sign_due_at == local(2026, 11, 30, 11, 0)
@@ -49,17 +38,17 @@ def test_sign_warning_and_breach_fire_at_the_working_instant(app, make_user, job
     assert _steps(target_id=a.id) == ["sign_breach", "sign_warn"]
 
 
-def test_lunch_break_and_weekend_move_the_instants(app):
+def test_lunch_break_and_weekend_move_the_instants(city):
     # Friday 4 Dec 2026, 17:00: one working hour left that day → sign due Monday 09:30
-    ticket = _ticket_at(local(2026, 12, 4, 17, 0))
+    ticket = make_ticket(local(2026, 12, 4, 17, 0))
     a = ticket.assignments[0]
     assert a.sign_due_at == local(2026, 12, 7, 9, 30)
-    ticket = _ticket_at(local(2026, 12, 1, 11, 30), caller_phone="13900001111")
+    ticket = make_ticket(local(2026, 12, 1, 11, 30), caller_phone="13900001111")
     assert ticket.assignments[0].sign_due_at == local(2026, 12, 1, 16, 0)  # 30 min before lunch, 90 after
 
 
-def test_a_signed_assignment_gets_no_sign_breach(app, jobs):
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+def test_a_signed_assignment_gets_no_sign_breach(city, jobs):
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     a = ticket.assignments[0]
     with time_machine.travel(local(2026, 11, 30, 9, 30), tick=False):
         lifecycle.sign_for(a.id, actor=None)
@@ -68,7 +57,7 @@ def test_a_signed_assignment_gets_no_sign_breach(app, jobs):
 
 
 def _handled_but_unresolved(instant):
-    ticket = _ticket_at(instant)
+    ticket = make_ticket(instant)
     a = ticket.assignments[0]
     with time_machine.travel(instant.replace(minute=10), tick=False):
         lifecycle.sign_for(a.id, actor=None)
@@ -77,7 +66,7 @@ def _handled_but_unresolved(instant):
     return ticket, a
 
 
-def test_resolution_breach_opens_supervision_and_levels_climb_to_three(app, make_user):
+def test_resolution_breach_opens_supervision_and_levels_climb_to_three(city, make_user):
     make_user("supervisor")
     ticket, a = _handled_but_unresolved(local(2026, 11, 30, 9, 0))
     assert a.resolve_due_at == local(2026, 12, 7, 9, 0)  # 5 working days
@@ -103,7 +92,7 @@ def test_resolution_breach_opens_supervision_and_levels_climb_to_three(app, make
     assert len(db.session.scalars(select(SupervisionCase)).all()) == 3
 
 
-def test_an_approved_extension_moves_the_breach(app, make_user, jobs):
+def test_an_approved_extension_moves_the_breach(city, make_user, jobs):
     supervisor = make_user("supervisor")
     ticket, a = _handled_but_unresolved(local(2026, 11, 30, 9, 0))
     with time_machine.travel(local(2026, 11, 30, 10, 0), tick=False):
@@ -117,8 +106,8 @@ def test_an_approved_extension_moves_the_breach(app, make_user, jobs):
     assert "resolve_breach" in _steps(target_id=a.id)
 
 
-def test_applying_a_step_twice_changes_nothing(app):
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+def test_applying_a_step_twice_changes_nothing(city):
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     a = ticket.assignments[0]
     with time_machine.travel(local(2026, 11, 30, 11, 5), tick=False):
         assert engine.apply("assignment", a.id, "sign_breach") is True
@@ -128,9 +117,9 @@ def test_applying_a_step_twice_changes_nothing(app):
         Event.action == "escalation_sign_breach")) == 1
 
 
-def test_a_late_warning_is_not_written_once_its_breach_has_passed(app, make_user):
+def test_a_late_warning_is_not_written_once_its_breach_has_passed(city, make_user):
     # sign for by 11:00, warning at 10:30; the worker only gets to the warning at 11:05
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     a = ticket.assignments[0]
     handler = make_user("handler", department=a.department)
     with time_machine.travel(local(2026, 11, 30, 11, 5), tick=False):
@@ -144,8 +133,8 @@ def test_a_late_warning_is_not_written_once_its_breach_has_passed(app, make_user
     assert notices == ["escalation_sign_breach"]
 
 
-def test_a_warning_in_time_is_still_written(app):
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+def test_a_warning_in_time_is_still_written(city):
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     a = ticket.assignments[0]
     with time_machine.travel(local(2026, 11, 30, 10, 59), tick=False):  # late, but before the breach
         assert engine.apply("assignment", a.id, "sign_warn") is True
@@ -153,8 +142,8 @@ def test_a_warning_in_time_is_still_written(app):
     assert actions == ["escalation_sign_warn"]
 
 
-def test_the_sweep_finds_what_timers_missed(app, jobs):
-    ticket = _ticket_at(local(2026, 11, 30, 9, 0))
+def test_the_sweep_finds_what_timers_missed(city, jobs):
+    ticket = make_ticket(local(2026, 11, 30, 9, 0))
     from hotline.queue import get_redis
 
     get_redis().flushdb()  # every timer lost, as after a Redis failure
@@ -167,7 +156,7 @@ def test_the_sweep_finds_what_timers_missed(app, jobs):
         assert sweep() == 0  # nothing left to do
 
 
-def test_late_callback_is_reported_once(app, make_user, jobs):
+def test_late_callback_is_reported_once(city, make_user, jobs):
     operator = make_user("operator")
     ticket, a = _handled_but_unresolved(local(2026, 11, 30, 9, 0))
     with time_machine.travel(local(2026, 11, 30, 10, 0), tick=False):
@@ -182,11 +171,11 @@ def test_late_callback_is_reported_once(app, make_user, jobs):
         "escalation_callback_breach"
 
 
-def test_the_sweep_waits_while_the_workers_have_a_backlog(app, monkeypatch):
+def test_the_sweep_waits_while_the_workers_have_a_backlog(city, monkeypatch):
     from hotline.escalation import jobs as escalation_jobs
     from hotline.queue import get_queue
 
-    _ticket_at(local(2026, 11, 30, 9, 0))
+    make_ticket(local(2026, 11, 30, 9, 0))
     from hotline.queue import get_redis
 
     get_redis().flushdb()

@@ -14,20 +14,13 @@ from hotline.escalation.jobs import escalate
 from hotline.escalation.models import EscalationStep
 from hotline.extensions import db
 from hotline.queue import get_queue, get_redis
-from hotline.tickets.intake import IntakeData, create_ticket
 from tests.conftest import csrf_from
-
-
-def _late():
-    seed_reference()
-    return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="超期",
-                                    description="窗口拒收申请材料，一直没有答复。", caller_name="测试",
-                                    caller_phone="13800000001"),
-                         operator_id=None, operator_name="王丽", now=utcnow() - timedelta(days=10))
+from tests.factories import make_ticket
 
 
 def test_a_job_dying_halfway_records_nothing_and_the_sweep_retakes_it(app, monkeypatch):
-    ticket = _late()
+    seed_reference()
+    ticket = make_ticket(now=utcnow() - timedelta(days=10))  # received 10 days ago, never touched
     a = ticket.assignments[0]
 
     def die(*args, **kwargs):

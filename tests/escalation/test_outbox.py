@@ -10,25 +10,20 @@ from hotline.escalation.jobs import sweep
 from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import history
-from hotline.tickets.intake import IntakeData, create_ticket
-from hotline.tickets.models import SupervisionRequest, Ticket
+from hotline.tickets.models import SupervisionRequest
 from hotline.tickets.supervision import PENDING, request_level
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 NOW = local(2026, 11, 16, 10, 0)
-
-
-def _ticket(**kw) -> Ticket:
-    data = dict(channel="phone", kind="complaint", category_code="refusal", subject="测试",
-                description="窗口拒收申请材料，没有说明理由。", caller_name="测试", caller_phone="13800000001")
-    return create_ticket(IntakeData(**{**data, **kw}), operator_id=None, operator_name="王丽", now=NOW)
 
 
 def test_a_repeat_opens_its_case_in_the_intake_s_transaction_and_the_history_stays_anchored(app):
     seed_reference()
     with time_machine.travel(NOW, tick=False):
-        first = _ticket()
-        again = _ticket(repeat_of=first.number, new_facts=True, description="窗口再次拒收申请材料，有新情况。")
+        first = make_ticket(now=NOW)
+        again = make_ticket(now=NOW, repeat_of=first.number, new_facts=True,
+                            description="窗口再次拒收申请材料，有新情况。")
     [case] = db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == again.id)).all()
     assert case.level == 1 and case.trigger == "repeat"
     [request] = db.session.scalars(select(SupervisionRequest).where(SupervisionRequest.ticket_id == again.id))
@@ -39,7 +34,7 @@ def test_a_repeat_opens_its_case_in_the_intake_s_transaction_and_the_history_sta
 def test_a_request_no_hook_handled_is_taken_by_the_sweep(app):
     seed_reference()
     with time_machine.travel(NOW, tick=False):
-        ticket = _ticket()
+        ticket = make_ticket(now=NOW)
         request_level(ticket, 2, trigger="repeat", actor_id=None, now=NOW)
         db.session.info.pop(PENDING)  # as if written where the hook is not installed
         db.session.commit()

@@ -21,16 +21,14 @@ from hotline.extensions import db
 from hotline.queue import get_queue
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Event, Ticket
+from tests.factories import make_ticket
 
 
 def _late_tickets(n: int) -> list[Ticket]:
     """Tickets received 10 days ago and never touched: their sign, contact and resolve steps are due."""
     seed_reference()
     past = utcnow() - timedelta(days=10)
-    return [create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                     subject=f"竞争测试{i}", description="窗口拒收申请材料，也不说明理由。",
-                                     caller_name="测试", caller_phone=f"1380000{i:04d}"),
-                          operator_id=None, operator_name="王丽", now=past) for i in range(n)]
+    return [make_ticket(now=past, subject=f"竞争测试{i}", caller_phone=f"1380000{i:04d}") for i in range(n)]
 
 
 @pytest.mark.real_clock_processes

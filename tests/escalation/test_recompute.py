@@ -20,21 +20,16 @@ from hotline.escalation.models import DeadlineRecompute, EscalationStep, Supervi
 from hotline.extensions import db
 from hotline.queue import get_queue
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.worktime.calendar import calendar_warning_years
 from tests.escalation.conftest import local
-
-MATTER = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
-              description="窗口工作人员以材料不全为由拒收我公司的申请，但没有一次性告知需要补充什么材料。",
-              caller_name="赵建国", caller_phone="13812345678")
+from tests.factories import make_ticket
 
 
 def _ticket_at(instant, **overrides) -> Ticket:
+    """A ticket taken at ``instant`` in the demo city, seeded here: after the test's own ``admin`` exists."""
     seed_reference()
-    db.session.commit()
-    with time_machine.travel(instant, tick=False):
-        return create_ticket(IntakeData(**{**MATTER, **overrides}), operator_id=None, operator_name="王丽")
+    return make_ticket(instant, **overrides)
 
 
 def _assignment(ticket: Ticket) -> Assignment:

@@ -13,16 +13,13 @@ from sqlalchemy import select
 from hotline import create_app
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Ticket
 from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy
 from tests.conftest import PASSWORD, _TestConfig, csrf_from
 from tests.escalation.conftest import SHANGHAI, local
+from tests.factories import make_ticket
 
-MATTER = dict(channel="phone", kind="complaint", category_code="refusal", subject="申请被窗口拒收",
-              description="窗口工作人员以材料不全为由拒收我公司的申请，但没有一次性告知需要补充什么材料。",
-              caller_name="赵建国", caller_phone="13812345678")
 DISPATCHED = local(2026, 12, 28, 10, 0)  # Monday: 5 working days → 4 Jan 10:00 on Monday–Friday
 NOW = local(2026, 12, 30, 9, 0)  # 13 working hours used: 22 left
 
@@ -31,9 +28,7 @@ NOW = local(2026, 12, 30, 9, 0)  # 13 working hours used: 22 left
 def ticket(app):
     """A ticket dispatched on Monday 28 December 2026."""
     seed_reference()
-    db.session.commit()
-    with time_machine.travel(DISPATCHED, tick=False):
-        return create_ticket(IntakeData(**MATTER), operator_id=None, operator_name="王丽")
+    return make_ticket(DISPATCHED)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from hotline.demo.data import DEMO_PASSWORD
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from tests.escalation.conftest import jobs, local  # noqa: F401  (the jobs fixture)
-from tests.factories import VALID_CODE
+from tests.factories import VALID_CODE, make_ticket
 
 #: A Monday morning in the city (a working day in the bundled calendar).
 MONDAY = local(2026, 11, 16, 9, 0)
@@ -47,19 +47,11 @@ def people(city, make_user):
 @pytest.fixture
 def joint_ticket(city):
     """The jewellery maker's plant acceptance: led by the development zone, finance co-handling."""
-    import time_machine
-
-    from hotline.tickets.intake import IntakeData, create_ticket
-
     def make(now=MONDAY, **overrides):
-        fields = dict(channel="phone", kind="complaint", category_code="factor_supply",
-                      subject="新厂房验收迟迟不组织",
+        fields = dict(category_code="factor_supply", subject="新厂房验收迟迟不组织",
                       description="园区新厂房建成两个月，验收一直没有组织，流动资金也紧张。",
-                      caller_name="赵建国", caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司",
-                      credit_code=VALID_CODE, lead="devzone", co_handlers=("finance_regulator",),
-                      override_reason="属地牵头，金融协办")
-        fields.update(overrides)
-        with time_machine.travel(now, tick=False):
-            return create_ticket(IntakeData(**fields), operator_id=user("operator").id, operator_name="王丽", now=now)
+                      enterprise_name="临汾市华晟珠宝有限公司", credit_code=VALID_CODE, lead="devzone",
+                      co_handlers=("finance_regulator",), override_reason="属地牵头，金融协办")
+        return make_ticket(now, operator=user("operator"), operator_name="王丽", **{**fields, **overrides})
 
     return make

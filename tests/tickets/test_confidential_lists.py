@@ -11,19 +11,18 @@ from hotline.extensions import db
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
 from tests.conftest import csrf_from
+from tests.factories import make_ticket
 
 SECRET = "孙保密"
 
 
-def _confidential() -> Ticket:
-    return create_ticket(IntakeData(
-        channel="phone", kind="complaint", category_code="refusal", subject=f"{SECRET}反映窗口拒收",
-        description=f"我是{SECRET}，电话13998765432，窗口拒收申请材料。", caller_name=SECRET,
-        caller_phone="13998765432", confidential=True), operator_id=None, operator_name="王丽")
+#: A confidential call whose subject and description name the caller and give the phone.
+CONFIDENTIAL = dict(subject=f"{SECRET}反映窗口拒收", description=f"我是{SECRET}，电话13998765432，窗口拒收申请材料。",
+                    caller_name=SECRET, caller_phone="13998765432", confidential=True)
 
 
 def test_the_intake_panel_shows_a_confidential_candidate_redacted(operator_client):
-    earlier = _confidential()  # now, whatever today is: no fixed date against the real clock
+    earlier = make_ticket(**CONFIDENTIAL)  # now, whatever today is: no fixed date against the real clock
     token = csrf_from(operator_client.get("/tickets/new").get_data(as_text=True))
     html = operator_client.post("/tickets/new/preview", data={
         "csrf_token": token, "kind": "complaint", "category": "refusal", "caller_phone": "13998765432",
@@ -35,7 +34,7 @@ def test_the_intake_panel_shows_a_confidential_candidate_redacted(operator_clien
 def test_the_supervision_console_and_the_audit_drill_show_the_subject_redacted(city, client, login):
     from hotline.demo.data import DEMO_PASSWORD
 
-    ticket = _confidential()
+    ticket = make_ticket(**CONFIDENTIAL)
     again = create_ticket(IntakeData(
         channel="phone", kind="complaint", category_code="refusal", subject=f"{SECRET}再次反映",
         description="窗口再次拒收申请材料。", caller_name=SECRET, caller_phone="13998765432", confidential=True,
@@ -58,7 +57,7 @@ def test_the_centre_a_clerk_must_go_through_and_the_login_numbers_come_from_conf
                       STAFFED_HOURS="07:30–21:00")
     page = client.get("/login").get_data(as_text=True)
     assert "0357-1234567 / 12345" in page and "07:30–21:00" in page and "2096666" not in page
-    ticket = _confidential()
+    ticket = make_ticket(**CONFIDENTIAL)
     handler = db.session.scalar(select(User).where(User.role == "handler",
                                                    User.department_id == ticket.assignments[0].department_id))
     assert handler is not None, "the demo city has a handler in the lead department"

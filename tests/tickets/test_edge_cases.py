@@ -12,29 +12,13 @@ from hotline.escalation import engine
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket, redispatch
-from hotline.tickets.models import Ticket
-from tests.factories import post_intake
-
-
-def _ticket(operator, now=None, **kw) -> Ticket:
-    data = dict(channel="phone", kind="complaint", category_code="refusal", subject="测试",
-                description="窗口拒收申请材料，没有说明理由。", caller_name="测试", caller_phone="13800000001")
-    return create_ticket(IntakeData(**{**data, **kw}), operator_id=operator.id, operator_name="王丽", now=now)
-
-
-def _resolve(ticket: Ticket, at=None):
-    a = [x for x in ticket.assignments if x.status == "dispatched"][-1]
-    lifecycle.sign_for(a.id, actor=None, now=at)
-    lifecycle.record_contact(a.id, at=at or utcnow(), method="phone", reached=True, summary="已联系", actor=None,
-                             now=at)
-    lifecycle.submit(a.id, reply="已办结", solved=True, actor=None, now=at)
-    db.session.refresh(ticket)
+from hotline.tickets.intake import redispatch
+from tests.factories import make_ticket, post_intake, resolve
 
 
 def test_a_reopened_ticket_returned_by_its_department_goes_back_to_the_operators(operator):
-    ticket = _ticket(operator)
-    _resolve(ticket)
+    ticket = make_ticket(operator=operator)
+    resolve(ticket)
     lifecycle.record_callback(ticket.id, reached=True, solved=False, satisfaction="unsatisfied", comment="",
                               actor=None)
     db.session.refresh(ticket)
@@ -45,7 +29,7 @@ def test_a_reopened_ticket_returned_by_its_department_goes_back_to_the_operators
 
 
 def test_the_leads_return_sends_a_joint_ticket_back(operator):
-    ticket = _ticket(operator, category_code="factor_supply", subject="电力增容")
+    ticket = make_ticket(operator=operator, category_code="factor_supply", subject="电力增容")
     lead, co = ticket.assignments
     lifecycle.return_assignment(lead.id, grounds="主办应为供电公司", actor=None)
     db.session.refresh(ticket)
@@ -60,7 +44,7 @@ def test_the_leads_return_sends_a_joint_ticket_back(operator):
 
 def test_an_extension_after_a_single_department_redispatch_keeps_the_five_day_limit(operator, make_user):
     supervisor = make_user("supervisor")
-    ticket = _ticket(operator, category_code="factor_supply", subject="电力增容")
+    ticket = make_ticket(operator=operator, category_code="factor_supply", subject="电力增容")
     lead = next(a for a in ticket.assignments if a.role == "lead")
     lifecycle.return_assignment(lead.id, grounds="非本单位", actor=None)  # the whole ticket goes back
     [new] = redispatch(ticket, "housing", (), note="燃气", actor_id=operator.id)
@@ -76,14 +60,14 @@ def test_an_extension_after_a_single_department_redispatch_keeps_the_five_day_li
 
 def test_a_late_callback_is_reported_again_after_a_reopen(operator):
     past = utcnow() - timedelta(days=30)
-    ticket = _ticket(operator, now=past)
-    _resolve(ticket, at=past + timedelta(hours=1))
+    ticket = make_ticket(operator=operator, now=past)
+    resolve(ticket, at=past + timedelta(hours=1))
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     lifecycle.record_callback(ticket.id, reached=True, solved=False, satisfaction="unsatisfied", comment="",
                               actor=None, now=past + timedelta(days=10))
     db.session.refresh(ticket)
-    _resolve(ticket, at=past + timedelta(days=11))
+    resolve(ticket, at=past + timedelta(days=11))
     for item in engine.due_items(utcnow()):
         engine.apply(*item)
     keys = db.session.scalars(select(EscalationStep.step).where(EscalationStep.target_type == "ticket")).all()
@@ -91,12 +75,12 @@ def test_a_late_callback_is_reported_again_after_a_reopen(operator):
 
 
 def test_closing_a_ticket_ends_its_supervision(operator):
-    ticket = _ticket(operator)
-    _resolve(ticket)
+    ticket = make_ticket(operator=operator)
+    resolve(ticket)
     lifecycle.record_callback(ticket.id, reached=True, solved=False, satisfaction="unsatisfied", comment="",
                               actor=None)
     db.session.refresh(ticket)
-    _resolve(ticket)
+    resolve(ticket)
     lifecycle.record_callback(ticket.id, reached=True, solved=True, satisfaction="satisfied", comment="",
                               actor=None)
     cases = db.session.scalars(select(SupervisionCase).where(SupervisionCase.ticket_id == ticket.id)).all()
@@ -105,7 +89,7 @@ def test_closing_a_ticket_ends_its_supervision(operator):
 
 
 def test_an_unreached_attempt_is_recorded_but_is_not_the_first_contact(operator):
-    ticket = _ticket(operator)
+    ticket = make_ticket(operator=operator)
     a = ticket.assignments[0]
     lifecycle.sign_for(a.id, actor=None)
     lifecycle.record_contact(a.id, at=utcnow(), method="phone", reached=False, summary="无人接听", actor=None)

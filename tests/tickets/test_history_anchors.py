@@ -16,9 +16,9 @@ from hotline.db import utcnow
 from hotline.extensions import db
 from hotline.tickets import chain, history, lifecycle
 from hotline.tickets.events import verify_ticket
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.jobs import sign_history
 from hotline.tickets.models import Event, HistoryCheckpoint, HistoryDigest, Ticket
+from tests.factories import make_ticket
 
 KEY = "history-key-for-tests-only-7f3a9c"
 
@@ -34,10 +34,7 @@ def keyed(app):
 def worked(city, make_user):
     """Make a ticket and work on it: received, dispatched, signed, contacted (one transaction each step)."""
     def make(phone: str = "13800001111") -> Ticket:
-        ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal",
-                                          subject="窗口拒收申请", description="窗口拒收申请材料，也不说明理由。",
-                                          caller_name="测试", caller_phone=phone),
-                               operator_id=None, operator_name="王丽")
+        ticket = make_ticket(caller_phone=phone)
         a = ticket.assignments[0]
         handler = make_user("handler", department=a.department)
         lifecycle.sign_for(a.id, actor=handler)

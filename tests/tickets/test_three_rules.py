@@ -3,6 +3,7 @@ respondent, the place, the category), joint returns and rounds, repeat chains, f
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.escalation.conftest import local
-from tests.factories import post_intake
+from tests.factories import make_ticket, post_intake
 
 NOW = local(2026, 11, 16, 10, 0)  # a Monday; every test travels here, whatever today's date is
 
@@ -34,10 +35,8 @@ def _demo(key: str) -> IntakeData:
     return demo_intake(next(t for t in DEMO_TICKETS if t.key == key), {})
 
 
-def _intake(**kw) -> Ticket:
-    data = dict(channel="phone", kind="complaint", category_code="refusal", subject="测试",
-                description="窗口拒收申请材料，没有说明理由。", caller_name="测试", caller_phone="13800000001")
-    return create_ticket(IntakeData(**{**data, **kw}), operator_id=None, operator_name="王丽", now=NOW)
+#: A call saved by the intake service at ``NOW`` (override any field).
+_intake = partial(make_ticket, now=NOW)
 
 
 def _parts(ticket: Ticket) -> list[tuple[str, str, str, int]]:

@@ -4,22 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets import lifecycle
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment
 from hotline.workbench import queries
 from tests.escalation.conftest import local
-
-
-def _ticket(at, phone):
-    with time_machine.travel(at, tick=False):
-        return create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="测试",
-                                        description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                        caller_phone=phone), operator_id=None, operator_name="王丽", now=at)
+from tests.factories import make_ticket
 
 
 def _walk(department_id, queue, now):
@@ -41,7 +33,7 @@ def mixed(app, monkeypatch):
     leads = []
     for i in range(11):
         at = local(2026, 11, 2, 9, 0) + timedelta(hours=i)
-        t = _ticket(at, f"138000000{i:02d}")
+        t = make_ticket(at, caller_phone=f"138000000{i:02d}")
         a = next(x for x in t.assignments if x.role == "lead")
         lifecycle.sign_for(a.id, actor=None, now=at + timedelta(minutes=5))
         if i % 2:

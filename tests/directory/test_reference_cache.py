@@ -1,5 +1,6 @@
-"""The per-process reference cache of intake: an admin's change made in another process (or app)
-reaches the very next intake everywhere; and an intake runs few SQL statements."""
+"""The per-process reference cache (hotline.directory.reference): an admin's change made in another
+process (or app) reaches the very next intake everywhere. (What a warm intake costs in statements:
+tests/tickets/test_intake_statements.py.)"""
 from __future__ import annotations
 
 import subprocess
@@ -9,32 +10,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
-from hotline.auth.models import User
 from hotline.directory.generation import GENERATION_KEY, read_token
 from hotline.directory.models import Category, Department, RoutingRule, TimeLimitPolicy
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
-from hotline.tickets.events import verify_ticket
-from hotline.tickets.intake import IntakeData, IntakeError, create_ticket
+from hotline.tickets.intake import IntakeError
 from hotline.worktime.calendar import working_clock
 from hotline.worktime.limits import Policy, assignment_deadlines, ticket_dispatch_due
 from tests.conftest import _TestConfig
-from tests.factories import VALID_CODE
+from tests.factories import VALID_CODE, make_ticket
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Linfen
 
 
 def _intake(operator, **overrides):
-    fields = dict(channel="phone", kind="complaint", subject="申请被窗口拒收", category_code="refusal",
-                  description="窗口工作人员以材料不全为由拒收我公司的申请，没有一次性告知需要补充什么材料。",
-                  caller_name="赵建国", caller_phone="13812345678", enterprise_name="临汾市华晟珠宝有限公司",
-                  credit_code=VALID_CODE)
-    fields.update(overrides)
-    return create_ticket(IntakeData(**fields), operator_id=operator.id, operator_name=operator.display_name,
-                         now=NOW)
+    """The jewellery maker's refusal, taken by ``operator`` at ``NOW``."""
+    fields = dict(enterprise_name="临汾市华晟珠宝有限公司", credit_code=VALID_CODE)
+    return make_ticket(now=NOW, operator=operator, **{**fields, **overrides})
 
 
 def _departments(ticket) -> list[tuple[str, str]]:
@@ -142,62 +137,3 @@ def test_without_a_generation_nothing_stale_is_used_and_an_intake_starts_one(cit
     db.session.commit()
     assert _departments(_intake(operator)) == [("approval", "lead")]
     assert read_token(db.session) is not None
-
-
-def test_a_warm_intake_runs_few_statements_and_keeps_its_history_valid(city, operator):
-    _intake(operator)  # warm
-    db.session.remove()
-    operator = db.session.scalar(select(User).where(User.username == "operator"))
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0:3])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        ticket = _intake(operator, category_code="factor_supply", subject="厂房电力增容迟迟不批",
-                         description="我公司新建厂房需要电力增容，申请提交两个月了一直没有答复，影响设备调试。")
-        number, rule = ticket.number, ticket.routing_rule
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert rule == "joint"
-    # key check, generation, number, ticket, handlers, 2 events, ticket update, 2 assignments
-    # (+ notifications when the departments have handlers): was 21 before the cache
-    assert len(statements) <= 12, statements
-    assert verify_ticket(ticket.id) is None and number
-
-
-def test_an_intake_writes_its_ticket_once_with_its_final_state(city, operator):
-    """No insert-then-update: on PostgreSQL the ticket's id comes with its number, so the ticket is
-    inserted once at the commit. 10 statements in all for a joint dispatch: the 8 of the ticket, its
-    assignments, events, notices and checkpoint, plus the 2 of reaching people (#15) — the handlers'
-    e-mail/SMS contact points and the deliveries row of the caller's dispatch SMS, written with the
-    ticket so it cannot be lost. (SQLite needs the insert early for the id, and one more statement.)"""
-    from sqlalchemy import event
-
-    from hotline.extensions import db
-    from hotline.tickets.intake import IntakeData, create_ticket
-    from tests.conftest import on_postgres
-
-    operator_id = operator.id
-
-    def intake(phone: str):
-        return create_ticket(IntakeData(
-            channel="phone", kind="complaint", category_code="factor_supply", subject="厂房",
-            description="开发区厂房迟迟未验收，缺少流动资金，贷款未获批。", caller_name="孙", caller_phone=phone,
-            district_code="kaifaqu"), operator_id=operator_id, operator_name="王丽")
-
-    intake("13900001233")  # the process's reference data and working clock are loaded once
-    db.session.remove()
-    seen: list[str] = []
-    listener = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()[:3]))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        ticket = intake("13900001234")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert ticket.status == "dispatched" and len(ticket.assignments) == 2
-    if on_postgres():
-        assert not any(s.startswith("UPDATE tickets") for s in seen), seen
-        assert len(seen) <= 10, "\n".join(seen)
-        assert sum(s.startswith(("SELECT contact_points", "INSERT INTO deliveries")) for s in seen) == 2

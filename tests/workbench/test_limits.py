@@ -4,9 +4,9 @@ from __future__ import annotations
 import time_machine
 
 from hotline.demo.data import DEMO_PASSWORD
-from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.worktime.steps import current_limit
 from tests.escalation.conftest import local
+from tests.factories import make_ticket
 
 DISPATCH = local(2026, 11, 16, 9, 0)  # Monday morning: sign-for is due at 11:00
 LATER = local(2026, 11, 16, 15, 30)  # four working hours later (the lunch break does not count)
@@ -22,10 +22,7 @@ def test_the_limit_that_matters_follows_the_steps():
 
 
 def test_a_to_sign_ticket_past_its_sign_limit_shows_it_and_counts_as_overdue(city, client, login):
-    with time_machine.travel(DISPATCH, tick=False):
-        ticket = create_ticket(IntakeData(channel="phone", kind="complaint", category_code="refusal", subject="拒收",
-                                          description="窗口拒收申请材料，没有说明理由。", caller_name="测试",
-                                          caller_phone="13800000001"), operator_id=None, operator_name="王丽")
+    ticket = make_ticket(DISPATCH)
     with time_machine.travel(LATER, tick=False):
         assert login("handler3", DEMO_PASSWORD).status_code == 302  # 市行政审批服务管理局
         html = client.get("/work/?queue=to_sign").get_data(as_text=True)
