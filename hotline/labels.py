@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +31,9 @@ def label(value, enum: str | None = None) -> str:
             return str(value)
     if isinstance(value, LabelledEnum):
         return _(value.msgid)
+    if enum is None and isinstance(value, str) and current_app and current_app.testing:
+        # a plain code without its enumeration's name would be shown untranslated: make tests say where
+        raise TypeError(f"label({value!r}) needs its enumeration's name, e.g. |label('TicketState')")
     return str(value)
 
 
