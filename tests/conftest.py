@@ -268,6 +268,8 @@ def app(request, _schema, _database_url, redis_url):
 
 
 def _committing_app(database_url: str, redis_url: str):
+    """A new app on the main database, its tables emptied before the test and again after it (the
+    rolled-back tests there expect them empty)."""
     app = _new_app(database_url, redis_url)
     with app.app_context():
         _empty_tables()
@@ -295,6 +297,8 @@ class _JoinedSession(FlaskSQLAlchemySession):
 
 
 def _rolled_back_app(app):
+    """``app`` (a session's app) with ``db.session`` joined to one connection in an outer transaction,
+    rolled back after the test; ``app.config`` is put back as it was."""
     from hotline.directory import generation
 
     config = dict(app.config)
@@ -304,12 +308,15 @@ def _rolled_back_app(app):
         if sqlite:
             # pysqlite opens transactions by itself and would turn the first SAVEPOINT into the
             # outermost transaction (its RELEASE would commit): take over, and BEGIN here.
-            connection.connection.driver_connection.isolation_level = None
+            driver = connection.connection.driver_connection
+            isolation_level, driver.isolation_level = driver.isolation_level, None
         outer = connection.begin()
         if sqlite:
             connection.exec_driver_sql("BEGIN")
         if generation.read_token(connection) is not None:
-            # as after a fresh seed: the processes' cached reference data is not this test's
+            # a fresh token, as a fresh seed gave each test before: nothing cached under the token
+            # (reference data, commissioners' projects) can carry what an earlier test changed
+            # with raw SQL, which writes no new token, into this one
             generation.bump(connection)
         kept = db.session
         joined = type("JoinedSession", (_JoinedSession,), {"owner": threading.get_ident()})
@@ -322,7 +329,7 @@ def _rolled_back_app(app):
             db.session = kept
             outer.rollback()
             if sqlite:
-                connection.connection.driver_connection.isolation_level = ""
+                driver.isolation_level = isolation_level
             connection.close()
             app.config.clear()
             app.config.update(config)
