@@ -1,14 +1,31 @@
 """Fixtures: a real database (SQLite file, or PostgreSQL via DATABASE_URL) and a real Redis
-(the embedded server, or REDIS_URL), an app per test, and small factories."""
+(the embedded server, or REDIS_URL), the app, and small factories.
+
+A test runs in one of two modes (README: Testing):
+
+* rolled back (the default): the app is built once per session and the test's whole session works
+  inside one outer transaction on one connection, rolled back when the test ends. Services still
+  commit: with ``join_transaction_mode="create_savepoint"`` each commit releases a SAVEPOINT (the
+  session's commit hooks run as usual). A test that asks for ``city`` runs on a second database
+  where Linfen's reference data was seeded and committed once per session; any other test runs on
+  the main database, whose tables are empty.
+* committing: what every test did before — a new app on the main database, its tables emptied
+  (and emptied again afterwards), the city seeded when asked for, real commits. For tests whose
+  work crosses connections: a live server's threads, real worker processes, subprocesses, racing
+  threads, separate engines. A test is committing when it is marked ``committing`` or asks for
+  ``live_server``, ``browser`` or ``page``; ``HOTLINE_TEST_TRANSACTIONS=0`` makes every test so.
+"""
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 from flask import g
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="hotline-tests-"))
 os.environ["HOTLINE_INSTANCE"] = str(_SESSION_DIR / "instance")
@@ -41,9 +58,21 @@ def pytest_configure(config):
         config._hotline_clock.start()
 
 
+#: Fixtures whose work runs outside the test's thread or connection (a live server, a browser, another
+#: process given the database's URL): a test asking for one commits.
+COMMITTING_FIXTURES = frozenset({"live_server", "browser", "page", "database_url"})
+
+
 def pytest_collection_modifyitems(config, items):
-    """With the clock moved, a test whose other processes (RQ workers) read the real clock cannot
-    agree with it about what is due: it is skipped in that run, and runs in every other."""
+    """A test asking for a fixture of :data:`COMMITTING_FIXTURES` is marked ``committing``; a browser,
+    chaos or real-clock-processes test is also ``slow``. With the clock moved, a test whose other
+    processes (RQ workers) read the real clock cannot agree with it about what is due: it is skipped
+    in that run, and runs in every other."""
+    for item in items:
+        if COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.committing)
+        if any(item.get_closest_marker(name) for name in ("browser", "chaos", "real_clock_processes")):
+            item.add_marker(pytest.mark.slow)
     if os.environ.get("HOTLINE_TEST_CLOCK"):
         skip = pytest.mark.skip(reason="its worker processes read the real clock (HOTLINE_TEST_CLOCK is set)")
         for item in items:
@@ -76,14 +105,15 @@ def _worker_redis_url(url: str) -> str:
     return f"{base}/{int(WORKER.removeprefix('gw')) + 1}"
 
 
-def _worker_database_url(url: str) -> str:
-    """A shared PostgreSQL server's URL with this worker's own database (created on first use)."""
-    if not WORKER or not url.startswith("postgresql"):
+def _worker_database_url(url: str, suffix: str = "") -> str:
+    """A PostgreSQL server's URL with this worker's own database, ``suffix`` appended to its name
+    (created on first use); on SQLite the URL as given."""
+    if not url.startswith("postgresql") or not (WORKER or suffix):
         return url
     import sqlalchemy as sa
 
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"{admin.url.database}_{WORKER}"
+    name = admin.url.database + (f"_{WORKER}" if WORKER else "") + suffix
     try:
         with admin.connect() as conn:
             if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
@@ -107,9 +137,22 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def database_url():
-    """DATABASE_URL when given (CI's PostgreSQL), else a SQLite file for the session."""
+def _database_url():
     return _worker_database_url(config_module.database_url(_SESSION_DIR / "test.db"))
+
+
+@pytest.fixture(scope="session")
+def database_url(_database_url):
+    """DATABASE_URL when given (CI's PostgreSQL), else a SQLite file for the session. Its tables are
+    empty between tests; committing tests (and the processes they start) work here. A test that asks
+    for it (itself or through a fixture) is committing: it hands the database to another connection."""
+    return _database_url
+
+
+@pytest.fixture(scope="session")
+def city_database_url():
+    """A second database (SQLite file, or ``<DATABASE_URL's>_city``) that keeps the seeded city."""
+    return _worker_database_url(config_module.database_url(_SESSION_DIR / "city.db"), "_city")
 
 
 class _TestConfig(config_module.TestConfig):
@@ -121,17 +164,18 @@ class _TestConfig(config_module.TestConfig):
         self.UPLOAD_DIR = str(_SESSION_DIR / "uploads")
 
 
-@pytest.fixture(scope="session")
-def _schema(database_url, redis_url):
-    """Create every table once per session (tests only; the product uses migrations)."""
+def _new_app(database_url: str, redis_url: str):
     app = create_app(_TestConfig(database_url, redis_url))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield
-    with app.app_context():
-        db.drop_all()
-        db.engine.dispose()
+
+    @app.before_request
+    def _fresh_request_globals():
+        # The fixture keeps one app context open so tests can use db.session; Flask then
+        # reuses it for every test request. Clear ``g`` so each request starts as in
+        # production (Flask-Login and Flask-Babel cache the user and locale there).
+        g.__dict__.clear()
+        db.session.expire_all()
+
+    return app
 
 
 def _empty_tables() -> None:
@@ -144,27 +188,151 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(_schema, database_url, redis_url):
-    """An application on empty tables and a flushed Redis."""
-    app = create_app(_TestConfig(database_url, redis_url))
-
-    @app.before_request
-    def _fresh_request_globals():
-        # The fixture keeps one app context open so tests can use db.session; Flask then
-        # reuses it for every test request. Clear ``g`` so each request starts as in
-        # production (Flask-Login and Flask-Babel cache the user and locale there).
-        g.__dict__.clear()
-        db.session.expire_all()
+def _quiet_savepoints(app) -> None:
+    """Let the app's engine emit SAVEPOINT statements straight through the driver, unseen by
+    ``before_cursor_execute`` listeners: the statements a test counts stay the product's own,
+    not the ones the rolled-back mode adds around each service commit."""
+    def run(connection, sql: str) -> None:
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
 
     with app.app_context():
-        from hotline.queue import connection_from_url
+        dialect = db.engine.dialect
+    dialect.do_savepoint = lambda conn, name: run(conn, f"SAVEPOINT {name}")
+    dialect.do_release_savepoint = lambda conn, name: run(conn, f"RELEASE SAVEPOINT {name}")
+    dialect.do_rollback_to_savepoint = lambda conn, name: run(conn, f"ROLLBACK TO SAVEPOINT {name}")
 
-        connection_from_url(redis_url).flushdb()
-        _empty_tables()
-        yield app
+
+#: ``app.extensions`` key: this app's database keeps the seeded city.
+_SEEDED = "hotline.tests.city_seeded"
+
+
+def _session_app(url: str, redis_url: str, *, city: bool):
+    """A session's app on ``url``: every table created (and the city seeded and committed)."""
+    app = _new_app(url, redis_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        if city:
+            from hotline.demo.seed import seed_reference
+
+            seed_reference()
+            app.extensions[_SEEDED] = True
         db.session.remove()
+    _quiet_savepoints(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def _schema(_database_url, redis_url):
+    """The main database, its tables created once (tests only; the product uses migrations) and
+    empty between tests; and its app, which rolled-back tests that do not ask for the city share."""
+    app = _session_app(_database_url, redis_url, city=False)
+    yield app
+    with app.app_context():
+        db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _city_app(_schema, city_database_url, redis_url):
+    """The city database, seeded with Linfen's reference data once, and its app."""
+    app = _session_app(city_database_url, redis_url, city=True)
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _committing(request) -> bool:
+    return request.node.get_closest_marker("committing") is not None or \
+        os.environ.get("HOTLINE_TEST_TRANSACTIONS", "1") == "0"
+
+
+@pytest.fixture
+def app(request, _schema, _database_url, redis_url):
+    """The application, on empty tables (or the seeded city, for a test that asks for ``city``) and a
+    flushed Redis; the test's database work is rolled back when it ends, or, in committing mode, the
+    tables are emptied before and after it."""
+    from hotline.queue import connection_from_url
+
+    connection_from_url(redis_url).flushdb()
+    if _committing(request):
+        yield from _committing_app(_database_url, redis_url)
+    else:
+        shared = request.getfixturevalue("_city_app") if "city" in request.fixturenames else _schema
+        yield from _rolled_back_app(shared)
+
+
+def _committing_app(database_url: str, redis_url: str):
+    """A new app on the main database, its tables emptied before the test and again after it (the
+    rolled-back tests there expect them empty)."""
+    app = _new_app(database_url, redis_url)
+    with app.app_context():
+        _empty_tables()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.session.remove()
+            db.engine.dispose()
+
+
+class _JoinedSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session, always on the test's connection (it would pick the app's engine),
+    and only in the test's thread: racing threads on one connection would race nothing, so a test
+    that uses the database from another thread fails here until it is marked ``committing``."""
+
+    owner: int | None = None
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if threading.get_ident() != self.owner:
+            raise RuntimeError("a rolled-back test used the database from another thread: mark it "
+                               "@pytest.mark.committing (tests/conftest.py)")
+        return self.bind
+
+
+def _rolled_back_app(app):
+    """``app`` (a session's app) with ``db.session`` joined to one connection in an outer transaction,
+    rolled back after the test; ``app.config`` is put back as it was."""
+    from hotline.directory import generation
+
+    config = dict(app.config)
+    with app.app_context():
+        connection = db.engine.connect()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # pysqlite opens transactions by itself and would turn the first SAVEPOINT into the
+            # outermost transaction (its RELEASE would commit): take over, and BEGIN here.
+            driver = connection.connection.driver_connection
+            isolation_level, driver.isolation_level = driver.isolation_level, None
+        outer = connection.begin()
+        if sqlite:
+            connection.exec_driver_sql("BEGIN")
+        if generation.read_token(connection) is not None:
+            # a fresh token, as a fresh seed gave each test before: nothing cached under the token
+            # (reference data, commissioners' projects) can carry what an earlier test changed
+            # with raw SQL, which writes no new token, into this one
+            generation.bump(connection)
+        kept = db.session
+        joined = type("JoinedSession", (_JoinedSession,), {"owner": threading.get_ident()})
+        db.session = db._make_scoped_session({"class_": joined, "bind": connection,
+                                              "join_transaction_mode": "create_savepoint"})
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = kept
+            outer.rollback()
+            if sqlite:
+                driver.isolation_level = isolation_level
+            connection.close()
+            app.config.clear()
+            app.config.update(config)
 
 
 @pytest.fixture
@@ -237,8 +405,6 @@ def login(client):
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on a free loopback port, in a thread, for the browser tests."""
-    import threading
-
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -299,10 +465,12 @@ def snap(page, name: str) -> None:
 
 @pytest.fixture
 def city(app):
-    """Linfen's reference data: districts, departments, categories, routing table and demo users."""
+    """Linfen's reference data: districts, departments, categories, routing table and demo users
+    (already there in rolled-back mode: the app is then on the city database)."""
     from hotline.demo.seed import seed_reference
 
-    seed_reference()
+    if not app.extensions.get(_SEEDED):
+        seed_reference()
     return app
 
 

@@ -56,6 +56,7 @@ def test_nothing_is_restarted_while_stopping():
 
 # --- the supervisor loop on small stand-in processes ---------------------------------------------
 
+@pytest.mark.slow
 def test_a_dying_background_child_is_restarted_with_backoff_and_the_web_keeps_running():
     sup = Supervisor(Path("."), "127.0.0.1", 0, 1)
     quick = RestartPolicy(first_delay=0.2, factor=2, max_delay=0.8, stable_after=60)
@@ -109,6 +110,7 @@ def _descendants(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_up_serves_and_a_signal_stops_every_child(tmp_path: Path, sig):
     port = _free_port()
@@ -140,6 +142,7 @@ def test_up_serves_and_a_signal_stops_every_child(tmp_path: Path, sig):
     assert "first run" in output and "stopped" in output
 
 
+@pytest.mark.slow
 def test_a_web_app_that_keeps_dying_at_start_is_given_up_and_everything_stops():
     sup = Supervisor(Path("."), "127.0.0.1", 0, 1)
     policy = RestartPolicy(first_delay=0.1, factor=1, max_delay=0.1, stable_after=60, give_up_after=2)
@@ -160,6 +163,7 @@ def test_a_web_app_that_keeps_dying_at_start_is_given_up_and_everything_stops():
     assert sup.children["worker"].proc.poll() is not None
 
 
+@pytest.mark.slow
 def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_returns(tmp_path: Path):
     """``rq worker`` and ``rq cron`` exit when Redis is down; the supervisor's backoff brings them back."""
     from rq import Worker
@@ -199,6 +203,7 @@ def test_worker_and_cron_started_during_a_redis_outage_come_up_when_redis_return
         server.stop()
 
 
+@pytest.mark.slow
 def test_the_worker_runs_its_jobs_in_one_long_lived_process(tmp_path: Path):
     """No work horse per job: two jobs report the worker's own pid, and no child process appears."""
     from rq import Queue

@@ -34,6 +34,7 @@ def test_document_is_openapi_3_1_and_lists_every_route(app):
     assert documented == {path: rules[path] for path in documented} and set(documented) == set(rules)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role, department", [("operator", None), ("handler", "approval"), ("supervisor", None)])
 def test_schemathesis_finds_no_server_error_and_no_schema_break(app, make_key, make_ticket, role, department):
     key = make_key(role, department=department, rate_limit="100000 per minute")

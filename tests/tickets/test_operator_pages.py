@@ -105,6 +105,7 @@ def test_confidential_identity_is_masked_until_revealed_and_each_view_is_recorde
     assert verify_ticket(ticket.id) is None
 
 
+@pytest.mark.committing  # threads, each on its own connection
 def test_concurrent_intakes_get_distinct_numbers(app, city, operator):
     from hotline.tickets.intake import IntakeData, create_ticket
 

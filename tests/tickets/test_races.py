@@ -22,6 +22,8 @@ from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Event, Ticket
 from hotline.tickets.states import DomainError
 
+pytestmark = [pytest.mark.committing, pytest.mark.slow]  # racing threads, each on its own connection
+
 PAUSE = 0.3
 
 
