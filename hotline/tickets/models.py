@@ -172,6 +172,11 @@ class Ticket(db.Model):
         back_populates="ticket", order_by="Assignment.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def is_urgent(self) -> bool:
+        """Whether the ticket is marked more urgent than normal (the queues tag it)."""
+        return self.urgency is not None and self.urgency != Urgency.NORMAL
+
 
 class Assignment(db.Model):
     """A department's part of a ticket (派单), with its own clock running from dispatch."""
