@@ -159,3 +159,12 @@ def test_only_handlers_have_a_workbench(city, client, login, username):
 def test_the_workbench_asks_a_visitor_to_log_in(city, client):
     response = client.get("/work/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_urgent_ticket_carries_its_urgency_in_the_queue_and_a_normal_one_none(city, client, login):
+    urgent = make_ticket(DISPATCH, caller_phone="13800000011", urgency="urgent")
+    normal = make_ticket(DISPATCH + timedelta(minutes=5), caller_phone="13800000012")
+    _as(client, login, "handler3")
+    html = _queue(client, "to_sign", LOOK)
+    assert '<span class="tag">紧急</span>' in _row(html, urgent.number)
+    assert 'class="tag"' not in _row(html, normal.number)
