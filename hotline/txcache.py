@@ -24,6 +24,9 @@ NOTIFY_STAFF_PENDING    staff notices added, whose e-mail/SMS deliveries are    
 NOTIFY_CALLER_PENDING   messages to callers added, deliveries still to be written  taken by the same hook
 DELIVERIES_TO_ENQUEUE   ids of the deliveries this transaction wrote, to enqueue   taken by the notifications'
                         once it has committed                                      after-commit hook
+STAFF_CONTACTS          handlers' e-mail/SMS contact points read with the
+                        handlers (:func:`hotline.notifications.services.
+                        handlers_of`), so the deliveries need not read them again
 ======================  =========================================================  ==========================
 
 ``UNIT_OF_WORK_DEPTH`` is not a cache: it counts the open :func:`hotline.db.transaction` blocks and
@@ -40,10 +43,12 @@ LATE_MONTH_LOGGED = "audit_change_marked"
 NOTIFY_STAFF_PENDING = "notifications_staff_pending"
 NOTIFY_CALLER_PENDING = "notifications_caller_pending"
 DELIVERIES_TO_ENQUEUE = "notifications_to_enqueue"
+STAFF_CONTACTS = "notifications_staff_contacts"
 
 #: Every per-transaction cache, dropped together after a commit or a rollback.
 CACHES = (REFERENCE_SNAPSHOT, CATEGORIES_BY_CODE, EVENT_HEADS, EVENT_HEADS_PRIMED, SUPERVISION_PENDING,
-          LATE_MONTH_LOGGED, NOTIFY_STAFF_PENDING, NOTIFY_CALLER_PENDING, DELIVERIES_TO_ENQUEUE)
+          LATE_MONTH_LOGGED, NOTIFY_STAFF_PENDING, NOTIFY_CALLER_PENDING, DELIVERIES_TO_ENQUEUE,
+          STAFF_CONTACTS)
 
 UNIT_OF_WORK_DEPTH = "unit_of_work_depth"
 

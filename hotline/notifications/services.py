@@ -26,6 +26,15 @@ from hotline.notifications.models import ChannelPreference, ContactPoint, Delive
 STAFF_PENDING = txcache.NOTIFY_STAFF_PENDING
 CALLER_PENDING = txcache.NOTIFY_CALLER_PENDING
 TO_ENQUEUE = txcache.DELIVERIES_TO_ENQUEUE
+CONTACTS = txcache.STAFF_CONTACTS
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A staff member's e-mail and mobile as read in this transaction."""
+
+    email: str
+    mobile: str
 
 
 @dataclass(frozen=True)
@@ -77,12 +86,19 @@ def write_deliveries(session) -> list[Delivery]:
 
 
 def _staff_deliveries(session, notices: list) -> list[Delivery]:
-    """E-mail and SMS deliveries of staff notices: three queries (contacts, users, preferences)."""
+    """E-mail and SMS deliveries of staff notices: up to three queries (contacts unless read with the
+    handlers, then users and preferences only when somebody has a contact point)."""
     from hotline.auth.models import User
     from hotline.roles import Role
 
     user_ids = {uid for ids, *_ in notices for uid in ids}
-    contacts = {c.user_id: c for c in session.scalars(select(ContactPoint).where(ContactPoint.user_id.in_(user_ids)))}
+    known: dict[int, Contact | None] = session.info.get(CONTACTS, {})
+    if user_ids <= known.keys():  # read with the handlers (handlers_of): no second query
+        contacts = {uid: known[uid] for uid in user_ids if known[uid] is not None}
+    else:
+        contacts = {c.user_id: Contact(c.email, c.mobile) for c in session.execute(
+            select(ContactPoint.user_id, ContactPoint.email, ContactPoint.mobile)
+            .where(ContactPoint.user_id.in_(user_ids)))}
     if not contacts:  # nobody to reach outside the application
         return []
     users = {u.id: u for u in session.execute(select(User.id, User.role, User.locale, User.department_id)
@@ -131,15 +147,20 @@ def _caller_delivery(notice: CallerNotice) -> Delivery:
 
 
 def handlers_of(department_ids) -> dict[int, list[int]]:
-    """Active handlers' ids per department, in one query."""
+    """Active handlers' ids per department, in one query that also reads their e-mail/SMS contact
+    points for this transaction's deliveries (``txcache.STAFF_CONTACTS``)."""
     from hotline.auth.models import User
     from hotline.roles import Role
 
     out: dict[int, list[int]] = {}
-    rows = db.session.execute(select(User.department_id, User.id).where(
-        User.department_id.in_(set(department_ids)), User.active, User.role == Role.handler))
-    for dept, uid in rows:
+    known = db.session.info.setdefault(CONTACTS, {})
+    rows = db.session.execute(
+        select(User.department_id, User.id, ContactPoint.email, ContactPoint.mobile)
+        .outerjoin(ContactPoint, ContactPoint.user_id == User.id)
+        .where(User.department_id.in_(set(department_ids)), User.active, User.role == Role.handler))
+    for dept, uid, email, mobile in rows:
         out.setdefault(dept, []).append(uid)
+        known[uid] = None if email is None and mobile is None else Contact(email or "", mobile or "")
     return out
 
 
