@@ -62,6 +62,19 @@ def bump(connection) -> str:
     return token
 
 
+def token_subquery():
+    """The current token's stored value as a scalar subquery, for a statement that reads it on the way
+    (the intake's number allocation returns it, saving the transaction its token query); pass what it
+    returns to :func:`token_of`."""
+    table = _settings_table()
+    return select(table.c.value).where(table.c.key == GENERATION_KEY).scalar_subquery()
+
+
+def token_of(value) -> str | None:
+    """The token in a stored value (None: no token written yet)."""
+    return value.get("token") if isinstance(value, dict) else None
+
+
 def read_token(session: Session) -> str | None:
     """The current token as this transaction sees it (None: no token written yet)."""
     table = _settings_table()

@@ -138,17 +138,24 @@ class Snapshot:
         return policy
 
 
-def snapshot(*, bootstrap: bool = False) -> Snapshot:
+#: ``snapshot(token=…)`` default: the transaction has not read the token yet.
+UNREAD = object()
+
+
+def snapshot(*, bootstrap: bool = False, token: str | None | object = UNREAD) -> Snapshot:
     """The reference data for the current transaction (one token query, then cached).
 
     ``bootstrap``: the caller writes anyway, so a missing token may be created in its
     transaction (it commits with it; from then on every process can cache).
+    ``token``: the token as this transaction already read it in another statement
+    (:func:`hotline.directory.generation.token_subquery`), so it is not queried again.
     """
     session = db.session()
     snap = session.info.get(SNAPSHOT_INFO_KEY)
     if snap is not None:
         return snap
-    token = read_token(session)
+    if token is UNREAD:
+        token = read_token(session)
     store = current_app.extensions.setdefault(_STORE, {})
     cached = store.get("snapshot")
     if token is not None and cached is not None and cached.token == token:

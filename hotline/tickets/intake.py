@@ -173,9 +173,11 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
             return existing
     try:
         with transaction():  # a refusal (IntakeError) or a lost race leaves nothing behind
-            reference.snapshot(bootstrap=True)  # this transaction writes: it may start the reference generation
+            # the number first: on PostgreSQL its statement also reads the reference generation's token
+            number, ticket_id, token = numbers.allocate_with_id(now, current_app.config["TIMEZONE"])
+            reference.snapshot(bootstrap=True, token=token)  # this transaction writes: it may start the generation
             decision, link = _route(data, operator_name)
-            ticket = _new_ticket(data, decision, operator_id, now)
+            ticket = _new_ticket(data, decision, operator_id, now, number=number, ticket_id=ticket_id)
             made = _act_on(ticket, decision, data, link, operator_id, now)
             if attribute is not None:
                 attribute(ticket)
@@ -210,13 +212,13 @@ def _by_key(key: str) -> Ticket | None:
     return db.session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
-def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, now: datetime) -> Ticket:
+def _new_ticket(data: IntakeData, decision: Decision, operator_id: int | None, now: datetime, *,
+                number: str, ticket_id: int | None) -> Ticket:
     ref = reference.snapshot()
     category = ref.categories.get(data.category_code) if data.category_code else None
     district = ref.districts.get(data.district_code) if data.district_code else None
     district_id = district.id if district else None
     respondent = ref.respondent(data.respondent)
-    number, ticket_id = numbers.allocate_with_id(now, current_app.config["TIMEZONE"])
     ticket = Ticket(
         id=ticket_id, number=number, idempotency_key=data.idempotency_key,
         channel=Channel(data.channel), kind=Kind(data.kind), category_id=category.id if category else None,

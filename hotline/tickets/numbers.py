@@ -33,19 +33,24 @@ def allocate(received_at: datetime, tz: str) -> str:
     return format_number(day, serial)
 
 
-def allocate_with_id(received_at: datetime, tz: str) -> tuple[str, int | None]:
-    """The next number, and on PostgreSQL the new ticket's id from its sequence in the same statement.
+def allocate_with_id(received_at: datetime, tz: str) -> tuple[str, int | None, str | None | object]:
+    """The next number, and on PostgreSQL the new ticket's id from its sequence and the reference
+    generation's token, all in the same statement.
 
     With its id known the ticket is inserted once, with its final state, at the commit (its events are
-    hashed over the id). SQLite has no sequence: None, and the ticket is inserted when its first event
-    needs the id.
+    hashed over the id); the token, read on the way, spares the transaction its own token query
+    (:func:`hotline.directory.reference.snapshot`). SQLite has no sequence: None for the id, the token
+    left unread (``reference.UNREAD``), and the ticket is inserted when its first event needs the id.
     """
+    from hotline.directory import generation, reference
+
     day = received_at.astimezone(ZoneInfo(tz)).date()
     table = TicketCounter.__table__
     if db.engine.dialect.name != "postgresql":
-        return allocate(received_at, tz), None
+        return allocate(received_at, tz), None, reference.UNREAD
     stmt = postgresql.insert(table).values(day=day, last=1)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
     next_id = func.nextval(func.pg_get_serial_sequence("tickets", "id"))
-    serial, ticket_id = db.session.execute(stmt.returning(table.c.last, next_id)).one()
-    return format_number(day, serial), ticket_id
+    serial, ticket_id, value = db.session.execute(
+        stmt.returning(table.c.last, next_id, generation.token_subquery())).one()
+    return format_number(day, serial), ticket_id, generation.token_of(value)

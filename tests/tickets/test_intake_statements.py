@@ -47,11 +47,11 @@ def test_a_warm_intake_runs_few_statements_and_keeps_its_history_valid(city, ope
 
 def test_an_intake_writes_its_ticket_once_with_its_final_state(city, operator):
     """No insert-then-update: on PostgreSQL the ticket's id comes with its number, so the ticket is
-    inserted once at the commit. 9 statements in all for a joint dispatch: the 8 of the ticket, its
-    assignments, events, notices and checkpoint (the handlers' e-mail/SMS contact points are read in
-    the same statement as the handlers), plus the deliveries row of the caller's dispatch SMS, written
-    with the ticket so it cannot be lost. (SQLite needs the insert early for the id, and one more
-    statement.)"""
+    inserted once at the commit. 8 statements in all for a joint dispatch: the number (whose statement
+    also returns the ticket's id and the reference generation's token), the handlers (with their
+    e-mail/SMS contact points), the ticket, its assignments, events, notices and history checkpoint,
+    and the deliveries row of the caller's dispatch SMS, written with the ticket so it cannot be lost.
+    (SQLite needs the insert early for the id, and one more statement.)"""
     operator_id = operator.id
 
     def intake(phone: str):
@@ -72,6 +72,7 @@ def test_an_intake_writes_its_ticket_once_with_its_final_state(city, operator):
     assert ticket.status == "dispatched" and len(ticket.assignments) == 2
     if on_postgres():
         assert not any(s.startswith("UPDATE tickets") for s in seen), seen
-        assert len(seen) <= 9, "\n".join(seen)
+        assert len(seen) <= 8, "\n".join(seen)
+        assert not any(s.startswith("SELECT settings") for s in seen), seen
         assert sum(s.startswith("INSERT INTO deliveries") for s in seen) == 1, seen
     assert not any(s.startswith("SELECT contact_points") for s in seen), seen
