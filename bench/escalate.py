@@ -10,8 +10,12 @@ warning and breach instants have passed at the wall clock). It measures, in this
 3. **All of it** — the rest is enqueued as :func:`hotline.escalation.jobs.sweep` does (one
    ``escalate_batch`` job per ``SWEEP_BATCH`` items, on a real Redis), then ``--workers`` production
    workers (``rq worker --burst -w hotline.worker.HotlineWorker escalation``) run at once until the
-   queue is empty. Steps per second = step rows written ÷ the wall time from the first enqueue to the
-   last worker's exit; the events written and the steps still due afterwards are reported too.
+   queue is empty. That is one *round*; as the minute sweep would, rounds follow (``due_items`` lists
+   at most ``limit`` (50,000) items of a kind at once, and taking a breach can make a
+   supervision level due) until nothing is due, nothing was taken in a round, or ``--max-rounds``.
+   Steps per second = step rows written ÷ the wall time from the first enqueue to the last round's
+   end (the rounds' ``due_items`` queries included); the events written and the steps still due
+   afterwards are reported too.
 
 Prints one JSON line. The history is changed (the steps are taken): load a fresh one to run again.
 """
@@ -44,6 +48,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--redis", default="embedded", help="embedded (default) or a Redis URL (its "
                         "'escalation' queue is emptied!)")
     parser.add_argument("--workers", type=int, default=2, help="production workers run at once")
+    parser.add_argument("--max-rounds", type=int, default=50, help="sweep rounds at most (default 50)")
     args = parser.parse_args(argv)
     server = start_embedded_redis() if args.redis == "embedded" else None
     redis_url = server.url if server else args.redis
@@ -95,23 +100,34 @@ def _run(args, redis_url: str) -> dict:
         log(f"one batch in-process: {claimed} steps, {len(statements.starts)} statements, {one_s:.2f} s")
         done = set(first)
         rest = [item for item in items if not (item[0] == "assignment" and (item[1], item[2]) in done)]
-        t = time.perf_counter()
-        for start in range(0, len(rest), jobs.SWEEP_BATCH):
-            enqueue(jobs.escalate_batch, rest[start:start + jobs.SWEEP_BATCH], queue="escalation")
-        enqueued_s = time.perf_counter() - t
         state = Path(tempfile.mkdtemp(prefix="bench-escalate-"))
         env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url, HOTLINE_INSTANCE=str(state),
                    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"))
         rq = str(Path(sys.executable).with_name("rq"))
-        workers = [subprocess.Popen([rq, "worker", "--burst", "-w", "hotline.worker.HotlineWorker", "--url", redis_url,
-                                     "escalation"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL) for _ in range(args.workers)]
-        codes = [w.wait() for w in workers]
+        rounds, codes, enqueued_s, taken_before = [], [], 0.0, _count(db, EscalationStep)
+        t = time.perf_counter()
+        while rest and len(rounds) < args.max_rounds:
+            r0 = time.perf_counter()
+            for start in range(0, len(rest), jobs.SWEEP_BATCH):
+                enqueue(jobs.escalate_batch, rest[start:start + jobs.SWEEP_BATCH], queue="escalation")
+            enqueued_s += time.perf_counter() - r0
+            workers = [subprocess.Popen([rq, "worker", "--burst", "-w", "hotline.worker.HotlineWorker", "--url",
+                                         redis_url, "escalation"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+            codes = [w.wait() for w in workers]
+            taken = _count(db, EscalationStep) - taken_before
+            taken_before += taken
+            rounds.append({"listed": len(rest), "steps": taken, "s": round(time.perf_counter() - r0, 2)})
+            log(f"round {len(rounds)}: {len(rest):,} items listed, {taken:,} step rows in {rounds[-1]['s']} s")
+            if taken == 0:
+                break
+            rest = engine.due_items(utcnow())
+            db.session.rollback()
         wall = time.perf_counter() - t
         steps = _count(db, EscalationStep) - steps_before - claimed
         record["all"] = {"steps": steps, "wall_s": round(wall, 2), "enqueue_s": round(enqueued_s, 2),
                          "steps_per_s": round(steps / wall, 1) if wall else None, "worker_exit_codes": codes,
-                         "failed_jobs": queue.failed_job_registry.count}
+                         "failed_jobs": queue.failed_job_registry.count, "rounds": rounds}
         record["events_written"] = _count(db, Event, Event.action.like("escalation_%")) - events_before
         record["still_due"] = len(engine.due_items(utcnow()))
         db.session.rollback()
