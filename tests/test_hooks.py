@@ -88,7 +88,7 @@ def test_the_cache_keys_are_the_ones_the_modules_use():
 
     assert {rollups.MARKED, generation.SNAPSHOT_INFO_KEY, events.HEADS, events.PRIMED, supervision.PENDING,
             txcache.CATEGORIES_BY_CODE, notifications.STAFF_PENDING, notifications.CALLER_PENDING,
-            notifications.TO_ENQUEUE} == set(txcache.CACHES)
+            notifications.TO_ENQUEUE, notifications.CONTACTS} == set(txcache.CACHES)
 
 
 def _district_codes() -> list[str]:
