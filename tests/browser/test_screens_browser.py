@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_demo
@@ -40,8 +41,11 @@ def _session(browser, live_server, username: str, lang: str):
     log_in(page, live_server, username)
     current = page.get_attribute("html", "lang")
     if (lang == "en") != (current == "en"):
-        page.click(".userbox button[lang]")
-        page.wait_for_function("l => document.documentElement.lang === l", arg="en" if lang == "en" else "zh-CN")
+        # The switch is a form POST answered by a redirect to the same address: wait for that page to load
+        # (a predicate run on the document mid-navigation can find no document element at all).
+        with page.expect_navigation(wait_until="load"):
+            page.click(".userbox button[lang]")
+        expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-CN")
     return context, page
 
 
