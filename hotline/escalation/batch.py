@@ -10,9 +10,10 @@ One transaction per batch, a fixed handful of statements whatever its size:
 3. the steps are claimed with one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` under the unique
    (target, step) key, so a step another worker or an earlier run took is not taken twice;
 4. the chain heads are read in one statement, and the events of the claimed steps are appended per
-   ticket in order; notifications go to handlers read in one statement; a resolution breach opens
-   supervision through :func:`hotline.escalation.services.supervise`;
-5. one commit.
+   ticket in order, all written by one insert; their notifications go to handlers read in one
+   statement, all written by one insert; a resolution breach opens supervision through
+   :func:`hotline.escalation.services.supervise`;
+5. one commit (the chain heads' checkpoints in one insert).
 """
 from __future__ import annotations
 
@@ -20,17 +21,18 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from hotline.db import utcnow
+from hotline.db import insert_rows, utcnow
 from hotline.escalation import ladder, services
 from hotline.escalation.ladder import Effect, Step
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
 from hotline.extensions import db
+from hotline.meetings.projects import notify_commissioners_of
+from hotline.notifications.models import Notification
 from hotline.notifications.services import handlers_of, notify_users
 from hotline.tickets import events
-from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+from hotline.tickets.models import Assignment, AssignmentRole, Event, Ticket
 
 
 def _facts(a: Assignment) -> ladder.AssignmentFacts:
@@ -63,14 +65,11 @@ def _plan(assignments: dict[int, Assignment], items: Iterable[tuple[int, Step]],
 
 def _claim(plan, now: datetime) -> set[tuple[int, str]]:
     """Insert the plan's step rows in one statement; the (assignment id, step) pairs this batch won."""
-    if not plan:
-        return set()
-    insert = (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert
-    values = [{"target_type": "assignment", "target_id": a.id, "step": str(step), "data": data, "created_at": now}
-              for a, step, data, _ in plan]
-    stmt = insert(EscalationStep).values(values).on_conflict_do_nothing(
-        index_elements=["target_type", "target_id", "step"]).returning(EscalationStep.target_id, EscalationStep.step)
-    return {(target_id, step) for target_id, step in db.session.execute(stmt)}
+    rows = [{"target_type": "assignment", "target_id": a.id, "step": str(step), "data": data, "created_at": now}
+            for a, step, data, _ in plan]
+    won = insert_rows(db.session, EscalationStep.__table__, rows, conflict=("target_type", "target_id", "step"),
+                      returning=("target_id", "step"))
+    return {(target_id, step) for target_id, step in won}
 
 
 def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None = None) -> int:
@@ -102,7 +101,12 @@ def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None
 
 
 def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], now: datetime) -> None:
-    """Events (per ticket, in order), notifications and supervision for the steps this batch won."""
+    """Events (per ticket, in order), notifications and supervision for the steps this batch won.
+
+    The steps' events and notifications are written as rows, one insert each (the objects a flush
+    would write one by one cost a batch most of its time); the commissioners' notices their flush hook
+    would add are asked for here. Supervision goes through the services, as every other path's does.
+    """
     events.prime_heads({a.ticket_id for a, _ in taken})
     handlers = handlers_of({a.department_id for a, _ in taken})
     supervising = {a.ticket_id for a, step in taken if ladder.assignment_effect(step, _facts(a)) == Effect.supervise}
@@ -112,20 +116,24 @@ def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], n
                 SupervisionCase.ticket_id.in_(supervising), SupervisionCase.status == CaseStatus.OPEN)):
             opened[case.ticket_id].append(case)
     supervisors = None
+    event_rows: list[dict] = []
+    notices: list[dict] = []
     for a, step in sorted(taken, key=lambda x: (x[0].ticket_id, getattr(x[0], ladder.ASSIGNMENT_STEPS[x[1]][0]))):
         ticket = tickets[a.ticket_id]
         due = getattr(a, ladder.ASSIGNMENT_STEPS[step][0])
         effect = ladder.assignment_effect(step, _facts(a))
-        events.record(ticket, f"escalation_{step}", actor_id=None, assignment_id=a.id, at=now,
-                      data={"department": a.department.code, "due_at": due.isoformat(), "effect": str(effect)})
+        event_rows.append(events.row(ticket, f"escalation_{step}", actor_id=None, assignment_id=a.id, at=now,
+                                     data={"department": a.department.code, "due_at": due.isoformat(),
+                                           "effect": str(effect)}))
         data = {"ticket": ticket.number, "step": str(step), "department": a.department.code}
-        notify_users(handlers.get(a.department_id, ()), kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+        notify_users(handlers.get(a.department_id, ()), kind=f"escalation_{step}", ticket_id=ticket.id, data=data,
+                     rows=notices)
         if effect in (Effect.breach_notice, Effect.supervise) and supervisors is None:
             from hotline.escalation.engine import supervisor_ids
 
             supervisors = supervisor_ids()
         if effect == Effect.breach_notice:
-            notify_users(supervisors, kind=f"escalation_{step}", ticket_id=ticket.id, data=data)
+            notify_users(supervisors, kind=f"escalation_{step}", ticket_id=ticket.id, data=data, rows=notices)
         elif effect == Effect.supervise:
             case = services.supervise(ticket, ladder.supervise_level(ticket.supervision_level),
                                       trigger="resolve_breach", actor_id=None, now=now,
@@ -133,4 +141,7 @@ def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], n
             if case is not None:
                 opened[ticket.id] = [case]
                 notify_users(supervisors, kind="supervision_opened", ticket_id=ticket.id,
-                             data={**data, "level": case.level})
+                             data={**data, "level": case.level}, rows=notices)
+    insert_rows(db.session, Event.__table__, event_rows)
+    insert_rows(db.session, Notification.__table__, notices)
+    notify_commissioners_of(db.session, [(r["ticket_id"], r["action"]) for r in event_rows], tickets)

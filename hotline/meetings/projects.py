@@ -175,27 +175,37 @@ def watched_enterprises(session: Session) -> tuple[frozenset[str], frozenset[str
 def notify_commissioners(session: Session, flush_context, instances) -> None:
     """Before a flush: for each new ticket event a commissioner must hear of (a new ticket, a warning,
     a breach, supervision), a notice to the commissioner of each project of the ticket's enterprise."""
-    watched = [obj for obj in session.new if isinstance(obj, Event) and _watched(obj.action)]
+    watched = [(obj.ticket_id, obj.action) for obj in session.new if isinstance(obj, Event) and _watched(obj.action)]
     if not watched:
         return
     with session.no_autoflush:
         pending = {o.id: o for o in session.new if isinstance(o, Ticket)}  # a new ticket is not yet in the map
-        tickets = {e.ticket_id: pending.get(e.ticket_id) or session.get(Ticket, e.ticket_id) for e in watched}
-        watched_codes, watched_norms = watched_enterprises(session)
-        codes = {t.credit_code for t in tickets.values() if t is not None and t.credit_code} & watched_codes
-        norms = {t.enterprise_norm for t in tickets.values() if t is not None and t.enterprise_norm} & watched_norms
-        if not codes and not norms:  # no watched enterprise: no query (most tickets)
-            return
-        projects = session.scalars(select(Project).where(
-            Project.commissioner_id.is_not(None),
-            or_(Project.credit_code.in_(codes), Project.enterprise_norm.in_(norms)))).all()
-        for e in watched:
-            ticket = tickets[e.ticket_id]
-            for project in projects:
-                if ticket is not None and is_enterprise_ticket(project, ticket):
-                    session.add(Notification(user_id=project.commissioner_id, kind="project_ticket_event",
-                                             ticket_id=ticket.id,
-                                             data={"ticket": ticket.number, "project": project.name,
-                                                   "event": e.action}))
+        tickets = {ticket_id: pending.get(ticket_id) or session.get(Ticket, ticket_id) for ticket_id, _ in watched}
+        notify_commissioners_of(session, watched, tickets)
+
+
+def notify_commissioners_of(session: Session, events: list[tuple[int, str]], tickets: dict[int, Ticket]) -> None:
+    """The commissioners' notices of ticket events (ticket id, action) written without objects (a batch's
+    rows, which no flush hook sees); ``tickets`` maps each ticket id to its ticket. The events no
+    commissioner must hear of are skipped; no query unless a ticket's enterprise is watched."""
+    watched = [(ticket_id, action) for ticket_id, action in events if _watched(action)]
+    if not watched:
+        return
+    watched_codes, watched_norms = watched_enterprises(session)
+    concerned = [t for t in (tickets.get(ticket_id) for ticket_id, _ in watched) if t is not None]
+    codes = {t.credit_code for t in concerned if t.credit_code} & watched_codes
+    norms = {t.enterprise_norm for t in concerned if t.enterprise_norm} & watched_norms
+    if not codes and not norms:  # no watched enterprise: no query (most tickets)
+        return
+    projects = session.scalars(select(Project).where(
+        Project.commissioner_id.is_not(None),
+        or_(Project.credit_code.in_(codes), Project.enterprise_norm.in_(norms)))).all()
+    for ticket_id, action in watched:
+        ticket = tickets.get(ticket_id)
+        for project in projects:
+            if ticket is not None and is_enterprise_ticket(project, ticket):
+                session.add(Notification(user_id=project.commissioner_id, kind="project_ticket_event",
+                                         ticket_id=ticket.id,
+                                         data={"ticket": ticket.number, "project": project.name, "event": action}))
 
 

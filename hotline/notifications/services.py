@@ -48,12 +48,20 @@ class CallerNotice:
     round: int = 1
 
 
-def notify_users(user_ids: Iterable[int], *, kind: str, data: dict, ticket_id: int | None = None) -> None:
+def notify_users(user_ids: Iterable[int], *, kind: str, data: dict, ticket_id: int | None = None,
+                 rows: list[dict] | None = None) -> None:
     """Add one notification per user to the session (the caller commits); the notice also goes out
-    by e-mail or SMS where the users' preferences (or the defaults) say so."""
+    by e-mail or SMS where the users' preferences (or the defaults) say so. With ``rows``, a batch's
+    list, the notifications are appended to it as rows for one insert (:func:`hotline.db.insert_rows`)
+    instead of objects added to the session."""
     ids = list(user_ids)
-    for uid in ids:
-        db.session.add(Notification(user_id=uid, kind=kind, data=data, ticket_id=ticket_id))
+    if rows is not None:
+        now = utcnow()
+        rows.extend({"user_id": uid, "ticket_id": ticket_id, "kind": kind, "data": data, "created_at": now,
+                     "read_at": None} for uid in ids)
+    else:
+        for uid in ids:
+            db.session.add(Notification(user_id=uid, kind=kind, data=data, ticket_id=ticket_id))
     if ids and messages.has_template(kind):
         db.session.info.setdefault(STAFF_PENDING, []).append((ids, kind, dict(data), ticket_id))
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 
 from hotline import txcache
-from hotline.db import utcnow
+from hotline.db import insert_rows, utcnow
 from hotline.extensions import db
 from hotline.tickets import chain
 from hotline.tickets.models import Event, HistoryCheckpoint, Ticket
@@ -32,32 +32,50 @@ def record(ticket: Ticket, action: str, *, actor_id: int | None, from_state=None
     A ticket not yet inserted (pending in this session) has no history: its chain starts at
     the genesis without a query. The event itself is written by the next flush.
     """
-    heads = db.session.info.setdefault(HEADS, {})
     new = sa_inspect(ticket).pending  # inserted by this transaction: its chain starts at the genesis
     if ticket.id is None:
         db.session.flush()  # the ticket's id is part of the hashed fields (unless it was taken beforehand)
-    if new and ticket.id not in heads:
-        heads[ticket.id] = (0, chain.GENESIS)
-    if ticket.id in heads:
-        seq, prev = heads[ticket.id]
+    event = Event(**_append(ticket.id, new, action, actor_id=actor_id, from_state=from_state, to_state=to_state,
+                            data=data, assignment_id=assignment_id, at=at))
+    db.session.add(event)
+    return event
+
+
+def row(ticket: Ticket, action: str, *, actor_id: int | None, data: dict | None = None,
+        assignment_id: int | None = None, at: datetime | None = None) -> dict:
+    """The row of an event appended to an inserted, held ticket's chain, as :func:`record` would
+    write it, for a batch that writes many at once (:func:`hotline.db.insert_rows`, into ``events``)
+    instead of one object each. The chain head moves on as with :func:`record`, so events recorded
+    after it in the same transaction follow it, and the commit anchors the head."""
+    return _append(ticket.id, False, action, actor_id=actor_id, from_state=None, to_state=None, data=data,
+                   assignment_id=assignment_id, at=at)
+
+
+def _append(ticket_id: int, new: bool, action: str, *, actor_id, from_state, to_state, data, assignment_id,
+            at) -> dict:
+    """The next link of ``ticket_id``'s chain (its fields, ``prev_hash`` and ``hash``); moves the head."""
+    heads = db.session.info.setdefault(HEADS, {})
+    if new and ticket_id not in heads:
+        heads[ticket_id] = (0, chain.GENESIS)
+    if ticket_id in heads:
+        seq, prev = heads[ticket_id]
         seq += 1
-    elif ticket.id in db.session.info.get(PRIMED, {}):
-        seq, prev = db.session.info[PRIMED].pop(ticket.id)
+    elif ticket_id in db.session.info.get(PRIMED, {}):
+        seq, prev = db.session.info[PRIMED].pop(ticket_id)
         seq += 1
     else:
         last = db.session.execute(
-            select(Event.seq, Event.hash).where(Event.ticket_id == ticket.id).order_by(Event.seq.desc()).limit(1)
+            select(Event.seq, Event.hash).where(Event.ticket_id == ticket_id).order_by(Event.seq.desc()).limit(1)
         ).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
     fields = {
-        "ticket_id": ticket.id, "seq": seq, "assignment_id": assignment_id, "actor_id": actor_id,
+        "ticket_id": ticket_id, "seq": seq, "assignment_id": assignment_id, "actor_id": actor_id,
         "action": action, "from_state": _value(from_state), "to_state": _value(to_state),
         "data": data or {}, "created_at": at or utcnow(),
     }
-    event = Event(**fields, prev_hash=prev, hash=chain.event_hash(prev, fields))
-    db.session.add(event)
-    heads[ticket.id] = (seq, event.hash)
-    return event
+    digest = chain.event_hash(prev, fields)
+    heads[ticket_id] = (seq, digest)
+    return {**fields, "prev_hash": prev, "hash": digest}
 
 
 HEADS = txcache.EVENT_HEADS
@@ -86,8 +104,9 @@ def anchor_heads(session) -> None:
     if not heads:
         return
     now = utcnow()
-    session.add_all(HistoryCheckpoint(ticket_id=ticket_id, seq=seq, hash=head, created_at=now)
-                    for ticket_id, (seq, head) in heads.items() if seq)
+    insert_rows(session, HistoryCheckpoint.__table__,
+                [{"ticket_id": ticket_id, "seq": seq, "hash": head, "created_at": now}
+                 for ticket_id, (seq, head) in heads.items() if seq])
 
 
 def as_fields(event: Event) -> dict:

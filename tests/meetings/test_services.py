@@ -227,3 +227,28 @@ def test_the_commissioner_is_told_of_a_new_ticket_and_of_each_warning_and_escala
     watched = [a for a in _actions(ticket) if a in ("received", "supervision_opened") or
                (a.startswith("escalation_") and a.endswith(("_warn", "_breach")))]
     assert sorted(events_told) == sorted(watched)  # one notice per event (two parts breach twice), none missed
+
+
+def test_a_batch_of_due_steps_tells_the_commissioner_of_each_warning_and_breach_as_single_steps_do(
+        people, joint_ticket):
+    """The batch writes its events as rows, which no flush hook sees: it tells the commissioners itself."""
+    from hotline.escalation import batch
+    from hotline.meetings import projects
+
+    projects.create_project(name="新能源项目", enterprise_name="临汾市华晟珠宝有限公司", credit_code=None,
+                            commissioner_id=people["commissioner"].id, signed_on=MONDAY.date(),
+                            targets={k: MONDAY.date() + timedelta(days=30 * (n + 1)) for n, k in
+                                     enumerate(("approvals", "land", "construction", "production"))})
+    ticket = joint_ticket(credit_code=None)
+    later = local(2026, 12, 10, 9, 0)
+    with time_machine.travel(later, tick=False):
+        items = [(target, step) for kind, target, step in engine.due_items(later) if kind == "assignment"]
+        assert batch.take_assignment_steps(items, later) >= 3
+    told = db.session.scalars(select(Notification.data).where(
+        Notification.user_id == people["commissioner"].id, Notification.kind == "project_ticket_event")).all()
+    events_told = [d["event"] for d in told if d["ticket"] == ticket.number]
+    assert "escalation_sign_breach" in events_told and "escalation_resolve_breach" in events_told
+    assert "supervision_opened" in events_told
+    watched = [a for a in _actions(ticket) if a in ("received", "supervision_opened") or
+               (a.startswith("escalation_") and a.endswith(("_warn", "_breach")))]
+    assert sorted(events_told) == sorted(watched)
