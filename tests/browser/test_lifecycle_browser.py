@@ -25,6 +25,7 @@ def _handle(page, live_server, number, step, *, final_reply=None):
     (the page after signing already shows a "done" status: only the navigation tells the next one)."""
     page.goto(f"{live_server}/work/?queue=to_sign")
     page.click(f"text={number}")
+    page.wait_for_url(f"{live_server}/work/tickets/{number}")  # else the next wait could take this navigation
     with page.expect_navigation():
         page.click("#sign-submit")
     expect(page.get_by_role("status")).to_be_visible()
