@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from tests.browser.conftest import log_in
+from tests.browser.conftest import SAVED_TICKET, log_in, open_intake, settle_intake_panel
 from tests.conftest import snap, type_on_arrival
 from tests.factories import VALID_CODE
 
@@ -25,7 +26,7 @@ def test_operator_enters_a_repeat_call_with_the_live_panel(app, live_server, pag
     db.session.commit()
 
     log_in(page, live_server, "operator")
-    page.goto(f"{live_server}/tickets/new")
+    open_intake(page, live_server)
     type_on_arrival(page, "138 1234 5678")  # the phone field has the focus: the operator types at once
     page.fill("#caller_name", "赵建国")
     page.fill("#credit_code", VALID_CODE)
@@ -36,16 +37,19 @@ def test_operator_enters_a_repeat_call_with_the_live_panel(app, live_server, pag
 
     candidate = page.locator(f"input[name=repeat_of][value='{earlier.number}']")
     candidate.wait_for()
-    assert "同一信用代码" in page.inner_text("#intake-preview")
+    settle_intake_panel(page)  # the panel shows all that was typed: no late answer will redraw it
+    expect(page.locator("#intake-preview")).to_contain_text("同一信用代码")
     snap(page, "intake-1-live-panel")
+    candidate.focus()  # leaving the description refreshes the panel (its change event): let that land first
+    settle_intake_panel(page)
     candidate.check()
     page.locator("#intake-preview .rule-merge").wait_for()  # the proposal follows the confirmed link
     snap(page, "intake-2-repeat-confirmed")
 
     page.focus("#description")
     page.keyboard.press("Control+Enter")
-    page.wait_for_url(f"{live_server}/tickets/*")
+    page.wait_for_url(SAVED_TICKET)
     snap(page, "intake-3-saved")
     ticket = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
     assert ticket.status == "merged" and ticket.merged_into_id == earlier.id
-    assert earlier.number in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text(earlier.number)

@@ -3,13 +3,14 @@ repeat candidate by keyboard keeps the keyboard flow (focus stays, Ctrl+Enter sa
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_reference
 from hotline.extensions import db
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Ticket
-from tests.browser.conftest import VIEWPORT, log_in
+from tests.browser.conftest import VIEWPORT, log_in, open_intake, settle_intake_panel
 from tests.conftest import snap, type_on_arrival
 from tests.factories import VALID_CODE
 
@@ -32,8 +33,11 @@ def test_the_panel_stays_in_view_and_a_keyboard_choice_keeps_ctrl_enter(app, liv
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     log_in(page, live_server, "operator")
     if lang == "en":
-        page.click("text=English")
-    page.goto(f"{live_server}/tickets/new")
+        # a form POST answered by a redirect: going on at once would abort it and stay in Chinese
+        with page.expect_navigation():
+            page.click("text=English")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    open_intake(page, live_server)
     type_on_arrival(page, "13812345678")
     page.fill("#caller_name", "赵建国")
     page.select_option("#category", "refusal")
@@ -42,11 +46,13 @@ def test_the_panel_stays_in_view_and_a_keyboard_choice_keeps_ctrl_enter(app, liv
     page.keyboard.type("窗口还是以材料不全为由拒收我公司的申请，没有一次性告知需要补充的材料。")
     candidate = page.locator(f"input[name=repeat_of][value='{earlier.number}']")
     candidate.wait_for()
+    settle_intake_panel(page)  # the panel shows all that was typed: no late answer will redraw it
     box = page.locator("#intake-preview").bounding_box()
     assert box["y"] < 768 and box["y"] + box["height"] > 0 and box["x"] > 1366 / 2, box  # beside, in view
     assert page.evaluate("document.activeElement.id") == "description"  # typing was never interrupted
     snap(page, f"intake-layout-{lang}")
-    candidate.focus()
+    candidate.focus()  # leaving the description refreshes the panel (its change event): let that land first
+    settle_intake_panel(page)
     page.keyboard.press("Space")  # the choice, by keyboard
     page.locator("#intake-preview .rule-merge").wait_for()  # the panel redrew with the linked proposal
     assert page.evaluate("document.activeElement.name + '=' + document.activeElement.value") == \

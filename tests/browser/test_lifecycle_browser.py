@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.data import DEMO_PASSWORD
@@ -10,6 +11,7 @@ from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.lookup import departments_by_code
 from hotline.tickets.models import Ticket
+from tests.browser.conftest import SAVED_TICKET
 from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
@@ -19,14 +21,19 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 
 def _handle(page, live_server, number, step, *, final_reply=None):
+    """Sign for the part and record a reached contact, each form's answer page loaded before going on
+    (the page after signing already shows a "done" status: only the navigation tells the next one)."""
     page.goto(f"{live_server}/work/?queue=to_sign")
     page.click(f"text={number}")
-    page.click("#sign-submit")
-    page.get_by_role("status").wait_for()
+    page.wait_for_url(f"{live_server}/work/tickets/{number}")  # else the next wait could take this navigation
+    with page.expect_navigation():
+        page.click("#sign-submit")
+    expect(page.get_by_role("status")).to_be_visible()
     page.check("#contact-reached-0")
     page.fill("#contact-summary", "已电话联系企业负责人，约定明日现场核查。")
-    page.click("#contact-submit")
-    page.get_by_role("status").wait_for()
+    with page.expect_navigation():
+        page.click("#contact-submit")
+    expect(page.get_by_role("status")).to_be_visible()
     snap(page, f"e2e-{step}-contacted")
 
 
@@ -47,7 +54,7 @@ def test_joint_complaint_to_unsatisfied_callback(app, live_server, logged_in_pag
     operator.locator("#intake-preview .rule-joint").wait_for()
     snap(operator, "e2e-1-intake")
     operator.click("#submit")
-    operator.wait_for_url(f"{live_server}/tickets/*")
+    operator.wait_for_url(SAVED_TICKET)  # "/tickets/*" matched the intake page (/tickets/new) at once
     ticket = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
     number = ticket.number
     assert ticket.routing_rule == "joint"
@@ -56,23 +63,26 @@ def test_joint_complaint_to_unsatisfied_callback(app, live_server, logged_in_pag
     lead = logged_in_page("lead-ndrc", viewport=VIEWPORT)
     _handle(lead, live_server, number, "3-lead")
     lead.fill("#sub-reply", "已协调供电公司完成增容方案。")
-    lead.click("#sub-submit")
-    assert "协办单位" in lead.get_by_role("alert").inner_text()  # blocked: the co-handler has not answered
+    with lead.expect_navigation():
+        lead.click("#sub-submit")
+    expect(lead.get_by_role("alert")).to_contain_text("协办单位")  # blocked: the co-handler has not answered
     snap(lead, "e2e-4-lead-blocked")
 
     co = logged_in_page("co-power", viewport=VIEWPORT)
     _handle(co, live_server, number, "5-co")
     co.fill("#sub-reply", "增容方案已批复，下周施工接电。")
-    co.click("#sub-submit")
-    co.get_by_role("status").wait_for()
+    with co.expect_navigation():  # its page already shows the contact's status: wait for the answer's
+        co.click("#sub-submit")
+    expect(co.get_by_role("status")).to_be_visible()
     snap(co, "e2e-6-co-submitted")
 
     lead.goto(f"{live_server}/work/tickets/{number}")
     assert "增容方案已批复" in lead.inner_text("main")
     lead.fill("#sub-reply", "已协调供电公司完成增容，企业已恢复设备调试。")
     lead.check("#sub-solved")
-    lead.click("#sub-submit")
-    lead.get_by_role("status").wait_for()
+    with lead.expect_navigation():
+        lead.click("#sub-submit")
+    expect(lead.get_by_role("status")).to_be_visible()
     snap(lead, "e2e-7-resolved")
 
     operator.goto(f"{live_server}/tickets/callbacks")

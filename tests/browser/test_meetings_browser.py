@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.data import DEMO_PASSWORD
@@ -82,8 +83,9 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
         leader = logged_in_page("secretary")
         leader.goto(f"{live_server}/meetings/{meeting.id}")
         leader.fill("#hold-minutes", "开发区管委会这周抓紧组织验收园区新厂房；金融监管局对接银行。")
-        leader.click("#hold-submit")
-        leader.get_by_role("status").wait_for()
+        with leader.expect_navigation():  # a status or an alert is any page's: wait for the answer's
+            leader.click("#hold-submit")
+        expect(leader.get_by_role("status")).to_be_visible()
         leader.click(f"#item-{item_id} summary")
         leader.select_option(f"#decision-department-{item_id}", str(lead.department_id))
         leader.fill(f"#decision-text-{item_id}", "这周抓紧组织验收园区新厂房")
@@ -97,18 +99,21 @@ def test_salon_decision_done_with_evidence_then_the_ticket_resolves(app, live_se
         zone = logged_in_page("handler")
         zone.goto(f"{live_server}/work/tickets/{ticket.number}")
         zone.fill("#sub-reply", "厂房已验收，交付企业。")
-        zone.click("#sub-submit")
-        assert "协调会决定" in zone.get_by_role("alert").inner_text()  # the open decision blocks resolving
+        with zone.expect_navigation():
+            zone.click("#sub-submit")
+        expect(zone.get_by_role("alert")).to_contain_text("协调会决定")  # the open decision blocks resolving
         snap(zone, "meetings-4-resolve-blocked")
         zone.goto(f"{live_server}/meetings/decisions")
         zone.fill(f"#evidence-{decision.id}", "验收意见书已出具，厂房已交付企业使用。")
-        zone.click(f"#done-submit-{decision.id}")
-        zone.get_by_role("status").wait_for()
+        with zone.expect_navigation():
+            zone.click(f"#done-submit-{decision.id}")
+        expect(zone.get_by_role("status")).to_be_visible()
         snap(zone, "meetings-5-decision-done")
         zone.goto(f"{live_server}/work/tickets/{ticket.number}")
         zone.fill("#sub-reply", "厂房已验收，交付企业。")
-        zone.click("#sub-submit")
-        zone.get_by_role("status").wait_for()
+        with zone.expect_navigation():
+            zone.click("#sub-submit")
+        expect(zone.get_by_role("status")).to_be_visible()
         db.session.expire_all()
         assert db.session.get(Ticket, ticket.id).status == "resolved"
         supervisor.goto(f"{live_server}/tickets/{ticket.number}")

@@ -44,7 +44,8 @@ def test_a_caller_follows_the_ticket_on_a_phone(app, live_server, open_page, cit
     assert page.input_value("#number") == ticket.number
     assert page.get_by_role("heading", name="诉求办理进度查询").is_visible()
     page.fill("#digits", CALLER[-4:])
-    page.get_by_role("button", name="查询").click()
+    with page.expect_navigation():  # the answer page loaded (its styles too) before it is read and measured
+        page.get_by_role("button", name="查询").click()
     page.locator("#status-result").wait_for()
     assert page.inner_text("#status-state") == "办理中"
     assert page.inner_text("#status-department") == department
@@ -65,12 +66,14 @@ def test_on_a_desktop_wrong_digits_and_an_unknown_number_read_the_same_and_engli
         page.goto(f"{live_server}/status")
         page.fill("#number", number)
         page.fill("#digits", digits)
-        page.get_by_role("button", name="查询").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="查询").click()
         page.locator("#status-no-match").wait_for()
         answers.append(page.inner_text("#status-no-match"))
     assert answers[0] == answers[1] and "没有与该工单号" in answers[0]
     page.goto(f"{live_server}/status")
-    page.get_by_role("button", name="English").click()
+    with page.expect_navigation():  # a POST, then the same page: measured once loaded, styles and all
+        page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Follow your request").wait_for()
     assert _fits_the_width(page)
     snap(page, "reach-status-desktop-en")
@@ -89,7 +92,8 @@ def test_a_caller_rates_the_handling_through_the_link(app, live_server, open_pag
     page.fill("#comment", "办理及时")
     assert _fits_the_width(page)
     snap(page, f"reach-satisfaction-{device}")
-    page.get_by_role("button", name="提交评价").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交评价").click()
     page.locator("#satisfaction-thanks").wait_for()
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "closed"

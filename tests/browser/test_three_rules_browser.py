@@ -5,7 +5,6 @@ Data is built relative to the real clock (``utcnow()``), so the tests pass on an
 ``HOTLINE_TEST_CLOCK``; nothing is frozen in the server thread."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -21,11 +20,11 @@ from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.intake import IntakeData, create_ticket
 from hotline.tickets.models import Assignment, Ticket
+from tests.browser.conftest import SAVED_TICKET, open_intake, settle_intake_panel
 from tests.conftest import snap, type_on_arrival
 
 pytestmark = pytest.mark.browser
 
-SAVED_TICKET = re.compile(r"/tickets/\d{6}-\d{5}$")  # the ticket page the intake redirects to
 JEWELLERY = next(t for t in DEMO_TICKETS if t.key == "jewellery-plant-finance")
 QUWO_FEES = next(t for t in DEMO_TICKETS if t.key == "quwo-fee-refund")
 
@@ -102,7 +101,8 @@ def test_the_zone_s_return_withdraws_finance_s_part_and_redispatch_opens_a_new_r
     zone.click(f"text={number}")
     zone.fill("#ret-grounds", "企业厂房需求已由园区另行对接，本次主要诉求是融资对接，请改由金融监管部门主办。")
     zone.once("dialog", lambda dialog: dialog.accept())  # "Return this ticket to the hotline centre?"
-    zone.click("#ret-submit")
+    with zone.expect_navigation():
+        zone.click("#ret-submit")
     expect(zone.get_by_role("status")).to_be_visible()
     expect(zone.locator("h1 .state")).to_have_text("已退单")
     snap(zone, "rules-b2-zone-returned")
@@ -199,7 +199,7 @@ def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app,
     parts_before = db.session.scalar(select(func.count()).select_from(Assignment))
 
     page = logged_in_page("operator")
-    page.goto(f"{live_server}/tickets/new")
+    open_intake(page, live_server)
     type_on_arrival(page, "136 0000 1041")
     page.fill("#caller_name", "郭志刚")
     page.select_option("#district", label="曲沃县")
@@ -213,6 +213,10 @@ def test_a_repeat_of_a_merged_ticket_merges_into_the_chain_s_current_ticket(app,
         expect(panel.locator(f"input[name=repeat_of][value='{number}']")).to_be_attached()
     expect(panel.locator("label.candidate", has_text=t2)).to_contain_text("已并单")
     snap(page, "rules-c1-three-candidates")
+    # the choice only once the panel shows all that was typed, leaving the description (its change event
+    # refreshes the panel) included: a late answer would redraw the panel and drop it
+    panel.locator(f"input[name=repeat_of][value='{t2}']").focus()
+    settle_intake_panel(page)
     panel.locator("label.candidate", has_text=t2).click()
     expect(panel.locator(".rule-merge")).to_contain_text("并单")
     expect(panel.locator("ul.reasons li").first).to_have_text(
@@ -277,7 +281,8 @@ def test_a_fee_complaint_is_led_by_the_respondent_and_stays_a_complaint(app, liv
     expect(main).to_contain_text(QUWO_FEES.caller_name)  # not confidential: the identity is shown, unmasked
     snap(page, "rules-d2-saved-complaint")
 
-    page.get_by_role("button", name="English").click()  # the language switch in the page header
+    with page.expect_navigation():  # the language switch in the page header: a POST, then the same page
+        page.get_by_role("button", name="English").click()
     expect(page.locator("main dt", has_text="Kind").locator("xpath=following-sibling::dd[1]")).to_have_text(
         "Complaint")
     expect(page.locator("table.grid tbody tr").first).to_contain_text(

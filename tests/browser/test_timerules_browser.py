@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.demo.seed import seed_reference
@@ -56,16 +57,20 @@ def test_new_years_day_entered_for_2027_moves_the_handlers_due_date(app, live_se
         admin.fill("#day-day", "2027-01-01")
         admin.select_option("#day-kind", "off")
         admin.fill("#day-note", "元旦")
-        admin.click("#day-submit")
+        # each form's answer is the calendar page again: read it only once it has loaded (the page it
+        # replaces answers "no" and "no recomputation" too)
+        with admin.expect_navigation():
+            admin.click("#day-submit")
         admin.locator('tr[data-day="2027-01-01"]').wait_for()
-        assert admin.locator("#year-mark").get_attribute("data-complete") == "no"  # a draft so far
-        assert admin.locator(".recompute-run").count() == 0
+        expect(admin.locator("#year-mark")).to_have_attribute("data-complete", "no")  # a draft so far
+        expect(admin.locator(".recompute-run")).to_have_count(0)
         snap(admin, "timerules-1-day-entered")
 
-        admin.click("#mark-complete")
+        with admin.expect_navigation():
+            admin.click("#mark-complete")
         admin.locator('#year-mark[data-complete="yes"]').wait_for()
-        assert admin.locator('.calendar-missing[data-year="2027"]').count() == 0
-        assert admin.locator('.recompute-run[data-status="queued"]').is_visible()
+        expect(admin.locator('.calendar-missing[data-year="2027"]')).to_have_count(0)
+        expect(admin.locator('.recompute-run[data-status="queued"]')).to_be_visible()
         snap(admin, "timerules-2-marked-complete")
 
         run_jobs_at(datetime.now(UTC))  # the worker runs the recomputation
