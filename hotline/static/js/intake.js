@@ -7,35 +7,46 @@
   var panel = document.getElementById("intake-preview");
   var timer = null;
   var inflight = null;
+  var edits = 0;  // bumped by every change: an answer to a form older than the latest change is dropped
 
   function refresh() {
     if (inflight) { inflight.abort(); }
     inflight = new AbortController();
+    var sent = edits;
     var data = new FormData(form);
     fetch(form.dataset.previewUrl, { method: "POST", body: data, signal: inflight.signal,
                                      credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null) { redraw(html); } })
+      .then(function (html) { if (html !== null && sent === edits) { redraw(html); } })
       .catch(function () { /* offline or aborted: the panel keeps its last state */ });
   }
 
   // Redraw the panel without losing the operator's place: a focused control inside it (a repeat
-  // candidate chosen by keyboard) is focused again after the redraw.
+  // candidate chosen by keyboard) is focused again after the redraw, and a choice made in it stays
+  // made when the new panel offers it again.
   function redraw(html) {
     var active = document.activeElement;
     var inPanel = active && panel.contains(active) && active.name;
     var key = inPanel ? { name: active.name, value: active.value } : null;
+    var chosen = Array.prototype.map.call(panel.querySelectorAll("input:checked[name]"), function (el) {
+      return { name: el.name, value: el.value };
+    });
     panel.innerHTML = html;
-    if (key) {
-      var again = Array.prototype.find.call(panel.querySelectorAll("[name]"), function (el) {
-        return el.name === key.name && el.value === key.value;
+    function same(k) {
+      return Array.prototype.find.call(panel.querySelectorAll("[name]"), function (el) {
+        return el.name === k.name && el.value === k.value;
       });
+    }
+    chosen.forEach(function (k) { var el = same(k); if (el) { el.checked = true; } });
+    if (key) {
+      var again = same(key);
       if (again) { again.focus(); }
     }
   }
 
   function schedule(ev) {
     if (ev && ev.target && ev.target.id === "category-filter") { return; }
+    edits += 1;
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, 350);
   }
