@@ -21,9 +21,12 @@ import os
 import re
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import g
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
@@ -345,6 +348,19 @@ def client(app):
 def runner(app):
     """A CLI runner."""
     return app.test_cli_runner()
+
+
+#: A Wednesday morning in Linfen's working hours. Tests that name fixed dates, or compare what a page
+#: or the API says with a stored deadline, travel here (the ``working_morning`` fixture), whatever today's
+#: date is; the half second makes deadlines carry a fraction of a second, as they do in working hours.
+WORKING_MORNING = datetime(2026, 11, 18, 10, 0, 0, 500_000, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def working_morning():
+    """The clock at :data:`WORKING_MORNING`, ticking on from there, for the test."""
+    with time_machine.travel(WORKING_MORNING, tick=True):
+        yield WORKING_MORNING
 
 
 def csrf_from(html: str) -> str:

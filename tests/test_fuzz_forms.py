@@ -28,6 +28,12 @@ from hotline.extensions import db
 from tests.factories import make_ticket
 
 EXAMPLES = 30  # per form; there are about forty forms
+
+
+@pytest.fixture(autouse=True)
+def _clock(working_morning):
+    """Every test here runs on a fixed working morning: it names fixed dates."""
+    yield
 API_EXAMPLES = 50  # per JSON body
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

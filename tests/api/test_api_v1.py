@@ -15,6 +15,13 @@ from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Event, Ticket
 from tests.factories import bearer, ticket_body
 
+
+@pytest.fixture(autouse=True)
+def _clock(working_morning):
+    """Every test here runs on a fixed working morning: it names fixed dates."""
+    yield
+
+
 PROBLEM = "application/problem+json"
 
 

@@ -19,6 +19,13 @@ from hotline.tickets.states import DomainError
 from tests.conftest import csrf_from
 from tests.factories import post_intake
 
+
+@pytest.fixture(autouse=True)
+def _clock(working_morning):
+    """Every test here runs on a fixed working morning: it names fixed dates."""
+    yield
+
+
 JOINT = dict(category="factor_supply", subject="厂房电力增容迟迟不批",
              description="我公司新建厂房需要电力增容，申请提交两个月了一直没有答复，影响设备调试。")
 
