@@ -206,13 +206,18 @@ def test_the_sweep_and_workers_escalate_a_breached_decision_once(people, joint_t
     assert "escalation_decision_warn" not in _actions(ticket)
 
 
-def test_the_commissioner_is_told_of_a_new_ticket_and_of_each_warning_and_escalation_on_it(people, joint_ticket):
+def _commissioner_watches_the_jewellers(people) -> None:
+    """A key project of the jewellery company (by its name), served by the commissioner."""
     from hotline.meetings import projects
 
     projects.create_project(name="新能源项目", enterprise_name="临汾市华晟珠宝有限公司", credit_code=None,
                             commissioner_id=people["commissioner"].id, signed_on=MONDAY.date(),
                             targets={k: MONDAY.date() + timedelta(days=30 * (n + 1)) for n, k in
                                      enumerate(("approvals", "land", "construction", "production"))})
+
+
+def test_the_commissioner_is_told_of_a_new_ticket_and_of_each_warning_and_escalation_on_it(people, joint_ticket):
+    _commissioner_watches_the_jewellers(people)
     ticket = joint_ticket(credit_code=None)  # the same enterprise by its name
     later = local(2026, 12, 10, 9, 0)  # every limit of the ticket has passed
     with time_machine.travel(later, tick=False):
@@ -233,12 +238,8 @@ def test_a_batch_of_due_steps_tells_the_commissioner_of_each_warning_and_breach_
         people, joint_ticket):
     """The batch writes its events as rows, which no flush hook sees: it tells the commissioners itself."""
     from hotline.escalation import batch
-    from hotline.meetings import projects
 
-    projects.create_project(name="新能源项目", enterprise_name="临汾市华晟珠宝有限公司", credit_code=None,
-                            commissioner_id=people["commissioner"].id, signed_on=MONDAY.date(),
-                            targets={k: MONDAY.date() + timedelta(days=30 * (n + 1)) for n, k in
-                                     enumerate(("approvals", "land", "construction", "production"))})
+    _commissioner_watches_the_jewellers(people)
     ticket = joint_ticket(credit_code=None)
     later = local(2026, 12, 10, 9, 0)
     with time_machine.travel(later, tick=False):
