@@ -9,6 +9,7 @@ costs a fraction of a second; the worker keeps longer timeouts and redis-py's re
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 
 import redis
@@ -44,12 +45,24 @@ def no_retry() -> RedisRetry:
 
 
 def get_redis() -> redis.Redis:
-    """The request's (or job's) Redis client for the configured ``REDIS_URL`` and timeouts."""
+    """The Redis client for the configured ``REDIS_URL`` and timeouts: one per process and settings,
+    kept for the request (or job) in ``g``.
+
+    Its connection pool outlives the request, so a request reuses a connection instead of opening one
+    (and RQ asks the server's version once per client, not at every enqueue). A pooled connection that
+    Redis closed (a restart) is noticed by redis-py when it is taken from the pool, and replaced.
+    """
     if "redis" not in g:
         config = current_app.config
-        g.redis = connection_from_url(config["REDIS_URL"], socket_timeout=config["REDIS_SOCKET_TIMEOUT"],
-                                      connect_timeout=config["REDIS_CONNECT_TIMEOUT"],
-                                      retry=config["REDIS_RETRY"])
+        key = (os.getpid(), config["REDIS_URL"], config["REDIS_SOCKET_TIMEOUT"], config["REDIS_CONNECT_TIMEOUT"],
+               bool(config["REDIS_RETRY"]))
+        clients = current_app.extensions.setdefault("hotline.redis", {})
+        client = clients.get(key)
+        if client is None:
+            client = clients[key] = connection_from_url(
+                config["REDIS_URL"], socket_timeout=config["REDIS_SOCKET_TIMEOUT"],
+                connect_timeout=config["REDIS_CONNECT_TIMEOUT"], retry=config["REDIS_RETRY"])
+        g.redis = client
     return g.redis
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import time_machine
 from flask import g
 from rq import SimpleWorker
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.embedded_redis import EmbeddedRedis
 from hotline.escalation.jobs import sweep
@@ -78,3 +78,31 @@ def test_a_save_with_redis_hung_is_fast(app, operator_client):  # noqa: F811
         assert db.session.scalar(select(Ticket.status).where(Ticket.number == number)) == "dispatched"
     finally:
         hung.close()
+
+
+def test_after_redis_restarts_the_next_save_enqueues_its_notices_at_once(app, operator_client, tmp_path):  # noqa: F811
+    """The web process keeps its Redis connection between requests; when Redis restarts under it, the
+    next save does not lose its send jobs to the stale connection (they would wait for the sweep)."""
+    from hotline.notifications.models import Delivery
+
+    server = EmbeddedRedis(tmp_path / "redis", persist=False).start()
+    try:
+        _use_redis(app, server.url)
+        _timed_intake(operator_client)
+        g.pop("redis", None)  # a new request
+        first_client = get_redis()
+        assert get_queue("default").count > 0  # the first save's notices were enqueued
+
+        server.stop()
+        server.start()  # Redis is back, empty; the process's pooled connection is stale
+        g.pop("redis", None)
+        elapsed, number = _timed_intake(operator_client)
+        g.pop("redis", None)
+        assert get_redis() is first_client  # one client for the process, not one per request
+        ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.number == number))
+        notices = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.ticket_id == ticket_id))
+        assert notices > 0
+        assert get_queue("default").count == notices, "the save after the restart lost its send jobs"
+        assert elapsed < SAVE_BOUND
+    finally:
+        server.stop()
