@@ -1,8 +1,10 @@
 """Glue between the intake form and the intake service: choices, values, errors."""
 from __future__ import annotations
 
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from hotline.directory import reference
 from hotline.labels import intake_error_text
@@ -33,6 +35,27 @@ def fill_choices(form, *, lead_blank: str | None = None) -> None:
         cats = ref.categories.values()
         form.category.choices = choices([("", _("— choose —"))] + [(c.code, c.name(locale)) for c in cats])
         form.category_keywords = {c.code: f"{c.name_zh} {c.name_en} {c.keywords}" for c in cats}
+
+
+def blank_body(form, *, lead_blank: str) -> Markup | None:
+    """The body of a blank intake form (choices filled, nothing typed, no errors), rendered once per
+    language, reference-data generation and mount point in this process (kept for the current
+    generation only) and reused by every operator's GET: it holds nothing of the operator's (the CSRF
+    token and the intake key are rendered outside it). None when the reference data has no generation
+    token (nothing to know a change by) or templates reload in development: the page then fills the
+    choices and renders it each time."""
+    token = reference.snapshot().token
+    if token is None or current_app.jinja_env.auto_reload:
+        return None
+    bodies = current_app.extensions.setdefault("hotline.blank_intake_bodies", {})
+    key = (str(get_locale()), token, request.script_root)
+    body = bodies.get(key)
+    if body is None:
+        if any(k[1] != token for k in bodies):
+            bodies.clear()
+        fill_choices(form, lead_blank=lead_blank)
+        body = bodies[key] = Markup(render_template("tickets/_intake_body.html", form=form, proposal=None))
+    return body
 
 
 def intake_data(form) -> IntakeData:

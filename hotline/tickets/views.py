@@ -15,7 +15,7 @@ from hotline.security import roles_required
 from hotline.tickets import attachments, confidential, lifecycle, lookup, queries
 from hotline.tickets import intake as intake_service
 from hotline.tickets.forms import CallbackForm, IntakeForm, RedispatchForm, SearchForm
-from hotline.tickets.intake_form import fill_choices, intake_data, lenient_intake_data, show_intake_error
+from hotline.tickets.intake_form import blank_body, fill_choices, intake_data, lenient_intake_data, show_intake_error
 from hotline.tickets.models import Attachment
 from hotline.tickets.states import AssignmentState, DomainError
 
@@ -28,22 +28,24 @@ STAFF = ("operator", "supervisor", "admin")
 def intake():
     """Enter a call; on save the ticket is routed and dispatched at once."""
     form = IntakeForm()  # no select validates its choice: they are filled only to show the form
+    lead_blank = _("— as proposed —")
     if request.method == "GET":
         form.intake_key.data = uuid.uuid4().hex
-    elif form.validate_on_submit():
+        body = blank_body(form, lead_blank=lead_blank)  # the same for every operator, rendered once
+        if body is None:
+            fill_choices(form, lead_blank=lead_blank)
+        return render_template("tickets/intake.html", form=form, proposal=None, body=body)
+    if form.validate_on_submit():
         try:
             ticket = intake_service.create_ticket(intake_data(form), operator_id=current_user.id,
-                                            operator_name=current_user.display_name)
+                                                  operator_name=current_user.display_name)
         except intake_service.IntakeError as exc:
             show_intake_error(form, exc)
         else:
             flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
             return redirect(url_for(".detail", number=ticket.number))
-    fill_choices(form, lead_blank=_("— as proposed —"))
-    proposal = None
-    if request.method == "POST":
-        proposal = intake_service.propose(lenient_intake_data(form), now=utcnow(),
-                                          operator_name=current_user.display_name)
+    fill_choices(form, lead_blank=lead_blank)
+    proposal = intake_service.propose(lenient_intake_data(form), now=utcnow(), operator_name=current_user.display_name)
     return render_template("tickets/intake.html", form=form, proposal=proposal), (400 if form.errors else 200)
 
 

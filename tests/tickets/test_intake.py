@@ -11,7 +11,7 @@ from hotline.escalation.models import SupervisionCase
 from hotline.extensions import db
 from hotline.tickets.events import verify_ticket
 from hotline.tickets.models import Assignment, Event, MatterChain, Ticket
-from tests.conftest import csrf_from
+from tests.conftest import PASSWORD, csrf_from
 from tests.factories import OTHER_CODE, VALID_CODE, post_intake
 
 
@@ -218,3 +218,31 @@ def test_intake_is_for_operators(client, login, city):
 
     login("handler", DEMO_PASSWORD)
     assert client.get("/tickets/new").status_code == 403
+
+
+def test_every_operator_gets_the_blank_form_in_their_language_with_keys_of_their_own(
+        app, operator_client, make_user):
+    """The blank form's body is rendered once and shared (hotline.tickets.intake_form.blank_body); what
+    belongs to one form — the CSRF token and the intake key that makes a double submit harmless — does
+    not, and an English-speaking operator gets the English form."""
+    key = re.compile(r'<input[^>]*name="intake_key"[^>]*value="([0-9a-f]{32})"')
+    first, second = (operator_client.get("/tickets/new").get_data(as_text=True) for _ in range(2))
+    assert first.count("保存并派单") == second.count("保存并派单") == 1
+    assert "市市场监督管理局" in second and "— 按建议 —" in second
+    assert key.search(first).group(1) != key.search(second).group(1)
+
+    english = app.test_client()
+    user = make_user("operator", locale="en")
+    db.session.commit()
+    page = english.get("/login").get_data(as_text=True)
+    assert english.post("/login", data={"username": user.username, "password": PASSWORD,
+                                        "csrf_token": csrf_from(page)}).status_code == 302
+    page = english.get("/tickets/new").get_data(as_text=True)
+    assert "Save and dispatch" in page and "保存并派单" not in page
+    assert csrf_from(page) != csrf_from(second)
+    assert key.search(page).group(1) not in (key.search(first).group(1), key.search(second).group(1))
+
+    # a form sent back with an error is rendered from what was typed, not from the shared blank body
+    response = post_intake(operator_client, caller_phone="12345")
+    assert response.status_code == 400
+    assert 'value="12345"' in response.get_data(as_text=True)
