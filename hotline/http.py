@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import date, datetime
+from functools import cache, cached_property
 
 from flask import Flask, Request, abort, request
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
@@ -80,6 +81,24 @@ class HotlineRequest(Request):
     """The request: its form fields, query arguments and file names come without NUL characters."""
 
     parameter_storage_class = NulFreeMultiDict
+
+    @cached_property
+    def wtforms_translations(self):
+        """WTForms' own messages ("Not a valid float value.") in the request's language. Flask-WTF
+        (``flask_wtf.i18n``) looks for this attribute on the request and, without it, loads the catalog
+        from disk on every request that builds a form; here it comes from the process's cache."""
+        from flask_babel import get_locale
+
+        return _wtforms_catalog(str(get_locale()))
+
+
+@cache
+def _wtforms_catalog(locale: str):
+    """WTForms' message catalog for ``locale``, loaded once per process."""
+    from babel.support import Translations
+    from wtforms.i18n import messages_path
+
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def request_had_nul() -> bool:

@@ -365,3 +365,19 @@ def test_an_admin_sets_who_leads_a_category_s_matters(admin_client):
                                       caller_phone="13800000001", district_code="anze"),
                            operator_id=None, operator_name="王丽")
     assert ticket.assignments[0].department.code == "approval"  # the bureau, not 安泽县人民政府
+
+
+def test_the_form_s_own_messages_follow_the_language_switch(admin_client):
+    """WTForms' built-in messages (its catalog is cached per process and language) come in the language
+    the user has just chosen, in Chinese and back in English."""
+    def refusal() -> list[str]:
+        response = _post(admin_client, "/admin/settings/policies/new", "/admin/settings/policies/new",
+                         _policy_data(sign_minutes="two hours"))
+        assert response.status_code == 400
+        return re.findall(r'id="sign_minutes-error">([^<]*)<', response.get_data(as_text=True))
+
+    assert refusal() == ["Not a valid float value."]
+    for language, message in (("zh_CN", "不是有效的浮点数。"), ("en", "Not a valid float value.")):
+        token = csrf_from(admin_client.get("/").get_data(as_text=True))
+        admin_client.post(f"/language/{language}", data={"csrf_token": token, "next": "/"})
+        assert refusal() == [message]
