@@ -12,14 +12,15 @@ the password hash is checked there only) and repeat ``GET /tickets/new`` (fresh 
 ``intake_key``) and ``POST /tickets/new`` with the intake form filled from
 :func:`bench.intake_service.calls`; a ticket is a ``302`` answer to the POST (not followed). The
 application validates the CSRF token and a dozen fields, inserts one row into ``ceiling_tickets``
-(fifteen columns) and one into ``ceiling_events``, commits and flashes.
+(sixteen columns) and one into ``ceiling_events``, commits and flashes.
 
 ``--level bare`` saves ORM objects; ``--level plain`` runs the two ``INSERT`` statements as SQL
 text (``INSERT … RETURNING id`` for the ticket), the user loader too. The tables (``ceiling_…``)
 and K accounts ``bench-op-01`` … are created in the given database if missing; nothing else is
 touched. Runs ``--duration`` seconds after ``--warmup`` seconds. Reported, like
 ``bench.intake_http``: tickets/s, p50/p95/p99 of the POST and of the GET, errors by kind, the
-peak RSS of gunicorn and its workers, the CPU the load generator itself used (it shares the
+peak RSS of gunicorn and its workers (a worker's peak is its steady size plus the 32 MiB scrypt takes
+to check a password at login), the CPU the load generator itself used (it shares the
 machine with the server and the database), and the code measured. gunicorn is stopped at the end
 whatever happens. Prints one JSON line.
 """
