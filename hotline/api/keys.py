@@ -7,14 +7,13 @@ stored, so the full key is shown once, when it is issued.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import string
 from datetime import datetime
 
 from flask import g
 from limits import parse_many
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.api.models import ApiKey
@@ -100,25 +99,32 @@ def split(raw: str | None) -> tuple[str, str] | None:
 
 
 def authenticate(raw: str | None, *, now: datetime | None = None) -> ApiKey | None:
-    """The active key ``raw`` stands for (its use counted), or None.
+    """The active key ``raw`` stands for (its use counted and committed at once), or None.
 
-    A department key whose department was deactivated no longer works.
+    A department key whose department was deactivated no longer works. One statement: the use is
+    counted by an ``UPDATE … RETURNING`` that matches the prefix, the secret's hash and the key's and
+    its department's state, so a wrong secret counts nothing. (The database compares SHA-256 digests,
+    not the secret: how long the comparison takes tells nothing of the secret.)
     """
     parts = split(raw)
     if parts is None:
         return None
     prefix, secret = parts
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    if key is None or not hmac.compare_digest(key.key_hash, hash_secret(secret)):
-        return None
-    if not key.active or key.revoked_at is not None:
-        return None
-    if key.department_id is not None and not db.session.scalar(
-            select(Department.active).where(Department.id == key.department_id)):
-        return None
-    db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(
-        use_count=ApiKey.use_count + 1, last_used_at=now or utcnow()))
-    db.session.commit()
+    department_active = select(Department.id).where(Department.id == ApiKey.department_id,
+                                                     Department.active.is_(True)).exists()
+    session = db.session()
+    key = session.scalar(
+        update(ApiKey)
+        .where(ApiKey.prefix == prefix, ApiKey.key_hash == hash_secret(secret), ApiKey.active.is_(True),
+               ApiKey.revoked_at.is_(None), or_(ApiKey.department_id.is_(None), department_active))
+        .values(use_count=ApiKey.use_count + 1, last_used_at=now or utcnow())
+        .returning(ApiKey).execution_options(populate_existing=True))
+    expire = session.expire_on_commit
+    session.expire_on_commit = False  # the key just read stays loaded for the request
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
     return key
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hotline.api import schemas
 from hotline.db import utcnow
@@ -163,6 +163,25 @@ def test_a_revoked_key_stops_working(client, operator_key):
     assert key.use_count == 1 and key.last_used_at is not None
     keys.revoke(key.id)
     _problem(client.get("/api/v1/tickets", headers=bearer(operator_key)), 401, "invalid_api_key")
+
+
+def test_a_wrong_secret_counts_nothing_and_a_closed_department_s_key_stops(client, make_key, operator_key):
+    from hotline.api.models import ApiKey
+    from hotline.directory.models import Department
+
+    prefix = operator_key.split(".")[0]
+    _problem(client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {prefix}.not-the-secret"}),
+             401, "invalid_api_key")
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    assert (key.use_count, key.last_used_at) == (0, None)
+
+    handler = make_key("handler", department="approval")
+    assert client.get("/api/v1/tickets", headers=bearer(handler)).status_code == 200
+    db.session.execute(update(Department).where(Department.code == "approval").values(active=False))
+    db.session.commit()
+    _problem(client.get("/api/v1/tickets", headers=bearer(handler)), 401, "invalid_api_key")
+    used = db.session.scalar(select(ApiKey.use_count).where(ApiKey.prefix == handler.split(".")[0]))
+    assert used == 1
 
 
 def test_each_key_has_its_own_rate_limit(client, make_key):
@@ -330,3 +349,20 @@ def test_create_with_a_district_or_a_respondent_routes_by_who_leads(client, oper
                     caller_phone="13812345679").get_json()
     assert named["lead_department"] == "finance_regulator" and named["respondent"] == "市地方金融监管局"
     _conforms("Ticket", named)
+
+
+def test_a_ticket_of_a_department_and_category_since_switched_off_still_names_them(client, operator_key):
+    """Codes come from the process's reference data, which holds only what is active; a ticket
+    taken before a department or category was switched off still shows theirs."""
+    from hotline.directory.models import Category, Department
+
+    body = _create(client, operator_key, district="kaifaqu").get_json()
+    assert (body["lead_department"], body["district"]) == ("devzone", "kaifaqu")
+    category = body["category"]
+    assert category
+    db.session.execute(update(Department).where(Department.code == "devzone").values(active=False))
+    db.session.execute(update(Category).where(Category.code == category).values(active=False))
+    db.session.commit()
+    again = client.get(f"/api/v1/tickets/{body['number']}", headers=bearer(operator_key)).get_json()
+    assert (again["lead_department"], again["category"], again["district"]) == ("devzone", category, "kaifaqu")
+    assert again["assignments"][0]["department"] == "devzone"
