@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hotline.directory import reference
 from hotline.extensions import db
 from hotline.i18n import local
 from hotline.tickets import redaction
@@ -53,9 +54,18 @@ def lead_assignment(ticket: Ticket) -> Assignment | None:
     return max(leads, key=lambda a: a.id) if leads else None
 
 
+def _code(kind: str, ref_id: int | None, load) -> str | None:
+    """A department's, category's or district's code by id: from the process's reference data, else
+    (an inactive one) from its row, ``load()``."""
+    if ref_id is None:
+        return None
+    return reference.snapshot().code_of(kind, ref_id) or load().code
+
+
 def _assignment(a: Assignment, shown) -> dict:
     return {
-        "id": a.id, "department": a.department.code, "role": str(a.role), "round": a.round,
+        "id": a.id, "department": _code("departments", a.department_id, lambda: a.department),
+        "role": str(a.role), "round": a.round,
         "status": str(a.status), "dispatched_at": instant(a.dispatched_at), "sign_due_at": instant(a.sign_due_at),
         "contact_due_at": instant(a.contact_due_at), "resolve_due_at": instant(a.resolve_due_at),
         "signed_at": instant(a.signed_at), "first_contact_at": instant(a.first_contact_at),
@@ -86,14 +96,14 @@ def ticket_json(ticket: Ticket) -> dict:
     return {
         "number": ticket.number, "status": str(ticket.status), "open": is_open(ticket),
         "channel": str(ticket.channel), "kind": str(ticket.kind),
-        "category": ticket.category.code if ticket.category else None,
+        "category": _code("categories", ticket.category_id, lambda: ticket.category),
         "subject": shown(ticket.subject), "description": shown(ticket.description),
-        "district": ticket.district.code if ticket.district else None, "urgency": str(ticket.urgency),
+        "district": _code("districts", ticket.district_id, lambda: ticket.district), "urgency": str(ticket.urgency),
         "respondent": ticket.respondent_name or None,
         "confidential": ticket.confidential, **_identity(ticket),
         "routing_rule": str(ticket.routing_rule) if ticket.routing_rule else None,
         "supervision_level": ticket.supervision_level,
-        "lead_department": lead.department.code if lead else None,
+        "lead_department": _code("departments", lead.department_id, lambda: lead.department) if lead else None,
         "resolve_due_at": instant(lead.resolve_due_at) if lead else None,
         "received_at": instant(ticket.received_at), "dispatched_at": instant(ticket.dispatched_at),
         "resolved_at": instant(ticket.resolved_at), "closed_at": instant(ticket.closed_at),

@@ -203,12 +203,18 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
         if existing is not None:
             return existing, False
     data = intake_data(body, stored_key)
+    made = []
+
+    def attribute(ticket: Ticket) -> None:  # new in this transaction: nobody else can hold it, nothing to lock
+        made.append(ticket)
+        _call_event(ticket, key, "create")
+
     try:  # the intake service is a unit of work: a refusal leaves nothing behind
-        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name,
-                                      attribute=lambda t: record_call(t.id, key, "create"))
+        ticket = intake.create_ticket(data, operator_id=None, operator_name=key.name, attribute=attribute,
+                                      key_looked_up=True)
     except intake.IntakeError as exc:
         raise from_intake(exc) from None
-    return ticket, True
+    return ticket, bool(made) and made[0] is ticket  # not created: another request with the key won the race
 
 
 # ---------------------------------------------------------------------------------- actions
@@ -216,7 +222,10 @@ def create_ticket(key: ApiKey, body, idempotency: str | None) -> tuple[Ticket, b
 
 def record_call(ticket_id: int, key: ApiKey, operation: str) -> None:
     """Lock the ticket and attribute the coming change to the key (committed with it)."""
-    ticket = intake.lock_ticket(ticket_id)
+    _call_event(intake.lock_ticket(ticket_id), key, operation)
+
+
+def _call_event(ticket: Ticket, key: ApiKey, operation: str) -> None:
     events.record(ticket, "api_call", actor_id=None,
                   data={"api_key": key.prefix, "integration": key.name, "operation": operation})
 

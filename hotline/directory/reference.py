@@ -108,6 +108,7 @@ class Snapshot:
     discipline_department: str | None
     clock: WorkingClock
     _policies: dict[str, Policy] = field(default_factory=dict)
+    _codes: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def place(self, district_code: str | None) -> DepartmentRef | None:
         """The government or zone committee of a county, district or development zone (属地), if active."""
@@ -127,6 +128,14 @@ class Snapshot:
         folded = key.casefold()
         return next((d for d in self.departments.values()
                      if d.name_zh == key or d.name_en.casefold() == folded), None)
+
+    def code_of(self, kind: str, ref_id: int | None) -> str | None:
+        """The code of the active ``"departments"``, ``"categories"`` or ``"districts"`` entry with
+        the id ``ref_id``; None when there is none (an inactive one is not in the snapshot)."""
+        codes = self._codes.get(kind)
+        if codes is None:
+            codes = self._codes[kind] = {ref.id: ref.code for ref in getattr(self, kind).values()}
+        return codes.get(ref_id)
 
     def policy(self, category: CategoryRef | None) -> Policy:
         """The category's time-limit policy, or the defaults (as ``services.policy_for``)."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.auth.models import User
 from hotline.db import transaction, transactional, utcnow
@@ -160,14 +161,16 @@ def propose(data: IntakeData, *, now: datetime, operator_name: str) -> Proposal:
 
 
 def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: str,
-                  now: datetime | None = None, attribute=None) -> Ticket:
+                  now: datetime | None = None, attribute=None, key_looked_up: bool = False) -> Ticket:
     """Save the call as a ticket and act on the routing at once; one ticket per intake key.
 
     ``attribute(ticket)``, if given, runs in the same transaction before the commit (the API
-    records which integration created the ticket).
+    records which integration created the ticket). ``key_looked_up``: the caller has just looked
+    the intake key up and found no ticket (a race is still caught by the key's unique index).
+    The ticket comes back with its assignments loaded (the ones just made).
     """
     now = now or utcnow()
-    if data.idempotency_key:
+    if data.idempotency_key and not key_looked_up:
         existing = _by_key(data.idempotency_key)
         if existing is not None:
             return existing
@@ -182,6 +185,7 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
             if attribute is not None:
                 attribute(ticket)
             _commit_keeping(ticket, *made)
+            set_committed_value(ticket, "assignments", list(made))  # a new ticket has no others
     except IntegrityError:
         existing = _by_key(data.idempotency_key) if data.idempotency_key else None
         if existing is None:
