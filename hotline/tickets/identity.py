@@ -288,6 +288,9 @@ def mask_enterprise(name: str | None) -> str:
 # --------------------------------------------------------------------------------------
 
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+#: Every Cc and Cf character is not printable (``str.isprintable``): text that is printable once
+#: tabs and line breaks are left out has nothing :func:`clean_text` drops.
+_NO_TABS_OR_BREAKS = str.maketrans("", "", "\n\t")
 
 
 def _keep_char(c: str) -> bool:
@@ -307,7 +310,8 @@ def clean_text(s: str, *, multiline: bool) -> str:
     counts as whitespace).
     """
     text = s.replace("\r\n", "\n").translate(_LINE_BREAKS)
-    text = "".join(c for c in text if _keep_char(c))
+    if not text.translate(_NO_TABS_OR_BREAKS).isprintable():  # else there is nothing to drop (fast path)
+        text = "".join(c for c in text if _keep_char(c))
     if multiline:
         text = re.sub(r"[^\S\n]+(?=\n)", "", text)
         text = re.sub(r"\n{4,}", "\n\n\n", text)

@@ -301,3 +301,17 @@ def test_enterprise_normalization_details():
     assert normalize_enterprise_name("集团公司") == "集团"
     assert normalize_enterprise_name("临汾市华晟珠宝有限公司") != normalize_enterprise_name("临汾市华盛珠宝有限公司")
     assert normalize_enterprise_name("山西焦化公司临汾分公司") == "山西焦化公司临汾分"
+
+
+def test_clean_text_s_fast_path_skips_nothing_it_would_drop():
+    """clean_text skips its character-by-character pass when the text is printable (tabs and line
+    breaks aside); that is exact only if no printable character is one it drops — checked for every
+    code point of this Python's Unicode database."""
+    import sys
+
+    from hotline.tickets.identity import _keep_char
+
+    dropped_yet_printable = [hex(cp) for cp in range(sys.maxunicode + 1)
+                             if chr(cp).isprintable() and not _keep_char(chr(cp))]
+    assert dropped_yet_printable == []
+    assert clean_text("a\u200bb\u202ec\x07d", multiline=False) == "abcd"  # the slow path still drops them
