@@ -1,4 +1,4 @@
-"""Taking many due assignment steps at once (set-based escalation).
+"""Taking many due assignment steps, or supervision-level breaches, at once (set-based escalation).
 
 One transaction per batch, a fixed handful of statements whatever its size:
 
@@ -14,6 +14,8 @@ One transaction per batch, a fixed handful of statements whatever its size:
    statement, all written by one insert; a resolution breach opens supervision through
    :func:`hotline.escalation.services.supervise`;
 5. one commit (the chain heads' checkpoints in one insert).
+
+Supervision cases whose level was not cleared in time go the same way (:func:`take_case_steps`).
 """
 from __future__ import annotations
 
@@ -83,10 +85,7 @@ def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None
     ids = sorted({i for i, _ in items})
     if not ids:
         return 0
-    ticket_ids = sorted(set(db.session.scalars(select(Assignment.ticket_id).where(Assignment.id.in_(ids)))))
-    tickets = {t.id: t for t in db.session.scalars(
-        select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)
-        .with_for_update(skip_locked=True).execution_options(populate_existing=True))}
+    tickets = _lock(db.session.scalars(select(Assignment.ticket_id).where(Assignment.id.in_(ids))))
     assignments = {a.id: a for a in db.session.scalars(
         select(Assignment).where(Assignment.id.in_(ids), Assignment.ticket_id.in_(list(tickets)))
         .options(joinedload(Assignment.department)).execution_options(populate_existing=True))}
@@ -98,6 +97,76 @@ def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None
             _effects(tickets, taken, now)
     db.session.commit()
     return len(taken)
+
+
+def _lock(ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+    """Lock the tickets in one statement (``FOR UPDATE SKIP LOCKED``: a ticket another worker holds is
+    left out, its steps stay due); the ones locked, by id, reloaded."""
+    return {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(sorted(set(ticket_ids)))).order_by(Ticket.id)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True))}
+
+
+def take_case_steps(case_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Take every due, untaken supervision-level breach among ``case_ids`` in one transaction; commits.
+
+    For many cases what :func:`hotline.escalation.engine.apply_case_step` does for one: the breach is
+    claimed under the same unique key, an ``escalation_level_breach`` event is appended to the ticket's
+    history, the next level is opened (a level 3 case stays open) and the supervisors are told. At most
+    one case of a ticket is taken in a batch (opening a level escalates the ticket's other open cases; a
+    second one, if any, is no longer due at the next sweep). Returns how many were taken; safe to run
+    twice, and from several workers at once.
+    """
+    now = now or utcnow()
+    ids = sorted({int(i) for i in case_ids})
+    if not ids:
+        return 0
+    tickets = _lock(db.session.scalars(select(SupervisionCase.ticket_id).where(SupervisionCase.id.in_(ids))))
+    plan: dict[int, SupervisionCase] = {}
+    for case in db.session.scalars(
+            select(SupervisionCase).where(SupervisionCase.id.in_(ids), SupervisionCase.ticket_id.in_(list(tickets)))
+            .order_by(SupervisionCase.due_at, SupervisionCase.id).execution_options(populate_existing=True)):
+        if case.ticket_id not in plan and ladder.case_step_due(str(case.status), case.due_at, now):
+            plan[case.ticket_id] = case
+    rows = [{"target_type": "case", "target_id": c.id, "step": str(Step.level_breach), "data": {"level": c.level},
+             "created_at": now} for c in plan.values()]
+    won = {target_id for target_id, _ in insert_rows(
+        db.session, EscalationStep.__table__, rows, conflict=("target_type", "target_id", "step"),
+        returning=("target_id", "step"))}
+    taken = [c for c in plan.values() if c.id in won]
+    if taken:
+        with db.session.no_autoflush:  # every event and notice goes out in one flush, at the commit
+            _case_effects(tickets, taken, now)
+    db.session.commit()
+    return len(taken)
+
+
+def _case_effects(tickets: dict[int, Ticket], taken: list[SupervisionCase], now: datetime) -> None:
+    """The level breaches' events, next levels and notices (as :func:`_effects` for assignments)."""
+    from hotline.escalation.engine import supervisor_ids
+
+    events.prime_heads({c.ticket_id for c in taken})
+    opened: dict[int, list[SupervisionCase]] = {c.ticket_id: [] for c in taken}
+    for case in db.session.scalars(select(SupervisionCase).where(
+            SupervisionCase.ticket_id.in_(list(opened)), SupervisionCase.status == CaseStatus.OPEN)):
+        opened[case.ticket_id].append(case)
+    supervisors = supervisor_ids()
+    event_rows: list[dict] = []
+    notices: list[dict] = []
+    for case in sorted(taken, key=lambda c: c.ticket_id):
+        ticket = tickets[case.ticket_id]
+        event_rows.append(events.row(ticket, "escalation_level_breach", actor_id=None, at=now,
+                                     data={"case": case.id, "level": case.level, "due_at": case.due_at.isoformat()}))
+        level = case.level
+        if case.level < ladder.MAX_LEVEL:
+            new = services.supervise(ticket, ladder.next_level(case.level), trigger="level_breach", actor_id=None,
+                                     now=now, opened=opened[ticket.id])
+            level = new.level if new else case.level
+        notify_users(supervisors, kind="escalation_level_breach", ticket_id=ticket.id,
+                     data={"ticket": ticket.number, "level": level}, rows=notices)
+    insert_rows(db.session, Event.__table__, event_rows)
+    insert_rows(db.session, Notification.__table__, notices)
+    notify_commissioners_of(db.session, [(r["ticket_id"], r["action"]) for r in event_rows], tickets)
 
 
 def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], now: datetime) -> None:

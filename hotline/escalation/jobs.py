@@ -55,10 +55,13 @@ def escalate(target_type: str, target_id: int, step: str) -> bool:
 def escalate_batch(items: list[tuple[str, int, str]]) -> int:
     """Take a batch of due steps found by the sweep; returns how many were taken now.
 
-    Assignment steps (nearly all of them) are taken together, set-based, in one transaction
-    (:mod:`hotline.escalation.batch`); supervision-level and callback steps one by one."""
+    Assignment steps (nearly all of them) are taken together, set-based, in one transaction, and
+    supervision-level breaches in another (:mod:`hotline.escalation.batch`); callback and meeting
+    decision steps one by one."""
     taken = batch.take_assignment_steps([(i, step) for kind, i, step in items if kind == "assignment"])
-    return taken + sum(1 for kind, i, step in items if kind != "assignment" and engine.apply(kind, i, step))
+    taken += batch.take_case_steps([i for kind, i, _step in items if kind == "case"])
+    return taken + sum(1 for kind, i, step in items
+                       if kind not in ("assignment", "case") and engine.apply(kind, i, step))
 
 
 SWEEP_BATCH = 200

@@ -3,6 +3,7 @@ exactly once, and leaves every history verifiable."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import time_machine
 from sqlalchemy import event, func, select
@@ -54,3 +55,59 @@ def test_a_batch_takes_every_due_step_once_in_a_fixed_number_of_statements(app, 
         assert batch.take_assignment_steps(items) == 0  # twice: nothing more
     assert db.session.scalar(select(func.count()).select_from(EscalationStep)) == 180
     assert engine.due_items(LATER + timedelta(minutes=1)) == []
+
+
+def _case_items(now) -> list[int]:
+    return [i for kind, i, _step in engine.due_items(now) if kind == "case"]
+
+
+def _past_every_open_case():
+    """An instant a day after the latest open supervision case's deadline."""
+    from hotline.escalation.models import CaseStatus
+
+    return db.session.scalar(select(func.max(SupervisionCase.due_at)).where(
+        SupervisionCase.status == CaseStatus.OPEN)) + timedelta(days=1)
+
+
+def test_a_batch_raises_every_late_supervision_level_once_up_to_level_3(app, make_user):
+    """Cases whose level was not cleared in time are raised set-based (batch.take_case_steps) exactly as
+    one by one (engine.apply_case_step): one breach each, the next level opened, the supervisors told;
+    a level 3 case stays open and is reported; nothing is taken twice, by either path."""
+    from hotline.escalation.models import CaseStatus
+    from hotline.notifications.models import Notification
+    from hotline.tickets.models import Ticket
+
+    seed_reference()
+    ours = {make_user("supervisor").id, make_user("supervisor").id}
+    tickets = [make_ticket(START, caller_phone=f"139000{i:05d}") for i in range(12)]
+    with time_machine.travel(LATER, tick=False):
+        batch.take_assignment_steps([(i, step) for kind, i, step in engine.due_items(LATER) if kind == "assignment"],
+                                    LATER)
+    assert db.session.scalar(select(func.count()).select_from(SupervisionCase)) == 12  # level 1 each
+
+    for level in (1, 2, 3):
+        when = _past_every_open_case()
+        with time_machine.travel(when, tick=False):
+            ids = _case_items(when)
+            assert len(ids) == 12
+            first = engine.apply_case_step(ids[0], when) if level == 1 else False  # one by the single-step path
+            taken, statements = _statements(partial(batch.take_case_steps, ids, when))
+            assert taken + first == 12
+            assert batch.take_case_steps(ids, when) == 0  # twice: nothing more
+        if on_postgres() and level > 1:
+            assert statements <= 20, statements  # 12 cases, a fixed handful (one by one: about 12 a case)
+        db.session.expire_all()
+        assert {t.supervision_level for t in db.session.scalars(select(Ticket))} == {min(level + 1, 3)}
+        breaches = db.session.scalars(select(Event).where(Event.action == "escalation_level_breach")).all()
+        assert len(breaches) == 12 * level
+        assert {e.data["level"] for e in breaches if e.created_at == when} == {level}
+        told = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "escalation_level_breach"))
+        assert told == 12 * level * len(engine.supervisor_ids())  # every active supervisor, ours among them
+    assert ours <= set(engine.supervisor_ids())
+    open_cases = db.session.scalars(select(SupervisionCase).where(SupervisionCase.status == CaseStatus.OPEN)).all()
+    assert len(open_cases) == 12 and {c.level for c in open_cases} == {3}  # level 3 stays open
+    assert db.session.scalar(select(func.count()).select_from(SupervisionCase)) == 12 * 3
+    assert db.session.scalar(select(func.count()).select_from(EscalationStep).where(
+        EscalationStep.target_type == "case")) == 12 * 3
+    assert all(history.check_ticket(t.id) is None for t in tickets)
