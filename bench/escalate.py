@@ -15,7 +15,10 @@ warning and breach instants have passed at the wall clock). It measures, in this
    supervision level due) until nothing is due, nothing was taken in a round, or ``--max-rounds``.
    Steps per second = step rows written ÷ the wall time from the first enqueue to the last round's
    end (the rounds' ``due_items`` queries included); the events written and the steps still due
-   afterwards are reported too.
+   afterwards are reported too. Production workers are long-lived; the benchmark starts them anew
+   each round, so it also times starting and stopping them on an empty queue (the *baseline*) and
+   reports the rate net of one baseline per round, as ``bench.peer.run_peer`` reports the peer's
+   ``escalate_tickets`` net of its start-up.
 
 Prints one JSON line. The history is changed (the steps are taken): load a fresh one to run again.
 """
@@ -104,6 +107,17 @@ def _run(args, redis_url: str) -> dict:
         env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url, HOTLINE_INSTANCE=str(state),
                    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"))
         rq = str(Path(sys.executable).with_name("rq"))
+
+        def run_workers() -> list[int]:
+            workers = [subprocess.Popen([rq, "worker", "--burst", "-w", "hotline.worker.HotlineWorker", "--url",
+                                         redis_url, "escalation"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+            return [w.wait() for w in workers]
+
+        b0 = time.perf_counter()
+        run_workers()  # nothing queued: what starting and stopping the workers costs a round
+        baseline = time.perf_counter() - b0
+        log(f"workers started and stopped on an empty queue in {baseline:.2f} s (the baseline of a round)")
         rounds, codes, enqueued_s, taken_before = [], [], 0.0, _count(db, EscalationStep)
         t = time.perf_counter()
         while rest and len(rounds) < args.max_rounds:
@@ -111,10 +125,7 @@ def _run(args, redis_url: str) -> dict:
             for start in range(0, len(rest), jobs.SWEEP_BATCH):
                 enqueue(jobs.escalate_batch, rest[start:start + jobs.SWEEP_BATCH], queue="escalation")
             enqueued_s += time.perf_counter() - r0
-            workers = [subprocess.Popen([rq, "worker", "--burst", "-w", "hotline.worker.HotlineWorker", "--url",
-                                         redis_url, "escalation"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL) for _ in range(args.workers)]
-            codes = [w.wait() for w in workers]
+            codes = run_workers()
             taken = _count(db, EscalationStep) - taken_before
             taken_before += taken
             rounds.append({"listed": len(rest), "steps": taken, "s": round(time.perf_counter() - r0, 2)})
@@ -125,13 +136,17 @@ def _run(args, redis_url: str) -> dict:
             db.session.rollback()
         wall = time.perf_counter() - t
         steps = _count(db, EscalationStep) - steps_before - claimed
+        net = wall - baseline * len(rounds)
         record["all"] = {"steps": steps, "wall_s": round(wall, 2), "enqueue_s": round(enqueued_s, 2),
-                         "steps_per_s": round(steps / wall, 1) if wall else None, "worker_exit_codes": codes,
+                         "steps_per_s": round(steps / wall, 1) if wall else None,
+                         "worker_baseline_s": round(baseline, 2),
+                         "steps_per_s_net": round(steps / net, 1) if net > 0 else None, "worker_exit_codes": codes,
                          "failed_jobs": queue.failed_job_registry.count, "rounds": rounds}
         record["events_written"] = _count(db, Event, Event.action.like("escalation_%")) - events_before
         record["still_due"] = len(engine.due_items(utcnow()))
         db.session.rollback()
-    log(f"{steps:,} steps by {args.workers} workers in {wall:.1f} s: {record['all']['steps_per_s']} steps/s; "
+    log(f"{steps:,} steps by {args.workers} workers in {wall:.1f} s: {record['all']['steps_per_s']} steps/s "
+        f"({record['all']['steps_per_s_net']} net of {len(rounds)} × {baseline:.2f} s of worker start and stop); "
         f"still due {record['still_due']}")
     emit(record)
     return record

@@ -22,10 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from hotline.db import insert_rows, utcnow
+from hotline.directory import reference
+from hotline.directory.reference import request_clock
 from hotline.escalation import ladder, services
 from hotline.escalation.ladder import Effect, Step
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
@@ -35,6 +37,7 @@ from hotline.notifications.models import Notification
 from hotline.notifications.services import handlers_of, notify_users
 from hotline.tickets import events
 from hotline.tickets.models import Assignment, AssignmentRole, Event, Ticket
+from hotline.worktime.limits import Policy, supervision_due
 
 
 def _facts(a: Assignment) -> ladder.AssignmentFacts:
@@ -107,6 +110,64 @@ def _lock(ticket_ids: Iterable[int]) -> dict[int, Ticket]:
         .with_for_update(skip_locked=True).execution_options(populate_existing=True))}
 
 
+class _Supervision:
+    """Supervision a batch opens, written as rows: what :func:`hotline.escalation.services.supervise`
+    does for one ticket (never lowers a level; the ticket's open cases are marked escalated; a new
+    case at the level, due by the ticket's policy on the working clock; the ticket's level raised; a
+    ``supervision_opened`` event), for many, in a fixed number of statements — the open cases read in
+    one, escalated by one update, the new cases written by one insert. The tickets are the batch's
+    locked ones: their new level is flushed with the commit."""
+
+    def __init__(self, ticket_ids: set[int]) -> None:
+        self.open_cases: dict[int, list[int]] = {}
+        if ticket_ids:
+            for case_id, ticket_id in db.session.execute(select(SupervisionCase.id, SupervisionCase.ticket_id).where(
+                    SupervisionCase.ticket_id.in_(sorted(ticket_ids)), SupervisionCase.status == CaseStatus.OPEN)):
+                self.open_cases.setdefault(ticket_id, []).append(case_id)
+        self.escalated: list[int] = []
+        self.new: dict[int, dict] = {}  # ticket id → the latest case row this batch opened for it
+        self.rows: list[dict] = []
+
+    def open(self, ticket: Ticket, level: int, trigger: str, now: datetime, event_rows: list[dict]) -> int | None:
+        """Open supervision of ``ticket`` at ``level`` (its event appended to ``event_rows``); the level
+        opened, or None when the ticket is already supervised at that level or above."""
+        level = min(level, services.MAX_LEVEL)
+        if level <= ticket.supervision_level:
+            return None
+        self.escalated += self.open_cases.pop(ticket.id, [])
+        if ticket.id in self.new:  # opened earlier in this batch: escalated in turn
+            self.new[ticket.id].update(status=CaseStatus.ESCALATED, closed_at=now)
+        row = {"ticket_id": ticket.id, "level": level, "opened_round": ticket.reopen_count + 1, "trigger": trigger,
+               "status": CaseStatus.OPEN, "opened_at": now,
+               "due_at": supervision_due(_policy(ticket), request_clock(), now), "closed_at": None,
+               "closed_by_id": None, "close_reason": ""}
+        self.rows.append(row)
+        self.new[ticket.id] = row
+        before, ticket.supervision_level = ticket.supervision_level, level
+        event_rows.append(events.row(ticket, "supervision_opened", actor_id=None, at=now, data={
+            "level": level, "from_level": before, "trigger": trigger, "due_at": row["due_at"].isoformat()}))
+        return level
+
+    def write(self, now: datetime) -> None:
+        if self.escalated:
+            db.session.execute(update(SupervisionCase).where(SupervisionCase.id.in_(sorted(self.escalated)))
+                               .values(status=CaseStatus.ESCALATED, closed_at=now)
+                               .execution_options(synchronize_session=False))
+        insert_rows(db.session, SupervisionCase.__table__, self.rows)
+
+
+def _policy(ticket: Ticket) -> Policy:
+    """The ticket's time-limit policy: from the process's reference data (an inactive category's from
+    its row)."""
+    ref = reference.snapshot()
+    code = ref.code_of("categories", ticket.category_id)
+    if code is not None:
+        return ref.policy(ref.categories[code])
+    from hotline.tickets.intake import policy_for
+
+    return policy_for(ticket.category)
+
+
 def take_case_steps(case_ids: Iterable[int], now: datetime | None = None) -> int:
     """Take every due, untaken supervision-level breach among ``case_ids`` in one transaction; commits.
 
@@ -146,10 +207,7 @@ def _case_effects(tickets: dict[int, Ticket], taken: list[SupervisionCase], now:
     from hotline.escalation.engine import supervisor_ids
 
     events.prime_heads({c.ticket_id for c in taken})
-    opened: dict[int, list[SupervisionCase]] = {c.ticket_id: [] for c in taken}
-    for case in db.session.scalars(select(SupervisionCase).where(
-            SupervisionCase.ticket_id.in_(list(opened)), SupervisionCase.status == CaseStatus.OPEN)):
-        opened[case.ticket_id].append(case)
+    supervision = _Supervision({c.ticket_id for c in taken})
     supervisors = supervisor_ids()
     event_rows: list[dict] = []
     notices: list[dict] = []
@@ -159,11 +217,10 @@ def _case_effects(tickets: dict[int, Ticket], taken: list[SupervisionCase], now:
                                      data={"case": case.id, "level": case.level, "due_at": case.due_at.isoformat()}))
         level = case.level
         if case.level < ladder.MAX_LEVEL:
-            new = services.supervise(ticket, ladder.next_level(case.level), trigger="level_breach", actor_id=None,
-                                     now=now, opened=opened[ticket.id])
-            level = new.level if new else case.level
+            level = supervision.open(ticket, ladder.next_level(case.level), "level_breach", now, event_rows) or level
         notify_users(supervisors, kind="escalation_level_breach", ticket_id=ticket.id,
                      data={"ticket": ticket.number, "level": level}, rows=notices)
+    supervision.write(now)
     insert_rows(db.session, Event.__table__, event_rows)
     insert_rows(db.session, Notification.__table__, notices)
     notify_commissioners_of(db.session, [(r["ticket_id"], r["action"]) for r in event_rows], tickets)
@@ -179,11 +236,7 @@ def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], n
     events.prime_heads({a.ticket_id for a, _ in taken})
     handlers = handlers_of({a.department_id for a, _ in taken})
     supervising = {a.ticket_id for a, step in taken if ladder.assignment_effect(step, _facts(a)) == Effect.supervise}
-    opened: dict[int, list[SupervisionCase]] = {ticket_id: [] for ticket_id in supervising}
-    if supervising:
-        for case in db.session.scalars(select(SupervisionCase).where(
-                SupervisionCase.ticket_id.in_(supervising), SupervisionCase.status == CaseStatus.OPEN)):
-            opened[case.ticket_id].append(case)
+    supervision = _Supervision(supervising)
     supervisors = None
     event_rows: list[dict] = []
     notices: list[dict] = []
@@ -204,13 +257,12 @@ def _effects(tickets: dict[int, Ticket], taken: list[tuple[Assignment, Step]], n
         if effect == Effect.breach_notice:
             notify_users(supervisors, kind=f"escalation_{step}", ticket_id=ticket.id, data=data, rows=notices)
         elif effect == Effect.supervise:
-            case = services.supervise(ticket, ladder.supervise_level(ticket.supervision_level),
-                                      trigger="resolve_breach", actor_id=None, now=now,
-                                      opened=opened[ticket.id])
-            if case is not None:
-                opened[ticket.id] = [case]
+            level = supervision.open(ticket, ladder.supervise_level(ticket.supervision_level), "resolve_breach",
+                                     now, event_rows)
+            if level is not None:
                 notify_users(supervisors, kind="supervision_opened", ticket_id=ticket.id,
-                             data={**data, "level": case.level}, rows=notices)
+                             data={**data, "level": level}, rows=notices)
+    supervision.write(now)
     insert_rows(db.session, Event.__table__, event_rows)
     insert_rows(db.session, Notification.__table__, notices)
     notify_commissioners_of(db.session, [(r["ticket_id"], r["action"]) for r in event_rows], tickets)

@@ -50,6 +50,18 @@ def test_a_batch_takes_every_due_step_once_in_a_fixed_number_of_statements(app, 
     assert breaches == 90
     assert db.session.scalar(select(func.count()).select_from(EscalationStep)) == 180
     assert db.session.scalar(select(func.count()).select_from(SupervisionCase)) == 30  # each lead's resolve breach
+    from hotline.directory.reference import request_clock
+    from hotline.tickets.intake import policy_for
+    from hotline.worktime.limits import supervision_due
+
+    for case in db.session.scalars(select(SupervisionCase)):  # as services.supervise opens one
+        assert (case.level, case.trigger, str(case.status), case.opened_at) == (1, "resolve_breach", "open", LATER)
+        assert case.due_at == supervision_due(policy_for(case.ticket.category), request_clock(), LATER)
+        opened = db.session.scalars(select(Event).where(Event.ticket_id == case.ticket_id,
+                                                        Event.action == "supervision_opened")).one()
+        assert opened.data == {"level": 1, "from_level": 0, "trigger": "resolve_breach",
+                               "due_at": case.due_at.isoformat()}
+        assert case.ticket.supervision_level == 1
     assert all(history.check_ticket(t.id) is None for t in tickets)
     with time_machine.travel(LATER + timedelta(minutes=1), tick=False):
         assert batch.take_assignment_steps(items) == 0  # twice: nothing more
@@ -105,6 +117,8 @@ def test_a_batch_raises_every_late_supervision_level_once_up_to_level_3(app, mak
             Notification.kind == "escalation_level_breach"))
         assert told == 12 * level * len(engine.supervisor_ids())  # every active supervisor, ours among them
     assert ours <= set(engine.supervisor_ids())
+    escalated = db.session.scalars(select(SupervisionCase).where(SupervisionCase.status == CaseStatus.ESCALATED)).all()
+    assert len(escalated) == 24 and all(c.closed_at is not None for c in escalated)  # levels 1 and 2, raised
     open_cases = db.session.scalars(select(SupervisionCase).where(SupervisionCase.status == CaseStatus.OPEN)).all()
     assert len(open_cases) == 12 and {c.level for c in open_cases} == {3}  # level 3 stays open
     assert db.session.scalar(select(func.count()).select_from(SupervisionCase)) == 12 * 3
