@@ -18,6 +18,11 @@ errors by kind, the peak RSS of the gunicorn master and of its workers (sampled 
 CPU the load generator itself used (it shares the machine), and the code measured — the git
 commit and which application files differed from it.
 
+After the timed run, with gunicorn stopped, ``--count-tickets`` (default 50) more tickets are entered
+in-process through the Flask test client, the same requests on the same database and Redis, to count
+what one ticket costs: the SQL statements of its GET and POST, the RQ jobs it creates and the Redis
+commands it sends (``per_ticket`` in the report; the timed run carries no instrumentation).
+
 ``--via api`` measures the JSON API instead: each simulated integration holds its own API key (an
 operator-role key issued here, rate limit raised so that the limiter does not cap the run) and
 repeats ``POST /api/v1/tickets`` with a JSON body built from the same calls (an ``Idempotency-Key``
@@ -86,6 +91,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--port", type=int, help="default: a free port")
     parser.add_argument("--via", choices=("form", "api"), default="form",
                         help="the web form (GET + POST per ticket, default) or the JSON API (POST per ticket)")
+    parser.add_argument("--count-tickets", type=int, default=50,
+                        help="tickets of the instrumented pass after the timed run (0: none)")
     args = parser.parse_args(argv)
     args.operators = args.operators or 2 * args.workers
     if args.workers < 1 or args.operators < 1:
@@ -492,6 +499,9 @@ def _run(args, dialect: str, redis_url: str) -> dict:
         "load_generator_cpu_s": round((cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime), 1),
         "loadavg": os.getloadavg(),
     })
+    if args.count_tickets > 0 and ok:
+        record["per_ticket"] = counted_pass(args.database_url, redis_url, args.via, args.count_tickets, args.seed,
+                                            before["api_keys"][0] if before["api_keys"] else None)
     if fatal or not ok:
         log("gunicorn log:\n" + gunicorn_log)
     log(f"{len(ok)} tickets in {window:.1f} s = {record['tickets_per_s']}/s; POST p50 {record['post']['p50_ms']} ms, "
@@ -501,6 +511,87 @@ def _run(args, dialect: str, redis_url: str) -> dict:
     if fatal or not ok:
         raise SystemExit("intake over HTTP failed: " + ("; ".join(fatal) or "no ticket was saved"))
     return record
+
+
+def counted_pass(database_url: str, redis_url: str, via: str, n: int, seed: int, api_key: str | None) -> dict:
+    """What one ticket costs, counted: ``n`` more tickets (after 5 not counted) entered in-process
+    through the Flask test client, the same requests as a simulated operator's (form: GET and POST
+    as ``bench-op-01``, CSRF on; API: POST with the first key), on the same database and Redis, no
+    worker running. Counted: the SQL statements of each request (mean and max), the RQ jobs created
+    (jobs waiting in every queue and scheduled registry, after minus before) and the Redis commands the
+    server processed (``INFO commandstats``, the ``INFO`` calls themselves left out), per ticket."""
+    import uuid
+
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+    from sqlalchemy import event
+    from werkzeug.datastructures import MultiDict
+
+    from bench.intake_service import calls
+    from hotline.extensions import db
+    from hotline.queue import QUEUES, connection_from_url
+
+    app = make_app(database_url, redis_url)
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    redis = connection_from_url(redis_url)
+
+    def jobs() -> int:
+        return sum(Queue(q, connection=redis).count + ScheduledJobRegistry(q, connection=redis).count
+                   for q in QUEUES)
+
+    def commands() -> int:
+        return sum(v["calls"] for k, v in redis.info("commandstats").items() if k != "cmdstat_info")
+
+    _cls, planned = calls(n + 5, random.Random(seed + 7), f"counted-{time.time_ns()}")
+    pending = [f for f, _repeat in planned]
+    statements = [0]
+    get_counts: list[int] = []
+    post_counts: list[int] = []
+    headers = {"Accept-Language": "zh-CN"}
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
+    if via == "form":
+        page = client.get("/login").get_data(as_text=True)
+        response = client.post("/login", data={"csrf_token": _inputs(page)["csrf_token"], "username": "bench-op-01",
+                                               "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+
+    def one() -> tuple[int, int]:
+        fields = pending.pop()
+        statements[0] = 0
+        if via == "api":
+            response = client.post("/api/v1/tickets", data=json.dumps(api_body(fields), ensure_ascii=False),
+                                   headers={**headers, "Authorization": f"Bearer {api_key}",
+                                            "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+            assert response.status_code == 201, response.get_data(as_text=True)[:500]
+            return 0, statements[0]
+        values = _inputs(client.get("/tickets/new", headers=headers).get_data(as_text=True))
+        got = statements[0]
+        statements[0] = 0
+        response = client.post("/tickets/new", headers=headers, data=MultiDict(
+            form_fields(fields, values["csrf_token"], values["intake_key"])))
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return got, statements[0]
+
+    for _ in range(5):
+        one()
+    jobs0, commands0 = jobs(), commands()
+    for _ in range(n):
+        got, posted = one()
+        get_counts.append(got)
+        post_counts.append(posted)
+    jobs1, commands1 = jobs(), commands()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    result = {"tickets": n, "sql_post": {"mean": round(sum(post_counts) / n, 2), "max": max(post_counts)},
+              "rq_jobs": round((jobs1 - jobs0) / n, 2), "redis_commands": round((commands1 - commands0) / n, 2)}
+    if via == "form":
+        result["sql_get"] = {"mean": round(sum(get_counts) / n, 2), "max": max(get_counts)}
+    log(f"counted over {n} tickets: {result}")
+    return result
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ One transaction per batch, a fixed handful of statements whatever its size:
    (target, step) key, so a step another worker or an earlier run took is not taken twice;
 4. the chain heads are read in one statement, and the events of the claimed steps are appended per
    ticket in order, all written by one insert; their notifications go to handlers read in one
-   statement, all written by one insert; a resolution breach opens supervision through
-   :func:`hotline.escalation.services.supervise`;
+   statement, all written by one insert; a resolution breach opens supervision as
+   :func:`hotline.escalation.services.supervise` would, its new cases written by one insert and the
+   cases they escalate by one update (:class:`_Supervision`);
 5. one commit (the chain heads' checkpoints in one insert).
 
 Supervision cases whose level was not cleared in time go the same way (:func:`take_case_steps`).
