@@ -156,6 +156,26 @@ def transactional(fn):
     return run
 
 
+def commit_keeping(*kept) -> None:
+    """Commit; the objects ``kept`` keep their loaded values (no reload right after the commit: rows
+    this transaction created, or read and wrote, that nobody else changes meanwhile), every other object
+    is expired as usual."""
+    from hotline.extensions import db
+
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    if expire:
+        keep = {id(obj) for obj in kept}
+        for obj in list(session.identity_map.values()):
+            if id(obj) not in keep:
+                session.expire(obj)
+
+
 def _json_default(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.api.models import ApiKey
-from hotline.db import utcnow
+from hotline.db import commit_keeping, utcnow
 from hotline.directory.models import Department
 from hotline.extensions import db, limiter
 from hotline.roles import Role
@@ -112,19 +112,13 @@ def authenticate(raw: str | None, *, now: datetime | None = None) -> ApiKey | No
     prefix, secret = parts
     department_active = select(Department.id).where(Department.id == ApiKey.department_id,
                                                      Department.active.is_(True)).exists()
-    session = db.session()
-    key = session.scalar(
+    key = db.session.scalar(
         update(ApiKey)
         .where(ApiKey.prefix == prefix, ApiKey.key_hash == hash_secret(secret), ApiKey.active.is_(True),
                ApiKey.revoked_at.is_(None), or_(ApiKey.department_id.is_(None), department_active))
         .values(use_count=ApiKey.use_count + 1, last_used_at=now or utcnow())
         .returning(ApiKey).execution_options(populate_existing=True))
-    expire = session.expire_on_commit
-    session.expire_on_commit = False  # the key just read stays loaded for the request
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
+    commit_keeping(key)  # the key just read stays loaded for the request
     return key
 
 

@@ -28,7 +28,6 @@ from sqlalchemy.orm import joinedload
 
 from hotline.db import insert_rows, utcnow
 from hotline.directory import reference
-from hotline.directory.reference import request_clock
 from hotline.escalation import ladder, services
 from hotline.escalation.ladder import Effect, Step
 from hotline.escalation.models import CaseStatus, EscalationStep, SupervisionCase
@@ -38,7 +37,7 @@ from hotline.notifications.models import Notification
 from hotline.notifications.services import handlers_of, notify_users
 from hotline.tickets import events
 from hotline.tickets.models import Assignment, AssignmentRole, Event, Ticket
-from hotline.worktime.limits import Policy, supervision_due
+from hotline.worktime.limits import Policy
 
 
 def _facts(a: Assignment) -> ladder.AssignmentFacts:
@@ -69,10 +68,11 @@ def _plan(assignments: dict[int, Assignment], items: Iterable[tuple[int, Step]],
     return list(rows.values())
 
 
-def _claim(plan, now: datetime) -> set[tuple[int, str]]:
-    """Insert the plan's step rows in one statement; the (assignment id, step) pairs this batch won."""
-    rows = [{"target_type": "assignment", "target_id": a.id, "step": str(step), "data": data, "created_at": now}
-            for a, step, data, _ in plan]
+def _claim(target_type: str, claims: Iterable[tuple[int, Step, dict]], now: datetime) -> set[tuple[int, str]]:
+    """Insert the step rows (target id, step, data) in one statement under the unique (target, step)
+    key; the (target id, step) pairs this batch won (a step taken before, or by another worker, is not)."""
+    rows = [{"target_type": target_type, "target_id": target_id, "step": str(step), "data": data,
+             "created_at": now} for target_id, step, data in claims]
     won = insert_rows(db.session, EscalationStep.__table__, rows, conflict=("target_type", "target_id", "step"),
                       returning=("target_id", "step"))
     return {(target_id, step) for target_id, step in won}
@@ -94,7 +94,7 @@ def take_assignment_steps(items: Iterable[tuple[int, str]], now: datetime | None
         select(Assignment).where(Assignment.id.in_(ids), Assignment.ticket_id.in_(list(tickets)))
         .options(joinedload(Assignment.department)).execution_options(populate_existing=True))}
     plan = _plan(assignments, items, now)
-    won = _claim(plan, now)
+    won = _claim("assignment", [(a.id, step, data) for a, step, data, _ in plan], now)
     taken = [(a, step) for a, step, _, writes in plan if writes and (a.id, str(step)) in won]
     if taken:
         with db.session.no_autoflush:  # every event and notice goes out in one flush, at the commit
@@ -132,21 +132,19 @@ class _Supervision:
     def open(self, ticket: Ticket, level: int, trigger: str, now: datetime, event_rows: list[dict]) -> int | None:
         """Open supervision of ``ticket`` at ``level`` (its event appended to ``event_rows``); the level
         opened, or None when the ticket is already supervised at that level or above."""
-        level = min(level, services.MAX_LEVEL)
-        if level <= ticket.supervision_level:
+        level = services.level_to_open(ticket, level)
+        if level is None:
             return None
         self.escalated += self.open_cases.pop(ticket.id, [])
         if ticket.id in self.new:  # opened earlier in this batch: escalated in turn
             self.new[ticket.id].update(status=CaseStatus.ESCALATED, closed_at=now)
-        row = {"ticket_id": ticket.id, "level": level, "opened_round": ticket.reopen_count + 1, "trigger": trigger,
-               "status": CaseStatus.OPEN, "opened_at": now,
-               "due_at": supervision_due(_policy(ticket), request_clock(), now), "closed_at": None,
-               "closed_by_id": None, "close_reason": ""}
+        row = {**services.new_case(ticket, level, trigger, now, _policy(ticket)), "status": CaseStatus.OPEN,
+               "closed_at": None, "closed_by_id": None, "close_reason": ""}
         self.rows.append(row)
         self.new[ticket.id] = row
         before, ticket.supervision_level = ticket.supervision_level, level
-        event_rows.append(events.row(ticket, "supervision_opened", actor_id=None, at=now, data={
-            "level": level, "from_level": before, "trigger": trigger, "due_at": row["due_at"].isoformat()}))
+        event_rows.append(events.row(ticket, "supervision_opened", actor_id=None, at=now,
+                                     data=services.opened_data(level, before, trigger, row["due_at"])))
         return level
 
     def write(self, now: datetime) -> None:
@@ -190,12 +188,8 @@ def take_case_steps(case_ids: Iterable[int], now: datetime | None = None) -> int
             .order_by(SupervisionCase.due_at, SupervisionCase.id).execution_options(populate_existing=True)):
         if case.ticket_id not in plan and ladder.case_step_due(str(case.status), case.due_at, now):
             plan[case.ticket_id] = case
-    rows = [{"target_type": "case", "target_id": c.id, "step": str(Step.level_breach), "data": {"level": c.level},
-             "created_at": now} for c in plan.values()]
-    won = {target_id for target_id, _ in insert_rows(
-        db.session, EscalationStep.__table__, rows, conflict=("target_type", "target_id", "step"),
-        returning=("target_id", "step"))}
-    taken = [c for c in plan.values() if c.id in won]
+    won = _claim("case", [(c.id, Step.level_breach, {"level": c.level}) for c in plan.values()], now)
+    taken = [c for c in plan.values() if (c.id, str(Step.level_breach)) in won]
     if taken:
         with db.session.no_autoflush:  # every event and notice goes out in one flush, at the commit
             _case_effects(tickets, taken, now)

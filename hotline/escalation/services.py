@@ -31,8 +31,8 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
     when the ticket is already supervised at ``level`` or above. The caller commits.
     ``opened``: the ticket's open cases when the caller has read them already (a batch).
     """
-    level = min(level, MAX_LEVEL)
-    if level <= ticket.supervision_level:
+    level = level_to_open(ticket, level)
+    if level is None:
         return None
     if policy is None:
         from hotline.tickets.intake import policy_for
@@ -40,16 +40,31 @@ def supervise(ticket, level: int, *, trigger: str, actor_id: int | None, now: da
         policy = policy_for(ticket.category)
     for case in open_cases(ticket.id) if opened is None else opened:
         case.status, case.closed_at = CaseStatus.ESCALATED, now
-    case = SupervisionCase(ticket_id=ticket.id, level=level, opened_round=ticket.reopen_count + 1,
-                           trigger=trigger, opened_at=now,
-                           due_at=supervision_due(policy, request_clock(), now))
+    case = SupervisionCase(**new_case(ticket, level, trigger, now, policy))
     db.session.add(case)
     before = ticket.supervision_level
     ticket.supervision_level = level
     events.record(ticket, "supervision_opened", actor_id=actor_id, at=now,
-                  data={"level": level, "from_level": before, "trigger": trigger,
-                        "due_at": case.due_at.isoformat()})
+                  data=opened_data(level, before, trigger, case.due_at))
     return case
+
+
+def level_to_open(ticket, level: int) -> int | None:
+    """The level supervision of ``ticket`` opens at when asked for ``level`` (at most 3), or None when
+    the ticket is already supervised at it or above (a level is never lowered)."""
+    level = min(level, MAX_LEVEL)
+    return level if level > ticket.supervision_level else None
+
+
+def new_case(ticket, level: int, trigger: str, now: datetime, policy: Policy) -> dict:
+    """The values of the case opened at ``level``: due by ``policy`` on the working clock."""
+    return {"ticket_id": ticket.id, "level": level, "opened_round": ticket.reopen_count + 1, "trigger": trigger,
+            "opened_at": now, "due_at": supervision_due(policy, request_clock(), now)}
+
+
+def opened_data(level: int, from_level: int, trigger: str, due_at: datetime) -> dict:
+    """The data of a ``supervision_opened`` event."""
+    return {"level": level, "from_level": from_level, "trigger": trigger, "due_at": due_at.isoformat()}
 
 
 def _locked_case(case_id: int):

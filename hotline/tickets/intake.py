@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.auth.models import User
-from hotline.db import transaction, transactional, utcnow
+from hotline.db import commit_keeping, transaction, transactional, utcnow
 from hotline.directory import reference
 from hotline.directory.reference import request_clock
 from hotline.extensions import db
@@ -184,7 +184,7 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
             made = _act_on(ticket, decision, data, link, operator_id, now)
             if attribute is not None:
                 attribute(ticket)
-            _commit_keeping(ticket, *made)
+            commit_keeping(ticket, *made)
             set_committed_value(ticket, "assignments", list(made))  # a new ticket has no others
     except IntegrityError:
         existing = _by_key(data.idempotency_key) if data.idempotency_key else None
@@ -192,23 +192,6 @@ def create_ticket(data: IntakeData, *, operator_id: int | None, operator_name: s
             raise
         return existing
     return ticket
-
-
-def _commit_keeping(*written) -> None:
-    """Commit; the rows this transaction created keep their values (no reload right after the
-    commit: nobody else knew them before it), every other object is expired as usual."""
-    session = db.session()
-    expire = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-    if expire:
-        keep = {id(obj) for obj in written}
-        for obj in list(session.identity_map.values()):
-            if id(obj) not in keep:
-                session.expire(obj)
 
 
 def _by_key(key: str) -> Ticket | None:

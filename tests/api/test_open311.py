@@ -15,6 +15,13 @@ from hotline.extensions import db
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
 
+
+@pytest.fixture(autouse=True)
+def _clock(working_morning):
+    """Every test here runs on a fixed working morning: it names fixed dates (the date-range queries)."""
+    yield
+
+
 FORMATS = ["json", "xml"]
 
 
